@@ -1,0 +1,1 @@
+//! Safe `.tgz` extraction (in progress).

@@ -1,0 +1,1 @@
+//! Go `text/template`: lexer, parser and executor with Helm's options.
