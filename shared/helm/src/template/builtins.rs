@@ -102,6 +102,7 @@ fn len(v: &Value) -> Result<Value, String> {
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.len(),
         Value::Map(m) => m.borrow().len(),
+        Value::Object(o) if o.len().is_some() => o.len().unwrap_or(0),
         Value::Nil => return Err("len of nil pointer".into()),
         other => return Err(format!("len of type {}", other.type_name())),
     };

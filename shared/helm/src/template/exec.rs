@@ -227,6 +227,7 @@ impl State<'_> {
                 .collect(),
             Value::Int(n) => (0..(*n).max(0)).map(|i| (Value::Int(i), Value::Int(i))).collect(),
             Value::Nil => Vec::new(),
+            Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
             other => {
                 let mut s = String::new();
                 gofmt::write_value(&mut s, other);
