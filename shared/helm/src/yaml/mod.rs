@@ -90,6 +90,20 @@ pub fn parse_map(text: &str) -> Result<Value, YamlError> {
     }
 }
 
+/// Helm's values-file read (`chartutil.ReadValues`): like [`parse_map`], but type errors
+/// name Helm's `common.Values` type.
+///
+/// # Errors
+/// Malformed YAML, or a document that is not a mapping.
+pub fn parse_values(text: &str) -> Result<Value, YamlError> {
+    parse_map(text).map_err(|e| {
+        YamlError::new(e.message.replace(
+            "Go value of type map[string]interface {}",
+            "Go value of type common.Values",
+        ))
+    })
+}
+
 /// `sigs.k8s.io/yaml.Unmarshal(text, &[]interface{})` (`fromYamlArray`).
 ///
 /// # Errors
