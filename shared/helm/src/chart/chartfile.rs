@@ -9,12 +9,12 @@ use super::metadata::{Dependency, Maintainer, Metadata};
 use super::yamlnode::{self, Node, Scalar};
 
 /// Wraps a JSON decoding message as sigs.k8s.io/yaml does.
-fn json_err(msg: String) -> String {
+pub(crate) fn json_err(msg: String) -> String {
     format!("error unmarshaling JSON: while decoding JSON: json: {msg}")
 }
 
 /// encoding/json's `UnmarshalTypeError` text.
-fn type_err(node: &Node, strukt: &str, path: &str, ty: &str) -> String {
+pub(crate) fn type_err(node: &Node, strukt: &str, path: &str, ty: &str) -> String {
     json_err(format!(
         "cannot unmarshal {} into Go struct field {strukt}.{path} of type {ty}",
         yamlnode::json_kind(node)
@@ -27,7 +27,13 @@ fn type_err(node: &Node, strukt: &str, path: &str, ty: &str) -> String {
 /// `error converting YAML to JSON: yaml: ...` for syntax errors, `error unmarshaling
 /// JSON: ...` for type mismatches, as sigs.k8s.io/yaml words them.
 pub fn decode_into(md: &mut Metadata, text: &str) -> Result<(), String> {
-    let root = yamlnode::parse(text).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
+    let root = yamlnode::parse(text).map_err(|e| {
+        // Prefer the go-yaml wording of the YAML layer when it also refuses the text.
+        match crate::yaml::parse(text) {
+            Err(y) => y.to_string(),
+            Ok(_) => format!("error converting YAML to JSON: {e}"),
+        }
+    })?;
     let Some(root) = root else {
         return Ok(());
     };
@@ -49,30 +55,39 @@ pub fn decode_into(md: &mut Metadata, text: &str) -> Result<(), String> {
         md.raw = raw;
     }
     for (key, val) in sorted_fields(items)? {
-        let v = &*val;
-        let f = |field: &str| type_err(v, "Metadata", field, "string");
-        match key.to_ascii_lowercase().as_str() {
-            "name" => set_str(&mut md.name, v).map_err(|_| f("name"))?,
-            "home" => set_str(&mut md.home, v).map_err(|_| f("home"))?,
-            "sources" => set_list(&mut md.sources, v, "Metadata", "sources")?,
-            "version" => set_str(&mut md.version, v).map_err(|_| f("version"))?,
-            "description" => set_str(&mut md.description, v).map_err(|_| f("description"))?,
-            "keywords" => set_list(&mut md.keywords, v, "Metadata", "keywords")?,
-            "maintainers" => decode_maintainers(md, v)?,
-            "icon" => set_str(&mut md.icon, v).map_err(|_| f("icon"))?,
-            "apiversion" => set_str(&mut md.api_version, v).map_err(|_| f("apiVersion"))?,
-            "condition" => set_str(&mut md.condition, v).map_err(|_| f("condition"))?,
-            "tags" => set_str(&mut md.tags, v).map_err(|_| f("tags"))?,
-            "appversion" => set_str(&mut md.app_version, v).map_err(|_| f("appVersion"))?,
-            "deprecated" => set_bool(&mut md.deprecated, v, "Metadata", "deprecated")?,
-            "annotations" => decode_annotations(md, v)?,
-            "kubeversion" => set_str(&mut md.kube_version, v).map_err(|_| f("kubeVersion"))?,
-            "dependencies" => decode_dependencies(md, v)?,
-            "type" => set_str(&mut md.chart_type, v).map_err(|_| f("type"))?,
-            _ => {}
-        }
+        decode_field(md, &key, &val)?;
     }
     Ok(())
+}
+
+/// Decodes one `Chart.yaml` field (key matched case-insensitively) onto `md`; returns
+/// whether the key names a `Metadata` field.
+///
+/// # Errors
+/// Type mismatches, in encoding/json's words.
+pub fn decode_field(md: &mut Metadata, key: &str, v: &Node) -> Result<bool, String> {
+    let f = |field: &str| type_err(v, "Metadata", field, "string");
+    match key.to_ascii_lowercase().as_str() {
+        "name" => set_str(&mut md.name, v).map_err(|_| f("name"))?,
+        "home" => set_str(&mut md.home, v).map_err(|_| f("home"))?,
+        "sources" => set_list(&mut md.sources, v, "Metadata", "sources")?,
+        "version" => set_str(&mut md.version, v).map_err(|_| f("version"))?,
+        "description" => set_str(&mut md.description, v).map_err(|_| f("description"))?,
+        "keywords" => set_list(&mut md.keywords, v, "Metadata", "keywords")?,
+        "maintainers" => decode_maintainers(md, v)?,
+        "icon" => set_str(&mut md.icon, v).map_err(|_| f("icon"))?,
+        "apiversion" => set_str(&mut md.api_version, v).map_err(|_| f("apiVersion"))?,
+        "condition" => set_str(&mut md.condition, v).map_err(|_| f("condition"))?,
+        "tags" => set_str(&mut md.tags, v).map_err(|_| f("tags"))?,
+        "appversion" => set_str(&mut md.app_version, v).map_err(|_| f("appVersion"))?,
+        "deprecated" => set_bool(&mut md.deprecated, v, "Metadata", "deprecated")?,
+        "annotations" => decode_annotations(md, v)?,
+        "kubeversion" => set_str(&mut md.kube_version, v).map_err(|_| f("kubeVersion"))?,
+        "dependencies" => decode_dependencies(md, v)?,
+        "type" => set_str(&mut md.chart_type, v).map_err(|_| f("type"))?,
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Map entries in the order encoding/json sees them: sorted keys (JSON marshalling of

@@ -60,28 +60,11 @@ pub fn load_values(data: &[u8]) -> Result<Value, String> {
     let docs = split_documents(&text).map_err(|e| format!("error reading yaml document: {e}"))?;
     let mut values = Map::new();
     for doc in docs {
-        let v = crate::yaml::parse(&doc).map_err(|e| {
-            let m = e.to_string();
-            if m.starts_with("error ") {
-                format!("cannot unmarshal yaml document: {m}")
-            } else {
-                format!("cannot unmarshal yaml document: error converting YAML to JSON: {m}")
-            }
-        })?;
+        let v = crate::yaml::parse_map(&doc)
+            .map_err(|e| format!("cannot unmarshal yaml document: {e}"))?;
         let current = match v {
-            Value::Nil => continue,
             Value::Map(m) => m.borrow().clone(),
-            other => {
-                let kind = match other {
-                    Value::List(_) => "array",
-                    Value::Str(_) => "string",
-                    Value::Bool(_) => "bool",
-                    _ => "number",
-                };
-                return Err(format!(
-                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
-                ));
-            }
+            _ => continue,
         };
         values = merge_maps(&values, &current);
     }
