@@ -18,9 +18,7 @@ pub struct YamlError {
 /// Malformed YAML, with go-yaml's message.
 pub fn parse(text: &str) -> Result<Value, YamlError> {
     let _ = text;
-    Err(YamlError {
-        message: "yaml: not implemented yet".into(),
-    })
+    Err(YamlError { message: "yaml: not implemented yet".into() })
 }
 
 /// `sigs.k8s.io/yaml.Marshal(v)` (ends with a newline unless empty).
@@ -29,7 +27,5 @@ pub fn parse(text: &str) -> Result<Value, YamlError> {
 /// Values YAML cannot hold.
 pub fn to_string(v: &Value) -> Result<String, YamlError> {
     let _ = v;
-    Err(YamlError {
-        message: "yaml: not implemented yet".into(),
-    })
+    Err(YamlError { message: "yaml: not implemented yet".into() })
 }
