@@ -68,7 +68,7 @@ pub struct RenderOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// A template did not parse.
-    #[error("parse error at ({}): {}", .0.name, .0.message)]
+    #[error("parse error at ({}:{}): {}", .0.name, .0.line, .0.message)]
     Parse(#[source] crate::template::ParseError),
     /// A template failed while executing (Go's message, naming file, line and column).
     #[error("{0}")]

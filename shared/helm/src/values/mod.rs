@@ -33,3 +33,6 @@ pub enum ValuesError {
     #[error("failed parsing {0} data: {1}")]
     Set(&'static str, String),
 }
+
+pub mod prepare;
+pub use prepare::prepare;
