@@ -31,8 +31,7 @@ fn quote(s: &str) -> String {
 
 fn is_bare(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -132,7 +131,11 @@ impl Enc {
 
     fn key_value(&mut self, key: &[String], v: &Value, inline: bool) -> Result<(), String> {
         let last = key.last().map(String::as_str).unwrap_or_default();
-        let ind = if inline { String::new() } else { Self::indent(key) };
+        let ind = if inline {
+            String::new()
+        } else {
+            Self::indent(key)
+        };
         self.wf(&format!("{ind}{} = ", key_part(last)));
         self.element(v)?;
         if !inline {
@@ -278,7 +281,12 @@ mod tests {
     use super::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -287,14 +295,20 @@ mod tests {
             ("mast", obj(&[("sail", Value::str("white"))])),
             ("a", Value::Float(1.0)),
         ]);
-        assert_eq!(to_string(&v).unwrap(), "a = 1.0\n\n[mast]\n  sail = \"white\"\n");
+        assert_eq!(
+            to_string(&v).unwrap(),
+            "a = 1.0\n\n[mast]\n  sail = \"white\"\n"
+        );
     }
 
     #[test]
     fn arrays_of_tables_use_double_brackets() {
         let v = obj(&[(
             "t",
-            Value::from_list(vec![obj(&[("k", Value::Int(1))]), obj(&[("k", Value::Int(2))])]),
+            Value::from_list(vec![
+                obj(&[("k", Value::Int(1))]),
+                obj(&[("k", Value::Int(2))]),
+            ]),
         )]);
         assert_eq!(to_string(&v).unwrap(), "[[t]]\n  k = 1\n\n[[t]]\n  k = 2\n");
     }

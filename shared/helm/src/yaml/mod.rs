@@ -176,8 +176,7 @@ fn json_yaml_string(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn v2_string(s: &str) -> ENode {
     let s: &str = &json_yaml_string(s);
-    let can_plain =
-        matches!(resolve_v2(s), Resolved::Str) && !resolve::is_base60_float(s);
+    let can_plain = matches!(resolve_v2(s), Resolved::Str) && !resolve::is_base60_float(s);
     let style = if s.contains('\n') {
         Style::Literal
     } else if can_plain {
@@ -217,7 +216,10 @@ fn v2_node(v: &Value) -> Result<ENode, YamlError> {
                     crate::gofmt::format_float_g(*f)
                 )));
             }
-            ENode::Scalar(v2_number(&crate::gofmt::format_float_json(*f)), Style::Plain)
+            ENode::Scalar(
+                v2_number(&crate::gofmt::format_float_json(*f)),
+                Style::Plain,
+            )
         }
         Value::Str(s) => v2_string(s),
         Value::Bytes(b) => v2_string(&bytes_b64(b)),
@@ -254,7 +256,11 @@ fn v3_node(v: &Value) -> ENode {
             let m = m.borrow();
             let mut keys: Vec<&String> = m.keys().collect();
             sort::sort_keys(&mut keys, true);
-            ENode::Map(keys.into_iter().map(|k| (v3_string(k), v3_node(&m[k]))).collect())
+            ENode::Map(
+                keys.into_iter()
+                    .map(|k| (v3_string(k), v3_node(&m[k])))
+                    .collect(),
+            )
         }
         Value::Object(o) => v3_string(&o.format()),
     }

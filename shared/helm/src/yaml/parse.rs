@@ -83,7 +83,9 @@ fn parse_inner(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, YamlErr
             Ok(d) => return Ok(d),
         }
     }
-    Err(YamlError::new("yaml: mapping values are not allowed in this context"))
+    Err(YamlError::new(
+        "yaml: mapping values are not allowed in this context",
+    ))
 }
 
 enum Retry {
@@ -100,8 +102,7 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
     let mut flow_maps: Vec<bool> = Vec::new();
     let mut root: Option<Node> = None;
     let mut in_doc = false;
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| {
             if e.info() == "':' must be followed by a valid YAML whitespace" {
                 Retry::TabAfterColon(e.marker().index())
@@ -321,7 +322,9 @@ fn reword(info: &str) -> (String, bool) {
         other => other,
     };
     let (msg, parser) = match msg {
-        "invalid trailing content after double-quoted scalar" => ("did not find expected key", true),
+        "invalid trailing content after double-quoted scalar" => {
+            ("did not find expected key", true)
+        }
         m => (m, m == "did not find expected <document start>"),
     };
     (msg.to_string(), parser)

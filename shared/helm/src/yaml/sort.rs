@@ -85,11 +85,6 @@ pub fn natural_cmp_v2(a: &str, b: &str) -> Ordering {
     cmp_with(a, b, false)
 }
 
-/// go-yaml v3's key order.
-pub fn natural_cmp_v3(a: &str, b: &str) -> Ordering {
-    cmp_with(a, b, true)
-}
-
 /// Sorts with go-yaml's `Less`, never panicking even where `Less` is not a total order
 /// (Rust's std sorts may panic then): insertion sort for short runs as Go's `sort.Sort`
 /// does, a merge sort above that.
