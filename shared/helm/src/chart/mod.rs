@@ -8,7 +8,7 @@ pub mod ignore;
 pub mod load;
 pub mod metadata;
 
-pub use load::{load, load_archive_bytes, load_dir, Limits, LoadError};
+pub use load::{load, load_archive_bytes, load_dir, LoadError, Limits};
 pub use metadata::{Dependency, Maintainer, Metadata};
 
 /// One file of a chart, its name relative to the chart root with `/` separators.
