@@ -160,6 +160,8 @@ impl Enc {
                         }
                     }
                     Ok(())
+                } else if key.is_empty() {
+                    self.element(v)
                 } else {
                     self.key_value(key, v, false)
                 }
