@@ -200,7 +200,10 @@ impl Dec<'_> {
         if self.i >= self.s.len() {
             return "unexpected end of JSON input".into();
         }
-        format!("invalid character {} {context}", quote_char(self.cur_char()))
+        format!(
+            "invalid character {} {context}",
+            quote_char(self.cur_char())
+        )
     }
 
     fn value(&mut self, depth: usize) -> Result<Value, String> {
@@ -483,40 +486,69 @@ mod tests {
     use super::*;
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
-        Value::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+        Value::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 
     #[test]
     fn marshal_sorts_keys_and_escapes_html() {
         let v = obj(&[("b", Value::str("<a&b>")), ("a", Value::Float(1.5))]);
-        assert_eq!(to_string(&v).unwrap(), r#"{"a":1.5,"b":"\u003ca\u0026b\u003e"}"#);
+        assert_eq!(
+            to_string(&v).unwrap(),
+            r#"{"a":1.5,"b":"\u003ca\u0026b\u003e"}"#
+        );
         assert_eq!(to_string_raw(&v).unwrap(), r#"{"a":1.5,"b":"<a&b>"}"#);
     }
 
     #[test]
     fn pretty_uses_two_space_indent() {
-        let v = obj(&[("a", Value::from_list(vec![Value::Int(1)])), ("e", Value::new_map())]);
-        assert_eq!(to_string_pretty(&v).unwrap(), "{\n  \"a\": [\n    1\n  ],\n  \"e\": {}\n}");
+        let v = obj(&[
+            ("a", Value::from_list(vec![Value::Int(1)])),
+            ("e", Value::new_map()),
+        ]);
+        assert_eq!(
+            to_string_pretty(&v).unwrap(),
+            "{\n  \"a\": [\n    1\n  ],\n  \"e\": {}\n}"
+        );
     }
 
     #[test]
     fn nan_is_refused() {
-        assert_eq!(to_string(&Value::Float(f64::NAN)).unwrap_err(), "json: unsupported value: NaN");
+        assert_eq!(
+            to_string(&Value::Float(f64::NAN)).unwrap_err(),
+            "json: unsupported value: NaN"
+        );
     }
 
     #[test]
     fn unmarshal_reads_numbers_as_floats() {
         let v = parse(r#"{"a": [1, 2.5e3, "x\u00e9"], "b": null}"#).unwrap();
-        assert_eq!(v.get("a").unwrap().as_list().unwrap()[1], Value::Float(2500.0));
+        assert_eq!(
+            v.get("a").unwrap().as_list().unwrap()[1],
+            Value::Float(2500.0)
+        );
         assert_eq!(v.get("b"), Some(Value::Nil));
     }
 
     #[test]
     fn syntax_errors_use_go_wording() {
         assert_eq!(parse("{").unwrap_err(), "unexpected end of JSON input");
-        assert_eq!(parse("x").unwrap_err(), "invalid character 'x' looking for beginning of value");
-        assert_eq!(parse("[1 2]").unwrap_err(), "invalid character '2' after array element");
-        assert_eq!(parse("{} x").unwrap_err(), "invalid character 'x' after top-level value");
+        assert_eq!(
+            parse("x").unwrap_err(),
+            "invalid character 'x' looking for beginning of value"
+        );
+        assert_eq!(
+            parse("[1 2]").unwrap_err(),
+            "invalid character '2' after array element"
+        );
+        assert_eq!(
+            parse("{} x").unwrap_err(),
+            "invalid character 'x' after top-level value"
+        );
     }
 
     #[test]

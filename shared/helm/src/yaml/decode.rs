@@ -357,12 +357,9 @@ pub fn to_json_value(v: &GoVal) -> Result<Value, String> {
             Value::Float(*f)
         }
         GoVal::Str(s) => Value::str(s),
-        GoVal::Seq(items) => Value::from_list(
-            items
-                .iter()
-                .map(to_json_value)
-                .collect::<Result<_, _>>()?,
-        ),
+        GoVal::Seq(items) => {
+            Value::from_list(items.iter().map(to_json_value).collect::<Result<_, _>>()?)
+        }
         GoVal::Map(pairs) => {
             let mut m = Map::new();
             for (k, v) in pairs {
@@ -381,7 +378,7 @@ mod tests {
     #[test]
     fn float_keys_format_with_32_bit_precision() {
         assert_eq!(format_float32_g(1.5), "1.5");
-        assert_eq!(format_float32_g(3.141592653589793), "3.1415927");
+        assert_eq!(format_float32_g(std::f64::consts::PI), "3.1415927");
         assert_eq!(format_float32_g(1e21), "1e+21");
         assert_eq!(format_float32_g(1e6), "1e+06");
         assert_eq!(format_float32_g(100000.0), "100000");

@@ -244,8 +244,7 @@ impl Emitter {
 
     fn write_indent(&mut self) {
         let indent = self.indent.max(0) as usize;
-        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace)
-        {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
             self.put_break();
         }
         while self.column < indent {
@@ -549,8 +548,7 @@ impl Emitter {
                 }
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i + 1 < n
-                {
+                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i + 1 < n {
                     self.write_indent();
                     if chars.get(i + 1) == Some(&' ') {
                         self.put('\\');
@@ -644,10 +642,6 @@ pub fn emit_document(root: &ENode, opts: Options) -> String {
     // document end: write_indent at indent -1
     e.indent = -1;
     e.write_indent();
-    if e.open_ended {
-        e.write_indicator("...", true, false, false);
-        e.write_indent();
-    }
     e.out
 }
 
@@ -691,7 +685,10 @@ mod tests {
 
     #[test]
     fn empty_collections_are_flow() {
-        let n = ENode::Map(vec![(s("a"), ENode::Map(vec![])), (s("b"), ENode::Seq(vec![]))]);
+        let n = ENode::Map(vec![
+            (s("a"), ENode::Map(vec![])),
+            (s("b"), ENode::Seq(vec![])),
+        ]);
         assert_eq!(emit_document(&n, V2), "a: {}\nb: []\n");
     }
 }

@@ -83,7 +83,9 @@ fn parse_inner(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, YamlErr
             Ok(d) => return Ok(d),
         }
     }
-    Err(YamlError::new("yaml: mapping values are not allowed in this context"))
+    Err(YamlError::new(
+        "yaml: mapping values are not allowed in this context",
+    ))
 }
 
 enum Retry {
@@ -97,10 +99,10 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
     let mut docs: Vec<Option<Node>> = Vec::new();
     let mut anchors: HashMap<usize, Rc<Node>> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
+    let mut flow_maps: Vec<bool> = Vec::new();
     let mut root: Option<Node> = None;
     let mut in_doc = false;
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| {
             if e.info() == "':' must be followed by a valid YAML whitespace" {
                 Retry::TabAfterColon(e.marker().index())
@@ -136,6 +138,26 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
                 }
             },
             Event::Scalar(v, style, anchor, tag) => {
+                let awaiting_key = matches!(stack.last(), Some(Frame::Map(_, _, None)));
+                let in_flow = flow_maps.last().copied().unwrap_or(false);
+                if awaiting_key
+                    && v == "~"
+                    && style == ScalarStyle::Plain
+                    && span.start.index() == span.end.index()
+                    && text.chars().nth(span.start.index()) == Some(':')
+                    && !explicit_key_before(text, span.start.index())
+                {
+                    // libyaml has no implicit empty key.
+                    let line = span.start.line().saturating_sub(1);
+                    let msg = if in_flow {
+                        "yaml: did not find expected node content".to_string()
+                    } else if line == 0 {
+                        "yaml: did not find expected key".to_string()
+                    } else {
+                        format!("yaml: line {line}: did not find expected key")
+                    };
+                    return Err(Retry::Fail(YamlError::new(msg)));
+                }
                 let n = Node::Scalar {
                     value: v.into_owned(),
                     plain: style == ScalarStyle::Plain,
@@ -153,6 +175,7 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
             }
             Event::MappingStart(anchor, tag) => {
                 let _ = tag;
+                flow_maps.push(text.chars().nth(span.start.index()) == Some('{'));
                 stack.push(Frame::Map(anchor, Vec::new(), None));
                 continue;
             }
@@ -168,6 +191,7 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map(anchor, pairs, _)) => {
+                    flow_maps.pop();
                     let n = Node::Map(pairs);
                     if anchor > 0 {
                         anchors.insert(anchor, Rc::new(n.clone()));
@@ -230,6 +254,16 @@ fn scan_error(text: &str, e: &ScanError) -> YamlError {
     }
 }
 
+/// Whether the last non-blank character before a char index is an explicit `?` key.
+fn explicit_key_before(text: &str, char_index: usize) -> bool {
+    let before: Vec<char> = text.chars().take(char_index).collect();
+    before
+        .iter()
+        .rev()
+        .find(|c| !c.is_whitespace())
+        .is_some_and(|&c| c == '?')
+}
+
 /// The alias name (`*name`) at or after a char index.
 fn alias_name_at(text: &str, char_index: usize) -> String {
     let rest: String = text.chars().skip(char_index).collect();
@@ -287,7 +321,12 @@ fn reword(info: &str) -> (String, bool) {
         }
         other => other,
     };
-    let parser = matches!(msg, "did not find expected <document start>");
+    let (msg, parser) = match msg {
+        "invalid trailing content after double-quoted scalar" => {
+            ("did not find expected key", true)
+        }
+        m => (m, m == "did not find expected <document start>"),
+    };
     (msg.to_string(), parser)
 }
 

@@ -114,9 +114,9 @@ pub fn v3_needs_quotes(s: &str) -> bool {
         Some(_) => return false,
     };
     match s {
-        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "~" | "null" | "Null"
-        | "NULL" | ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf"
-        | "+.INF" | "-.inf" | "-.Inf" | "-.INF" | "<<" => return true,
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "~" | "null" | "Null" | "NULL"
+        | ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
+        | "-.inf" | "-.Inf" | "-.INF" | "<<" => return true,
         _ => {}
     }
     match hint {

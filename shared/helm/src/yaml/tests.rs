@@ -35,7 +35,9 @@ fn mapping_value_error_is_worded_as_go_yaml() {
 #[test]
 fn non_map_document_is_refused_for_map_targets() {
     let e = parse_map("- a\n").unwrap_err();
-    assert!(e.message.ends_with("cannot unmarshal array into Go value of type map[string]interface {}"));
+    assert!(e
+        .message
+        .ends_with("cannot unmarshal array into Go value of type map[string]interface {}"));
 }
 
 #[test]
@@ -46,7 +48,10 @@ fn marshal_quotes_ambiguous_strings() {
     m.insert("c".into(), Value::Float(8080.0));
     m.insert("d".into(), Value::str("line1\nline2"));
     let out = to_string(&Value::from_map(m)).unwrap();
-    assert_eq!(out, "a: \"true\"\nb: \"\"\nc: 8080\nd: |-\n  line1\n  line2\n");
+    assert_eq!(
+        out,
+        "a: \"true\"\nb: \"\"\nc: 8080\nd: |-\n  line1\n  line2\n"
+    );
 }
 
 #[test]
@@ -56,6 +61,8 @@ fn pretty_indents_sequences() {
         "baz".into(),
         Value::from_list(vec![Value::Int(1), Value::Int(2)]),
     );
-    assert_eq!(to_string_pretty(&Value::from_map(m)).unwrap(), "baz:\n  - 1\n  - 2\n");
+    assert_eq!(
+        to_string_pretty(&Value::from_map(m)).unwrap(),
+        "baz:\n  - 1\n  - 2\n"
+    );
 }
-
