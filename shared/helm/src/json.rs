@@ -114,7 +114,10 @@ impl Enc {
                 self.newline(out, depth);
                 out.push('}');
             }
-            Value::Object(o) => write_string(out, &o.format(), self.escape_html),
+            Value::Object(o) => match o.to_json_value() {
+                Some(v) => self.value(out, &v, depth)?,
+                None => write_string(out, &o.format(), self.escape_html),
+            },
         }
         Ok(())
     }

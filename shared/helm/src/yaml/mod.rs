@@ -234,7 +234,10 @@ fn v2_node(v: &Value) -> Result<ENode, YamlError> {
             }
             ENode::Map(pairs)
         }
-        Value::Object(o) => v2_string(&o.format()),
+        Value::Object(o) => match o.to_json_value() {
+            Some(v) => return v2_node(&v),
+            None => v2_string(&o.format()),
+        },
     })
 }
 
@@ -262,7 +265,10 @@ fn v3_node(v: &Value) -> ENode {
                     .collect(),
             )
         }
-        Value::Object(o) => v3_string(&o.format()),
+        Value::Object(o) => match o.to_json_value() {
+            Some(v) => v3_node(&v),
+            None => v3_string(&o.format()),
+        },
     }
 }
 
