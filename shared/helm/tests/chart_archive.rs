@@ -43,17 +43,34 @@ fn parent_directory_traversal_is_refused() {
 #[test]
 fn absolute_paths_are_refused() {
     let e = err_of(&with(Entry::file("/etc/passwd", b"x")));
-    assert!(e.contains("\"/etc/passwd\"") && e.contains("absolute"), "{e}");
+    assert!(
+        e.contains("\"/etc/passwd\"") && e.contains("absolute"),
+        "{e}"
+    );
     let e = err_of(&with(Entry::file("C:/evil", b"x")));
     assert!(e.contains("absolute"), "{e}");
 }
 
 #[test]
 fn symlinks_and_hardlinks_are_refused() {
-    let e = err_of(&with(Entry::kind("mini/templates/link.yaml", EntryType::Symlink, Some("/etc/passwd"))));
-    assert!(e.contains("\"mini/templates/link.yaml\"") && e.contains("symbolic links"), "{e}");
-    let e = err_of(&with(Entry::kind("mini/hard", EntryType::Link, Some("mini/Chart.yaml"))));
-    assert!(e.contains("\"mini/hard\"") && e.contains("hard links"), "{e}");
+    let e = err_of(&with(Entry::kind(
+        "mini/templates/link.yaml",
+        EntryType::Symlink,
+        Some("/etc/passwd"),
+    )));
+    assert!(
+        e.contains("\"mini/templates/link.yaml\"") && e.contains("symbolic links"),
+        "{e}"
+    );
+    let e = err_of(&with(Entry::kind(
+        "mini/hard",
+        EntryType::Link,
+        Some("mini/Chart.yaml"),
+    )));
+    assert!(
+        e.contains("\"mini/hard\"") && e.contains("hard links"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -69,9 +86,15 @@ fn devices_and_fifos_are_refused() {
 #[test]
 fn entries_outside_the_single_top_directory_are_refused() {
     let e = err_of(&with(Entry::file("other/values.yaml", b"x")));
-    assert!(e.contains("\"other/values.yaml\"") && e.contains("top-level directory"), "{e}");
+    assert!(
+        e.contains("\"other/values.yaml\"") && e.contains("top-level directory"),
+        "{e}"
+    );
     let e = err_of(&with(Entry::file("loose.txt", b"x")));
-    assert!(e.contains("\"loose.txt\"") && e.contains("outside the base directory"), "{e}");
+    assert!(
+        e.contains("\"loose.txt\"") && e.contains("outside the base directory"),
+        "{e}"
+    );
     let e = err_of(&tgz(&[Entry::file("Chart.yaml", b"name: x\n")]));
     assert!(e.contains("chart yaml not in base directory"), "{e}");
 }
@@ -82,16 +105,25 @@ fn too_many_files_is_refused() {
     for i in 0..20 {
         entries.push(Entry::file(&format!("mini/files/f{i}"), b"x"));
     }
-    let limits = Limits { max_files: 10, ..Limits::default() };
+    let limits = Limits {
+        max_files: 10,
+        ..Limits::default()
+    };
     let e = err_with(&tgz(&entries), &limits);
     assert!(e.contains("more than the maximum of 10 files"), "{e}");
 }
 
 #[test]
 fn a_file_over_the_per_file_limit_is_refused() {
-    let limits = Limits { max_file_bytes: 1024, ..Limits::default() };
+    let limits = Limits {
+        max_file_bytes: 1024,
+        ..Limits::default()
+    };
     let e = err_with(&with(Entry::file("mini/files/big", &[b'a'; 2048])), &limits);
-    assert!(e.contains("\"mini/files/big\"") && e.contains("maximum file size 1024"), "{e}");
+    assert!(
+        e.contains("\"mini/files/big\"") && e.contains("maximum file size 1024"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -100,9 +132,15 @@ fn total_size_over_the_limit_is_refused() {
     for i in 0..8 {
         entries.push(Entry::file(&format!("mini/files/f{i}"), &[b'a'; 1000]));
     }
-    let limits = Limits { max_total_bytes: 4000, ..Limits::default() };
+    let limits = Limits {
+        max_total_bytes: 4000,
+        ..Limits::default()
+    };
     let e = err_with(&tgz(&entries), &limits);
-    assert!(e.contains("decompressed chart is larger than the maximum size 4000"), "{e}");
+    assert!(
+        e.contains("decompressed chart is larger than the maximum size 4000"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -134,7 +172,11 @@ fn a_lying_small_header_over_a_huge_stream_is_capped() {
     let mut tar = tar_bytes(&minimal("mini"));
     tar.truncate(tar.len() - 1024);
     tar.extend(std::iter::repeat_n(0u8, 8 << 20));
-    let limits = Limits { max_total_bytes: 1 << 20, max_files: 10, ..Limits::default() };
+    let limits = Limits {
+        max_total_bytes: 1 << 20,
+        max_files: 10,
+        ..Limits::default()
+    };
     // Trailing zero blocks end the archive: loading succeeds without reading them all,
     // or fails on the cap; either way it must not allocate the stream.
     let _ = load_archive_bytes(&gzip(&tar), &limits);
@@ -144,7 +186,10 @@ fn a_lying_small_header_over_a_huge_stream_is_capped() {
 fn truncated_gzip_is_refused() {
     let full = tgz(&minimal("mini"));
     let e = err_of(&full[..full.len() / 2]);
-    assert!(e.contains("corrupt or truncated") || e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("corrupt or truncated") || e.contains("truncated"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -155,7 +200,10 @@ fn truncated_tar_is_refused() {
     let cut = tar.len() - 1024 - 3000;
     tar.truncate(cut);
     let e = err_of(&gzip(&tar));
-    assert!(e.contains("\"mini/files/data\"") || e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("\"mini/files/data\"") || e.contains("truncated"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -177,11 +225,17 @@ fn an_archive_without_chart_yaml_is_refused() {
 #[test]
 fn hostile_entries_in_a_nested_subchart_archive_are_refused() {
     let inner = tgz(&[
-        Entry::file("sub/Chart.yaml", b"apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+        Entry::file(
+            "sub/Chart.yaml",
+            b"apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
         Entry::kind("sub/templates/x", EntryType::Symlink, Some("/etc/shadow")),
     ]);
     let e = err_of(&with(Entry::file("mini/charts/sub-0.1.0.tgz", &inner)));
-    assert!(e.starts_with("error unpacking subchart sub-0.1.0.tgz in mini: "), "{e}");
+    assert!(
+        e.starts_with("error unpacking subchart sub-0.1.0.tgz in mini: "),
+        "{e}"
+    );
     assert!(e.contains("symbolic links"), "{e}");
 }
 
@@ -189,13 +243,19 @@ fn hostile_entries_in_a_nested_subchart_archive_are_refused() {
 fn nested_archives_share_one_size_budget() {
     let big = vec![b'q'; 3000];
     let inner = tgz(&[
-        Entry::file("sub/Chart.yaml", b"apiVersion: v2\nname: sub\nversion: 0.1.0\n"),
+        Entry::file(
+            "sub/Chart.yaml",
+            b"apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
         Entry::file("sub/files/big", &big),
     ]);
     let mut entries = minimal("mini");
     entries.push(Entry::file("mini/files/big", &big));
     entries.push(Entry::file("mini/charts/sub-0.1.0.tgz", &inner));
-    let limits = Limits { max_total_bytes: 5000, ..Limits::default() };
+    let limits = Limits {
+        max_total_bytes: 5000,
+        ..Limits::default()
+    };
     let e = err_with(&tgz(&entries), &limits);
     assert!(e.contains("maximum size 5000"), "{e}");
 }
@@ -203,7 +263,10 @@ fn nested_archives_share_one_size_budget() {
 #[test]
 fn windows_separators_and_bom_are_handled() {
     let entries = vec![
-        Entry::file("mini\\Chart.yaml", b"\xEF\xBB\xBFapiVersion: v2\nname: mini\nversion: 0.1.0\n"),
+        Entry::file(
+            "mini\\Chart.yaml",
+            b"\xEF\xBB\xBFapiVersion: v2\nname: mini\nversion: 0.1.0\n",
+        ),
         Entry::file("mini\\templates\\a.yaml", b"a"),
     ];
     let c = load_archive_bytes(&tgz(&entries), &Limits::default()).unwrap();

@@ -29,7 +29,14 @@ fn entry_names(tgz: &std::path::Path) -> Vec<(String, u32, u64, u64)> {
 #[test]
 fn package_lays_out_entries_like_helm() {
     let out = scratch("pkg-layout");
-    let p = package(&fixture("basic"), &PackageOptions { dest: out.clone(), ..Default::default() }).unwrap();
+    let p = package(
+        &fixture("basic"),
+        &PackageOptions {
+            dest: out.clone(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(p, out.join("basic-0.3.0.tgz"));
     let names: Vec<String> = entry_names(&p).into_iter().map(|e| e.0).collect();
     assert_eq!(
@@ -62,18 +69,39 @@ fn package_lays_out_entries_like_helm() {
 fn package_is_reproducible() {
     let a = scratch("pkg-a");
     let b = scratch("pkg-b");
-    let pa = package(&fixture("basic"), &PackageOptions { dest: a, ..Default::default() }).unwrap();
+    let pa = package(
+        &fixture("basic"),
+        &PackageOptions {
+            dest: a,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     // A copy has other inode times and paths: the bytes must not change.
     let src = scratch("pkg-src");
     copy_tree(&fixture("basic"), &src);
-    let pb = package(&src, &PackageOptions { dest: b, ..Default::default() }).unwrap();
+    let pb = package(
+        &src,
+        &PackageOptions {
+            dest: b,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(std::fs::read(pa).unwrap(), std::fs::read(pb).unwrap());
 }
 
 #[test]
 fn package_round_trips_through_the_loader() {
     let out = scratch("pkg-rt");
-    let p = package(&fixture("basic"), &PackageOptions { dest: out, ..Default::default() }).unwrap();
+    let p = package(
+        &fixture("basic"),
+        &PackageOptions {
+            dest: out,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let src = load_dir(&fixture("basic")).unwrap();
     let back = load(&p).unwrap();
     assert_eq!(back.metadata.to_value(), src.metadata.to_value());
@@ -83,7 +111,10 @@ fn package_round_trips_through_the_loader() {
     assert_eq!(back.raw_values, src.raw_values);
     assert_eq!(back.schema, src.schema);
     assert_eq!(back.dependencies.len(), 1);
-    assert_eq!(back.dependencies[0].templates, src.dependencies[0].templates);
+    assert_eq!(
+        back.dependencies[0].templates,
+        src.dependencies[0].templates
+    );
 }
 
 #[test]
@@ -99,8 +130,14 @@ fn version_overrides_are_applied_and_checked() {
     let c = load(&p).unwrap();
     assert_eq!(c.metadata.version, "1.2.3-rc.1");
     assert_eq!(c.metadata.app_version, "2.0");
-    let bad = PackageOptions { version: Some("nope".into()), ..opts };
-    assert_eq!(package(&fixture("basic"), &bad).unwrap_err().to_string(), "invalid semantic version");
+    let bad = PackageOptions {
+        version: Some("nope".into()),
+        ..opts
+    };
+    assert_eq!(
+        package(&fixture("basic"), &bad).unwrap_err().to_string(),
+        "invalid semantic version"
+    );
 }
 
 #[test]
@@ -108,14 +145,31 @@ fn missing_dependencies_stop_packaging() {
     let d = scratch("pkg-missing");
     copy_tree(&fixture("basic"), &d);
     std::fs::remove_dir_all(d.join("charts/sub")).unwrap();
-    let e = package(&d, &PackageOptions { dest: scratch("pkg-missing-out"), ..Default::default() }).unwrap_err();
-    assert_eq!(e.to_string(), "found in Chart.yaml, but missing in charts/ directory: sub");
+    let e = package(
+        &d,
+        &PackageOptions {
+            dest: scratch("pkg-missing-out"),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "found in Chart.yaml, but missing in charts/ directory: sub"
+    );
 }
 
 #[test]
 fn v1_charts_keep_requirements_files() {
     let out = scratch("pkg-v1");
-    let p = package(&fixture("legacy"), &PackageOptions { dest: out, ..Default::default() }).unwrap();
+    let p = package(
+        &fixture("legacy"),
+        &PackageOptions {
+            dest: out,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let names: Vec<String> = entry_names(&p).into_iter().map(|e| e.0).collect();
     assert_eq!(
         names,
@@ -130,8 +184,22 @@ fn v1_charts_keep_requirements_files() {
     let c: chart::Chart = load(&p).unwrap();
     assert_eq!(c.metadata.dependencies.len(), 1);
     if let Ok(dir) = std::env::var("LOCKGATE_KEEP_PACKAGES") {
-        let basic = package(&fixture("basic"), &PackageOptions { dest: dir.clone().into(), ..Default::default() }).unwrap();
-        let legacy = package(&fixture("legacy"), &PackageOptions { dest: dir.into(), ..Default::default() }).unwrap();
+        let basic = package(
+            &fixture("basic"),
+            &PackageOptions {
+                dest: dir.clone().into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let legacy = package(
+            &fixture("legacy"),
+            &PackageOptions {
+                dest: dir.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         eprintln!("kept {} {}", basic.display(), legacy.display());
     }
 }

@@ -19,7 +19,9 @@ pub fn scratch(tag: &str) -> PathBuf {
 
 /// A fixture chart under `tests/charts/`.
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/charts").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/charts")
+        .join(name)
 }
 
 /// Copies a directory tree.
@@ -48,10 +50,22 @@ pub struct Entry {
 
 impl Entry {
     pub fn file(name: &str, data: &[u8]) -> Entry {
-        Entry { name: name.into(), kind: tar::EntryType::Regular, data: data.to_vec(), link: None, header_size: None }
+        Entry {
+            name: name.into(),
+            kind: tar::EntryType::Regular,
+            data: data.to_vec(),
+            link: None,
+            header_size: None,
+        }
     }
     pub fn kind(name: &str, kind: tar::EntryType, link: Option<&str>) -> Entry {
-        Entry { name: name.into(), kind, data: Vec::new(), link: link.map(String::from), header_size: None }
+        Entry {
+            name: name.into(),
+            kind,
+            data: Vec::new(),
+            link: link.map(String::from),
+            header_size: None,
+        }
     }
 }
 
@@ -98,7 +112,10 @@ pub fn tgz(entries: &[Entry]) -> Vec<u8> {
 /// A minimal valid chart's entries under `top/`.
 pub fn minimal(top: &str) -> Vec<Entry> {
     vec![
-        Entry::file(&format!("{top}/Chart.yaml"), b"apiVersion: v2\nname: mini\nversion: 0.1.0\n"),
+        Entry::file(
+            &format!("{top}/Chart.yaml"),
+            b"apiVersion: v2\nname: mini\nversion: 0.1.0\n",
+        ),
         Entry::file(&format!("{top}/values.yaml"), b"a: 1\n"),
         Entry::file(&format!("{top}/templates/cm.yaml"), b"kind: ConfigMap\n"),
     ]
