@@ -236,3 +236,43 @@ fn loading_a_non_archive_file_explains_itself() {
         "{e}"
     );
 }
+
+/// Dumps what the loader made of `LOCKGATE_DUMP_CHART` (a chart path) for comparing
+/// with real Helm; does nothing when the variable is unset.
+#[test]
+fn dump_chart_for_comparison() {
+    let Ok(path) = std::env::var("LOCKGATE_DUMP_CHART") else {
+        return;
+    };
+    fn dump(c: &chart::Chart, out: &mut String, ind: &str) {
+        fn js(v: &Value) -> serde_json::Value {
+            match v {
+                Value::Str(s) => serde_json::Value::String(s.to_string()),
+                Value::Bool(b) => serde_json::Value::Bool(*b),
+                Value::Float(f) => serde_json::json!(f),
+                Value::List(l) => serde_json::Value::Array(l.iter().map(js).collect()),
+                Value::Map(m) => serde_json::Value::Object(
+                    m.borrow().iter().map(|(k, v)| (k.clone(), js(v))).collect(),
+                ),
+                _ => serde_json::Value::Null,
+            }
+        }
+        let md = js(&c.metadata.to_json_value()).to_string();
+        out.push_str(&format!("{ind}meta {md}\n"));
+        out.push_str(&format!("{ind}files {:?}\n", names(&c.files)));
+        out.push_str(&format!("{ind}templates {:?}\n", names(&c.templates)));
+        out.push_str(&format!("{ind}values {}\n", js(&c.values)));
+        let mut deps: Vec<&chart::Chart> = c.dependencies.iter().collect();
+        deps.sort_by(|a, b| a.name().cmp(b.name()));
+        for d in deps {
+            let md = js(&d.metadata.to_json_value()).to_string();
+            out.push_str(&format!("{ind}  meta {md}\n"));
+        }
+    }
+    let mut out = String::new();
+    match load(std::path::Path::new(&path)) {
+        Ok(c) => dump(&c, &mut out, ""),
+        Err(e) => out = format!("error {e}\n"),
+    }
+    std::fs::write(std::env::var("LOCKGATE_DUMP_OUT").unwrap(), out).unwrap();
+}
