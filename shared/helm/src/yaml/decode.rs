@@ -150,11 +150,34 @@ fn go_key_eq(a: &GoVal, b: &GoVal) -> bool {
     }
 }
 
-fn go_sharp_v(v: &GoVal) -> String {
+/// Go's `%#v` of a decoded value (for error messages).
+pub fn go_sharp_v(v: &GoVal) -> String {
     match v {
-        GoVal::Map(_) => "map[interface {}]interface {}{...}".into(),
-        GoVal::Seq(_) => "[]interface {}{...}".into(),
-        other => format!("{other:?}"),
+        GoVal::Nil => "interface {}(nil)".into(),
+        GoVal::Bool(b) => b.to_string(),
+        GoVal::Int(i) => i.to_string(),
+        GoVal::Uint(u) => format!("0x{u:x}"),
+        GoVal::Float(f) => crate::gofmt::format_float_g(*f),
+        GoVal::Str(s) => crate::gofmt::quote(s),
+        GoVal::Seq(items) => format!(
+            "[]interface {{}}{{{}}}",
+            items.iter().map(go_sharp_v).collect::<Vec<_>>().join(", ")
+        ),
+        GoVal::Map(pairs) => {
+            let mut parts: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (go_sharp_v(k), go_sharp_v(v)))
+                .collect();
+            parts.sort();
+            format!(
+                "map[interface {{}}]interface {{}}{{{}}}",
+                parts
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
     }
 }
 
@@ -287,7 +310,13 @@ fn format_float32_g(f: f64) -> String {
     out
 }
 
-fn key_string(k: &GoVal) -> Result<String, String> {
+fn key_string(k: &GoVal, v: &GoVal) -> Result<String, String> {
+    let unsupported = |ty: &str, key: String| {
+        Err(format!(
+            "unsupported map key of type: {ty}, key: {key}, value: {}",
+            go_sharp_v(v)
+        ))
+    };
     Ok(match k {
         GoVal::Str(s) => s.clone(),
         GoVal::Int(i) => i.to_string(),
@@ -298,15 +327,9 @@ fn key_string(k: &GoVal) -> Result<String, String> {
             s => s.to_string(),
         },
         GoVal::Bool(b) => b.to_string(),
-        GoVal::Nil => {
-            return Err("unsupported map key of type: %!s(<nil>), key: <nil>, value: ...".into())
-        }
-        GoVal::Uint(u) => {
-            return Err(format!(
-                "unsupported map key of type: uint64, key: 0x{u:x}, value: ..."
-            ))
-        }
-        GoVal::Seq(_) | GoVal::Map(_) => return Err("unsupported map key".into()),
+        GoVal::Nil => return unsupported("%!s(<nil>)", "<nil>".into()),
+        GoVal::Uint(u) => return unsupported("uint64", format!("0x{u:x}")),
+        GoVal::Seq(_) | GoVal::Map(_) => return unsupported("[]interface {}", go_sharp_v(k)),
     })
 }
 
@@ -343,7 +366,7 @@ pub fn to_json_value(v: &GoVal) -> Result<Value, String> {
         GoVal::Map(pairs) => {
             let mut m = Map::new();
             for (k, v) in pairs {
-                let ks = key_string(k)?;
+                let ks = key_string(k, v)?;
                 m.insert(ks, to_json_value(v)?);
             }
             Value::from_map(m)

@@ -644,10 +644,6 @@ pub fn emit_document(root: &ENode, opts: Options) -> String {
     // document end: write_indent at indent -1
     e.indent = -1;
     e.write_indent();
-    if e.open_ended {
-        e.write_indicator("...", true, false, false);
-        e.write_indent();
-    }
     e.out
 }
 

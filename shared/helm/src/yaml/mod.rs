@@ -90,6 +90,20 @@ pub fn parse_map(text: &str) -> Result<Value, YamlError> {
     }
 }
 
+/// Helm's values-file read (`chartutil.ReadValues`): like [`parse_map`], but type errors
+/// name Helm's `common.Values` type.
+///
+/// # Errors
+/// Malformed YAML, or a document that is not a mapping.
+pub fn parse_values(text: &str) -> Result<Value, YamlError> {
+    parse_map(text).map_err(|e| {
+        YamlError::new(e.message.replace(
+            "Go value of type map[string]interface {}",
+            "Go value of type common.Values",
+        ))
+    })
+}
+
 /// `sigs.k8s.io/yaml.Unmarshal(text, &[]interface{})` (`fromYamlArray`).
 ///
 /// # Errors
@@ -124,7 +138,44 @@ fn v2_number(json_text: &str) -> String {
     }
 }
 
+/// What a string becomes after `json.Marshal` and go-yaml v2 reading the JSON text
+/// back: JSON writes U+0085 raw, and YAML folds it as a line break in a quoted scalar.
+fn json_yaml_string(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\u{85}') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\u{85}' {
+            while out.ends_with(' ') {
+                out.pop();
+            }
+            let mut breaks = 0;
+            while i < chars.len() && (chars[i] == '\u{85}' || chars[i] == ' ') {
+                if chars[i] == '\u{85}' {
+                    breaks += 1;
+                }
+                i += 1;
+            }
+            if breaks == 1 {
+                out.push(' ');
+            } else {
+                for _ in 1..breaks {
+                    out.push('\n');
+                }
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn v2_string(s: &str) -> ENode {
+    let s: &str = &json_yaml_string(s);
     let can_plain =
         matches!(resolve_v2(s), Resolved::Str) && !resolve::is_base60_float(s);
     let style = if s.contains('\n') {
@@ -174,7 +225,7 @@ fn v2_node(v: &Value) -> Result<ENode, YamlError> {
         Value::Map(m) => {
             let m = m.borrow();
             let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort_by(|a, b| sort::natural_cmp_v2(a, b));
+            sort::sort_keys(&mut keys, false);
             let mut pairs = Vec::with_capacity(keys.len());
             for k in keys {
                 pairs.push((v2_string(k), v2_node(&m[k])?));
@@ -202,7 +253,7 @@ fn v3_node(v: &Value) -> ENode {
         Value::Map(m) => {
             let m = m.borrow();
             let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort_by(|a, b| sort::natural_cmp_v3(a, b));
+            sort::sort_keys(&mut keys, true);
             ENode::Map(keys.into_iter().map(|k| (v3_string(k), v3_node(&m[k]))).collect())
         }
         Value::Object(o) => v3_string(&o.format()),

@@ -90,6 +90,55 @@ pub fn natural_cmp_v3(a: &str, b: &str) -> Ordering {
     cmp_with(a, b, true)
 }
 
+/// Sorts with go-yaml's `Less`, never panicking even where `Less` is not a total order
+/// (Rust's std sorts may panic then): insertion sort for short runs as Go's `sort.Sort`
+/// does, a merge sort above that.
+pub fn sort_keys(keys: &mut Vec<&String>, v3: bool) {
+    let chars: Vec<Vec<char>> = keys.iter().map(|k| k.chars().collect()).collect();
+    let mut idx: Vec<usize> = (0..keys.len()).collect();
+    let lt = |a: usize, b: usize| less(&chars[a], &chars[b], v3);
+    if idx.len() <= 12 {
+        for i in 1..idx.len() {
+            let mut j = i;
+            while j > 0 && lt(idx[j], idx[j - 1]) {
+                idx.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+    } else {
+        merge_sort(&mut idx, &lt);
+    }
+    let orig = keys.clone();
+    for (slot, i) in keys.iter_mut().zip(idx) {
+        *slot = orig[i];
+    }
+}
+
+fn merge_sort(v: &mut [usize], lt: &dyn Fn(usize, usize) -> bool) {
+    if v.len() <= 1 {
+        return;
+    }
+    let mid = v.len() / 2;
+    merge_sort(&mut v[..mid], lt);
+    merge_sort(&mut v[mid..], lt);
+    let (left, right) = (v[..mid].to_vec(), v[mid..].to_vec());
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    while i < left.len() && j < right.len() {
+        if lt(right[j], left[i]) {
+            v[k] = right[j];
+            j += 1;
+        } else {
+            v[k] = left[i];
+            i += 1;
+        }
+        k += 1;
+    }
+    for &x in left[i..].iter().chain(right[j..].iter()) {
+        v[k] = x;
+        k += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

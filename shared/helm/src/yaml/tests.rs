@@ -59,3 +59,4 @@ fn pretty_indents_sequences() {
     assert_eq!(to_string_pretty(&Value::from_map(m)).unwrap(), "baz:\n  - 1\n  - 2\n");
 }
 
+
