@@ -207,9 +207,18 @@ mod tests {
 
     fn chart() -> Chart {
         let mut c = crate::chart::load_files(vec![
-            File { name: "Chart.yaml".into(), data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec() },
-            File { name: "values.yaml".into(), data: b"a: 1\n".to_vec() },
-            File { name: "templates/cm.yaml".into(), data: b"kind: ConfigMap\n".to_vec() },
+            File {
+                name: "Chart.yaml".into(),
+                data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec(),
+            },
+            File {
+                name: "values.yaml".into(),
+                data: b"a: 1\n".to_vec(),
+            },
+            File {
+                name: "templates/cm.yaml".into(),
+                data: b"kind: ConfigMap\n".to_vec(),
+            },
         ])
         .unwrap();
         c.metadata.validate().unwrap();

@@ -86,7 +86,9 @@ pub fn url_join(base: &str, parts: &[&str]) -> String {
     let (head, rest) = match base.find("://") {
         Some(i) => {
             let after = &base[i + 3..];
-            let p = after.find(['/', '?', '#']).map_or(base.len(), |j| i + 3 + j);
+            let p = after
+                .find(['/', '?', '#'])
+                .map_or(base.len(), |j| i + 3 + j);
             (&base[..p], &base[p..])
         }
         None => ("", base),
@@ -335,7 +337,8 @@ impl IndexFile {
         }
         let strict = serde_json::from_slice::<serde_json::Value>(data).is_err();
         let text = String::from_utf8_lossy(data);
-        let root = yamlnode::parse(&text).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
+        let root =
+            yamlnode::parse(&text).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
         let mut idx = IndexFile::new(zero_time());
         idx.api_version.clear();
         let items = match root.as_deref() {
@@ -352,7 +355,9 @@ impl IndexFile {
         for (key, val) in sorted_fields(&items)? {
             let e = |f: &str, t: &str| chartfile::type_err(&val, "IndexFile", f, t);
             match key.to_ascii_lowercase().as_str() {
-                "apiversion" => set_str(&mut idx.api_version, &val).map_err(|_| e("apiVersion", "string"))?,
+                "apiversion" => {
+                    set_str(&mut idx.api_version, &val).map_err(|_| e("apiVersion", "string"))?
+                }
                 "generated" => idx.generated = parse_time(&val, "IndexFile", "generated")?,
                 "publickeys" => set_list(&mut idx.public_keys, &val, "IndexFile", "publicKeys")?,
                 "serverinfo" => {
@@ -435,7 +440,10 @@ fn decode_entries(idx: &mut IndexFile, v: &Node, strict: bool) -> Result<(), Str
             }
             match c.metadata.validate() {
                 Ok(()) => out.push(c),
-                Err(e) if e.0.starts_with("more than one dependency with name or alias") => {
+                Err(e)
+                    if e.0
+                        .starts_with("more than one dependency with name or alias") =>
+                {
                     out.push(c)
                 }
                 Err(_) => {} // Helm logs and skips invalid entries.
@@ -446,7 +454,10 @@ fn decode_entries(idx: &mut IndexFile, v: &Node, strict: bool) -> Result<(), Str
     Ok(())
 }
 
-fn decode_chart_version(fields: &[(Rc<Node>, Rc<Node>)], strict: bool) -> Result<ChartVersion, String> {
+fn decode_chart_version(
+    fields: &[(Rc<Node>, Rc<Node>)],
+    strict: bool,
+) -> Result<ChartVersion, String> {
     let mut cv = ChartVersion {
         metadata: Metadata::default(),
         urls: Vec::new(),
@@ -461,8 +472,9 @@ fn decode_chart_version(fields: &[(Rc<Node>, Rc<Node>)], strict: bool) -> Result
             "urls" => set_list(&mut cv.urls, &val, "ChartVersion", "entries.urls")?,
             "created" => cv.created = parse_time(&val, "ChartVersion", "entries.created")?,
             "removed" => set_bool(&mut cv.removed, &val, "ChartVersion", "entries.removed")?,
-            "digest" => set_str(&mut cv.digest, &val)
-                .map_err(|_| chartfile::type_err(&val, "ChartVersion", "entries.digest", "string"))?,
+            "digest" => set_str(&mut cv.digest, &val).map_err(|_| {
+                chartfile::type_err(&val, "ChartVersion", "entries.digest", "string")
+            })?,
             "checksum" | "engine" | "tillerversion" | "url" => {
                 let json_name = match lower.as_str() {
                     "tillerversion" => "tillerVersion",
@@ -470,7 +482,12 @@ fn decode_chart_version(fields: &[(Rc<Node>, Rc<Node>)], strict: bool) -> Result
                 };
                 let mut s = String::new();
                 set_str(&mut s, &val).map_err(|_| {
-                    chartfile::type_err(&val, "ChartVersion", &format!("entries.{json_name}"), "string")
+                    chartfile::type_err(
+                        &val,
+                        "ChartVersion",
+                        &format!("entries.{json_name}"),
+                        "string",
+                    )
                 })?;
                 cv.deprecated.insert(json_name.to_string(), s);
             }
@@ -510,16 +527,28 @@ pub fn index_directory(dir: &Path, base_url: &str, created: Time) -> Result<Inde
     };
     for p in list(dir) {
         if p.is_file() && p.extension().is_some_and(|e| e == "tgz") {
-            let f = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let f = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             archives.push((String::new(), f, p));
         }
     }
     let mut nested = Vec::new();
     for sub in list(dir).into_iter().filter(|p| p.is_dir()) {
-        let parent = sub.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let parent = sub
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         for p in list(&sub) {
             if p.is_file() && p.extension().is_some_and(|e| e == "tgz") {
-                let f = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let f = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 nested.push((parent.clone(), f, p));
             }
         }
@@ -570,16 +599,31 @@ mod tests {
 
     #[test]
     fn times_print_as_go_rfc3339_nano() {
-        assert_eq!(format_rfc3339_nano(&t("2016-10-06T16:23:20.499814565-06:00")), "2016-10-06T16:23:20.499814565-06:00");
-        assert_eq!(format_rfc3339_nano(&t("2020-01-01T00:00:00.500+00:00")), "2020-01-01T00:00:00.5Z");
+        assert_eq!(
+            format_rfc3339_nano(&t("2016-10-06T16:23:20.499814565-06:00")),
+            "2016-10-06T16:23:20.499814565-06:00"
+        );
+        assert_eq!(
+            format_rfc3339_nano(&t("2020-01-01T00:00:00.500+00:00")),
+            "2020-01-01T00:00:00.5Z"
+        );
         assert_eq!(format_rfc3339_nano(&zero_time()), "0001-01-01T00:00:00Z");
     }
 
     #[test]
     fn urls_join_like_helm() {
-        assert_eq!(url_join("https://e.com/charts", &["a-1.tgz"]), "https://e.com/charts/a-1.tgz");
-        assert_eq!(url_join("https://e.com", &["a-1.tgz"]), "https://e.com/a-1.tgz");
-        assert_eq!(url_join("https://e.com/x/?q=1", &["a.tgz"]), "https://e.com/x/a.tgz?q=1");
+        assert_eq!(
+            url_join("https://e.com/charts", &["a-1.tgz"]),
+            "https://e.com/charts/a-1.tgz"
+        );
+        assert_eq!(
+            url_join("https://e.com", &["a-1.tgz"]),
+            "https://e.com/a-1.tgz"
+        );
+        assert_eq!(
+            url_join("https://e.com/x/?q=1", &["a.tgz"]),
+            "https://e.com/x/a.tgz?q=1"
+        );
         assert_eq!(url_join("", &[""]), "");
         assert_eq!(url_join("", &["sub"]), "sub");
     }
@@ -601,7 +645,10 @@ mod tests {
             i.must_add(md("a", v), "a.tgz", "", "", now).unwrap();
         }
         i.sort_entries();
-        let got: Vec<&str> = i.entries["a"].iter().map(|c| c.metadata.version.as_str()).collect();
+        let got: Vec<&str> = i.entries["a"]
+            .iter()
+            .map(|c| c.metadata.version.as_str())
+            .collect();
         assert_eq!(got, ["2.0.0", "2.0.0-rc.1", "1.10.0", "1.2.0", "1.0.0"]);
     }
 
@@ -609,10 +656,13 @@ mod tests {
     fn merge_keeps_existing_entries() {
         let now = t("2024-01-01T00:00:00Z");
         let mut a = IndexFile::new(now);
-        a.must_add(md("x", "1.0.0"), "x-1.0.0.tgz", "https://new", "d1", now).unwrap();
+        a.must_add(md("x", "1.0.0"), "x-1.0.0.tgz", "https://new", "d1", now)
+            .unwrap();
         let mut b = IndexFile::new(now);
-        b.must_add(md("x", "1.0.0"), "x-1.0.0.tgz", "https://old", "d0", now).unwrap();
-        b.must_add(md("x", "0.9.0"), "x-0.9.0.tgz", "https://old", "d2", now).unwrap();
+        b.must_add(md("x", "1.0.0"), "x-1.0.0.tgz", "https://old", "d0", now)
+            .unwrap();
+        b.must_add(md("x", "0.9.0"), "x-0.9.0.tgz", "https://old", "d2", now)
+            .unwrap();
         a.merge(&b);
         a.sort_entries();
         assert_eq!(a.entries["x"].len(), 2);
@@ -625,8 +675,13 @@ mod tests {
         let i = IndexFile::parse(text.as_bytes()).unwrap();
         assert_eq!(i.entries["a"].len(), 1);
         assert_eq!(format_rfc3339_nano(&i.generated), "2020-01-02T03:04:05.06Z");
-        assert_eq!(IndexFile::parse(b"entries: {}\n").unwrap_err(), "no API version specified");
+        assert_eq!(
+            IndexFile::parse(b"entries: {}\n").unwrap_err(),
+            "no API version specified"
+        );
         assert_eq!(IndexFile::parse(b"").unwrap_err(), "empty index.yaml file");
-        assert!(IndexFile::parse(b"apiVersion: v1\nbogus: 1\n").unwrap_err().contains("unknown field \"bogus\""));
+        assert!(IndexFile::parse(b"apiVersion: v1\nbogus: 1\n")
+            .unwrap_err()
+            .contains("unknown field \"bogus\""));
     }
 }

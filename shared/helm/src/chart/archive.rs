@@ -79,8 +79,9 @@ pub(crate) fn read_archive(bytes: &[u8], budget: &mut Budget) -> Result<Vec<File
     let mut top: Option<String> = None;
     for entry in tar.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
-        let raw_name = String::from_utf8(entry.path_bytes().into_owned())
-            .map_err(|_| LoadError::Archive("chart archive entry has a name that is not UTF-8".into()))?;
+        let raw_name = String::from_utf8(entry.path_bytes().into_owned()).map_err(|_| {
+            LoadError::Archive("chart archive entry has a name that is not UTF-8".into())
+        })?;
         let kind = entry.header().entry_type();
         let what = |m: &str| LoadError::Archive(format!("chart archive entry {raw_name:?}: {m}"));
         if kind.is_dir() {
@@ -158,7 +159,7 @@ fn check_name(raw: &str, top: &mut Option<String>) -> Result<String, LoadError> 
         return Err(bad("chart illegally contains absolute paths"));
     }
     let parts: Vec<&str> = raw.split(delim).collect();
-    if parts.iter().any(|p| *p == "..") {
+    if parts.contains(&"..") {
         return Err(bad("chart illegally references parent directory"));
     }
     let first = parts[0];
@@ -209,14 +210,25 @@ mod tests {
     #[test]
     fn names_lose_their_top_directory() {
         let mut top = None;
-        assert_eq!(check_name("c/templates/a.yaml", &mut top).unwrap(), "templates/a.yaml");
+        assert_eq!(
+            check_name("c/templates/a.yaml", &mut top).unwrap(),
+            "templates/a.yaml"
+        );
         assert_eq!(check_name("c/./x//y", &mut top).unwrap(), "x/y");
         assert!(check_name("d/Chart.yaml", &mut top).is_err());
     }
 
     #[test]
     fn hostile_names_are_refused() {
-        for n in ["/etc/passwd", "c/../x", "Chart.yaml", "C:/x", "c/", "./c/x", "c\\..\\x"] {
+        for n in [
+            "/etc/passwd",
+            "c/../x",
+            "Chart.yaml",
+            "C:/x",
+            "c/",
+            "./c/x",
+            "c\\..\\x",
+        ] {
             let mut top = None;
             assert!(check_name(n, &mut top).is_err(), "{n}");
         }
@@ -225,6 +237,9 @@ mod tests {
     #[test]
     fn windows_separators_are_normalised() {
         let mut top = None;
-        assert_eq!(check_name("c\\templates\\a.yaml", &mut top).unwrap(), "templates/a.yaml");
+        assert_eq!(
+            check_name("c\\templates\\a.yaml", &mut top).unwrap(),
+            "templates/a.yaml"
+        );
     }
 }

@@ -38,7 +38,8 @@ pub fn decode_into(md: &mut Metadata, text: &str) -> Result<(), String> {
         return Ok(());
     };
     // sigs.k8s.io/yaml converts the whole document first: bad keys fail it.
-    let raw = yamlnode::to_value(&root).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
+    let raw =
+        yamlnode::to_value(&root).map_err(|e| format!("error converting YAML to JSON: {e}"))?;
     let items = match &*root {
         Node::Map(items) => items,
         Node::Scalar { .. } if matches!(yamlnode::scalar_of(&root), Some(Scalar::Null)) => {
@@ -262,7 +263,12 @@ pub(crate) fn decode_dependency(
                     d.import_values.clear()
                 }
                 n => {
-                    return Err(type_err(n, strukt, &path("import-values"), "[]interface {}"))
+                    return Err(type_err(
+                        n,
+                        strukt,
+                        &path("import-values"),
+                        "[]interface {}",
+                    ))
                 }
             },
             "alias" => set_str(&mut d.alias, &val).map_err(|_| e("alias"))?,
@@ -314,7 +320,10 @@ mod tests {
         let e = parse_chart_yaml("annotations:\n  a: {b: 1}\n").unwrap_err();
         assert!(e.ends_with("Metadata.annotations of type string"), "{e}");
         let e = parse_chart_yaml("- a\n").unwrap_err();
-        assert!(e.ends_with("cannot unmarshal array into Go value of type v2.Metadata"), "{e}");
+        assert!(
+            e.ends_with("cannot unmarshal array into Go value of type v2.Metadata"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -342,12 +351,15 @@ mod tests {
         assert_eq!(d.tags, ["x", "1"]);
         assert!(d.enabled);
         assert_eq!(d.import_values.len(), 2);
-        let mut md = parse_chart_yaml("apiVersion: v2\nname: t\nversion: 1.0.0\ndependencies:\n-\n").unwrap();
+        let mut md =
+            parse_chart_yaml("apiVersion: v2\nname: t\nversion: 1.0.0\ndependencies:\n-\n")
+                .unwrap();
         assert_eq!(
             md.validate().unwrap_err().to_string(),
             "validation: dependencies must not contain empty or null nodes"
         );
-        let mut md = parse_chart_yaml("apiVersion: v2\nname: t\nversion: 1.0.0\nmaintainers:\n-\n").unwrap();
+        let mut md =
+            parse_chart_yaml("apiVersion: v2\nname: t\nversion: 1.0.0\nmaintainers:\n-\n").unwrap();
         assert_eq!(
             md.validate().unwrap_err().to_string(),
             "validation: maintainers must not contain empty or null nodes"
@@ -357,6 +369,9 @@ mod tests {
     #[test]
     fn syntax_errors_are_wrapped() {
         let e = parse_chart_yaml("name: [\n").unwrap_err();
-        assert!(e.starts_with("cannot load Chart.yaml: error converting YAML to JSON: yaml: line"), "{e}");
+        assert!(
+            e.starts_with("cannot load Chart.yaml: error converting YAML to JSON: yaml: line"),
+            "{e}"
+        );
     }
 }

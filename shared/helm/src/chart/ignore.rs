@@ -200,11 +200,7 @@ fn scan_chunk(pattern: &str) -> (bool, &str, &str) {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'\\' => {
-                if i + 1 < bytes.len() {
-                    i += 1;
-                }
-            }
+            b'\\' if i + 1 < bytes.len() => i += 1,
             b'[' => in_range = true,
             b']' => in_range = false,
             b'*' if !in_range => break,
@@ -361,7 +357,9 @@ mod tests {
 
     #[test]
     fn glob_reports_bad_patterns() {
-        for p in ["[", "[^", "[^bc", "a[", "[]a]", "[-]", "[x-]", "[a-b-c]", "a\\", "*x["] {
+        for p in [
+            "[", "[^", "[^bc", "a[", "[]a]", "[-]", "[x-]", "[a-b-c]", "a\\", "*x[",
+        ] {
             assert_eq!(glob_match(p, "a"), Err(ERR_BAD_PATTERN.into()), "{p}");
         }
     }

@@ -95,8 +95,7 @@ pub struct ValidationError(pub String);
 /// `^[a-zA-Z0-9_-]+$`
 fn is_valid_alias(a: &str) -> bool {
     !a.is_empty()
-        && a
-            .bytes()
+        && a.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
@@ -443,16 +442,28 @@ mod tests {
     fn validation_messages_match_helm() {
         let mut m = valid();
         m.api_version.clear();
-        assert_eq!(verr(&mut m), "validation: chart.metadata.apiVersion is required");
+        assert_eq!(
+            verr(&mut m),
+            "validation: chart.metadata.apiVersion is required"
+        );
         let mut m = valid();
         m.name = "..".into();
-        assert_eq!(verr(&mut m), "validation: chart.metadata.name \"..\" is not allowed");
+        assert_eq!(
+            verr(&mut m),
+            "validation: chart.metadata.name \"..\" is not allowed"
+        );
         let mut m = valid();
         m.name = "a/b".into();
-        assert_eq!(verr(&mut m), "validation: chart.metadata.name \"a/b\" is invalid");
+        assert_eq!(
+            verr(&mut m),
+            "validation: chart.metadata.name \"a/b\" is invalid"
+        );
         let mut m = valid();
         m.version = "one".into();
-        assert_eq!(verr(&mut m), "validation: chart.metadata.version \"one\" is invalid");
+        assert_eq!(
+            verr(&mut m),
+            "validation: chart.metadata.version \"one\" is invalid"
+        );
         let mut m = valid();
         m.chart_type = "app".into();
         assert_eq!(
@@ -465,15 +476,26 @@ mod tests {
     fn dependency_rules() {
         let mut m = valid();
         m.dependencies = vec![
-            Dependency { name: "a".into(), ..Default::default() },
-            Dependency { name: "b".into(), alias: "a".into(), ..Default::default() },
+            Dependency {
+                name: "a".into(),
+                ..Default::default()
+            },
+            Dependency {
+                name: "b".into(),
+                alias: "a".into(),
+                ..Default::default()
+            },
         ];
         assert_eq!(
             verr(&mut m),
             "validation: more than one dependency with name or alias \"a\""
         );
         let mut m = valid();
-        m.dependencies = vec![Dependency { name: "x".into(), alias: "a.b".into(), ..Default::default() }];
+        m.dependencies = vec![Dependency {
+            name: "x".into(),
+            alias: "a.b".into(),
+            ..Default::default()
+        }];
         assert_eq!(
             verr(&mut m),
             "validation: dependency \"x\" has disallowed characters in the alias"
@@ -492,7 +514,11 @@ mod tests {
     #[test]
     fn chart_object_uses_go_field_names() {
         let mut m = valid();
-        m.maintainers = vec![Maintainer { name: "n".into(), email: "e".into(), url: "u".into() }];
+        m.maintainers = vec![Maintainer {
+            name: "n".into(),
+            email: "e".into(),
+            url: "u".into(),
+        }];
         let v = m.to_value();
         assert_eq!(v.get("APIVersion"), Some(Value::str("v2")));
         assert_eq!(v.get("Keywords"), Some(Value::from_list(vec![])));

@@ -21,9 +21,7 @@ pub struct Version {
 const ALLOWED: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
 
 fn is_ident_part(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Matches `[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*`.
@@ -162,10 +160,26 @@ mod tests {
 
     #[test]
     fn parses_loose_versions_like_helm() {
-        for ok in ["1.0.0", "v1.0", "1", "01.0.0", "1.2.3-rc.1+build.5", "1.0.0-alpha-1"] {
+        for ok in [
+            "1.0.0",
+            "v1.0",
+            "1",
+            "01.0.0",
+            "1.2.3-rc.1+build.5",
+            "1.0.0-alpha-1",
+        ] {
             assert!(Version::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "one", "1.0.0.0", "1..0", "1.0.0-", "1.0.0+", "1.0.0-a..b", " 1.0.0"] {
+        for bad in [
+            "",
+            "one",
+            "1.0.0.0",
+            "1..0",
+            "1.0.0-",
+            "1.0.0+",
+            "1.0.0-a..b",
+            " 1.0.0",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -178,7 +192,10 @@ mod tests {
     fn compares_with_prerelease_rules() {
         assert_eq!(v("1.0.0").compare(&v("1.0.0-rc.1")), Ordering::Greater);
         assert_eq!(v("1.0.0-rc.2").compare(&v("1.0.0-rc.10")), Ordering::Less);
-        assert_eq!(v("1.0.0-beta").compare(&v("1.0.0-alpha")), Ordering::Greater);
+        assert_eq!(
+            v("1.0.0-beta").compare(&v("1.0.0-alpha")),
+            Ordering::Greater
+        );
         assert_eq!(v("1.0.0-1").compare(&v("1.0.0-a")), Ordering::Less);
         assert_eq!(v("1.0.0+a").compare(&v("1.0.0+b")), Ordering::Equal);
         assert_eq!(v("2.0").compare(&v("10.0")), Ordering::Less);

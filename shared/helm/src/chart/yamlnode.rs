@@ -59,9 +59,8 @@ pub fn parse(text: &str) -> Result<Option<Rc<Node>>, String> {
     let mut root: Option<Rc<Node>> = None;
     let mut seen_doc = false;
     for item in Parser::new_from_str(text) {
-        let (ev, _span) = item.map_err(|e| {
-            format!("yaml: line {}: {}", e.marker().line().max(1), e.info())
-        })?;
+        let (ev, _span) =
+            item.map_err(|e| format!("yaml: line {}: {}", e.marker().line().max(1), e.info()))?;
         let node = match ev {
             Event::DocumentStart(_) => {
                 if seen_doc {
@@ -141,8 +140,9 @@ pub fn resolve(text: &str, plain: bool, tag: Option<&str>) -> Scalar {
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
             return Scalar::Bool(true)
         }
-        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False"
-        | "FALSE" => return Scalar::Bool(false),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
+            return Scalar::Bool(false)
+        }
         ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
             return Scalar::Float(f64::INFINITY)
@@ -396,7 +396,11 @@ pub fn map_entries(items: &[(Rc<Node>, Rc<Node>)]) -> Result<Vec<(String, Rc<Nod
             let sources: Vec<Rc<Node>> = match &**v {
                 Node::Map(_) => vec![v.clone()],
                 Node::Seq(s) => s.clone(),
-                _ => return Err("yaml: map merge requires map or sequence of maps as the value".into()),
+                _ => {
+                    return Err(
+                        "yaml: map merge requires map or sequence of maps as the value".into(),
+                    )
+                }
             };
             for src in sources {
                 if let Node::Map(inner) = &*src {
@@ -495,7 +499,9 @@ mod tests {
 
     #[test]
     fn parses_nested_documents_and_aliases() {
-        let n = parse("a: &x [1, two]\nb: *x\nc: {d: null}\n").unwrap().unwrap();
+        let n = parse("a: &x [1, two]\nb: *x\nc: {d: null}\n")
+            .unwrap()
+            .unwrap();
         let v = to_value(&n).unwrap();
         assert_eq!(v.get("b").unwrap().as_list().unwrap().len(), 2);
         assert_eq!(v.get("a").unwrap().as_list().unwrap()[0], Value::Float(1.0));
