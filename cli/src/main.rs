@@ -198,6 +198,7 @@ fn template(a: TemplateArgs) -> anyhow::Result<ExitCode> {
         kube_version: a.kube_version,
         api_versions: a.api_versions,
         strict: false,
+        lint: false,
     };
     let rendered = action::render(&req)?;
     let mut out = std::io::stdout().lock();

@@ -26,6 +26,8 @@ pub struct TemplateRequest {
     pub api_versions: Vec<String>,
     /// missing keys are errors
     pub strict: bool,
+    /// lint mode (`required`/`fail` do not stop the render)
+    pub lint: bool,
 }
 
 /// Why an operation failed: each variant names the input at fault.
@@ -119,6 +121,7 @@ pub fn render(req: &TemplateRequest) -> Result<Rendered, ActionError> {
         release: req.release.clone(),
         capabilities: caps,
         strict: req.strict,
+        lint: req.lint,
     };
     let (chart, raw) = render_chart(chart, &user, &opts)?;
     Ok(Rendered { chart, raw })

@@ -112,6 +112,7 @@ pub fn lint(chart_path: &Path, values: &MergeOptions, strict: bool) -> Report {
         chart: chart_path.to_path_buf(),
         values: values.clone(),
         strict,
+        lint: true,
         ..TemplateRequest::default()
     };
     let rendered = match action::render(&req) {

@@ -60,8 +60,10 @@ pub struct RenderOptions {
     pub release: ReleaseInfo,
     /// `.Capabilities`
     pub capabilities: Capabilities,
-    /// missing keys are errors (lint)
+    /// missing keys are errors
     pub strict: bool,
+    /// lint mode: `required` and `fail` do not stop the render
+    pub lint: bool,
 }
 
 /// Why a render failed.
@@ -73,6 +75,14 @@ pub enum RenderError {
     /// A template failed while executing (Go's message, naming file, line and column).
     #[error("{0}")]
     Exec(#[source] crate::template::ExecError),
+    /// `required` or `fail` stopped the render: Helm's `execution error at (FILE:L:C): MSG`.
+    #[error("execution error at ({location}): {message}")]
+    Failed {
+        /// `chart/templates/x.yaml:LINE:COL`
+        location: String,
+        /// the chart's own message
+        message: String,
+    },
 }
 
 struct Renderable {
@@ -107,6 +117,7 @@ pub fn render(
     }
     let exec_opts = Options {
         strict: opts.strict,
+        lint: opts.lint,
     };
     let mut out = BTreeMap::new();
     for k in &keys {
@@ -120,7 +131,9 @@ pub fn render(
             t.insert("BasePath".into(), Value::str(&r.base_path));
             m.borrow_mut().insert("Template".into(), Value::from_map(t));
         }
-        let text = set.execute(k, &r.vals, &exec_opts).map_err(RenderError::Exec)?;
+        let text = set
+            .execute(k, &r.vals, &exec_opts)
+            .map_err(cleanup_exec_error)?;
         out.insert(k.clone(), text.replace("<no value>", ""));
     }
     Ok(out)
@@ -191,87 +204,34 @@ fn sort_templates(mut keys: Vec<String>) -> Vec<String> {
     keys
 }
 
-/// The `.Chart` value: Helm v4 passes chart metadata as a map with Go field names.
+/// The `.Chart` value: Helm v4 passes chart metadata as a map with Go field names, plus
+/// `IsRoot`.
 pub fn chart_value(c: &Chart, is_root: bool) -> Value {
-    let md = &c.metadata;
-    let strs = |v: &[String]| Value::from_list(v.iter().map(|s| Value::str(s)).collect());
-    let mut m = Map::new();
-    m.insert("APIVersion".into(), Value::str(&md.api_version));
-    m.insert(
-        "Annotations".into(),
-        Value::from_map(
-            md.annotations
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::str(v)))
-                .collect(),
-        ),
-    );
-    m.insert("AppVersion".into(), Value::str(&md.app_version));
-    m.insert(
-        "Condition".into(),
-        Value::str(md.raw.get("condition").and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or("")),
-    );
-    m.insert(
-        "Dependencies".into(),
-        Value::from_list(
-            md.dependencies
-                .iter()
-                .map(|d| {
-                    let mut dm = Map::new();
-                    dm.insert("name".into(), Value::str(&d.name));
-                    dm.insert("version".into(), Value::str(&d.version));
-                    dm.insert("repository".into(), Value::str(&d.repository));
-                    if !d.condition.is_empty() {
-                        dm.insert("condition".into(), Value::str(&d.condition));
-                    }
-                    if !d.tags.is_empty() {
-                        dm.insert("tags".into(), strs(&d.tags));
-                    }
-                    dm.insert("enabled".into(), Value::Bool(d.enabled));
-                    if !d.import_values.is_empty() {
-                        dm.insert("import-values".into(), Value::from_list(d.import_values.clone()));
-                    }
-                    if !d.alias.is_empty() {
-                        dm.insert("alias".into(), Value::str(&d.alias));
-                    }
-                    Value::from_map(dm)
-                })
-                .collect(),
-        ),
-    );
-    m.insert("Deprecated".into(), Value::Bool(md.deprecated));
-    m.insert("Description".into(), Value::str(&md.description));
-    m.insert("Home".into(), Value::str(&md.home));
-    m.insert("Icon".into(), Value::str(&md.icon));
-    m.insert("IsRoot".into(), Value::Bool(is_root));
-    m.insert("Keywords".into(), strs(&md.keywords));
-    m.insert("KubeVersion".into(), Value::str(&md.kube_version));
-    m.insert(
-        "Maintainers".into(),
-        Value::from_list(
-            md.maintainers
-                .iter()
-                .map(|mt| {
-                    let mut mm = Map::new();
-                    mm.insert("name".into(), Value::str(&mt.name));
-                    if !mt.email.is_empty() {
-                        mm.insert("email".into(), Value::str(&mt.email));
-                    }
-                    if !mt.url.is_empty() {
-                        mm.insert("url".into(), Value::str(&mt.url));
-                    }
-                    Value::from_map(mm)
-                })
-                .collect(),
-        ),
-    );
-    m.insert("Name".into(), Value::str(&md.name));
-    m.insert("Sources".into(), strs(&md.sources));
-    m.insert(
-        "Tags".into(),
-        Value::str(md.raw.get("tags").and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or("")),
-    );
-    m.insert("Type".into(), Value::str(&md.chart_type));
-    m.insert("Version".into(), Value::str(&md.version));
-    Value::from_map(m)
+    let v = c.metadata.to_value();
+    if let Value::Map(m) = &v {
+        let mut m = m.borrow_mut();
+        m.insert("IsRoot".into(), Value::Bool(is_root));
+        if !c.metadata.has_annotations {
+            m.insert("Annotations".into(), Value::Nil);
+        }
+    }
+    v
+}
+
+/// Helm's `cleanupExecError`: a `required`/`fail` message is reported with its location
+/// and without Go's call chain.
+fn cleanup_exec_error(e: crate::template::ExecError) -> RenderError {
+    use crate::funcs::helm::{WARN_END, WARN_START};
+    let tokens: Vec<&str> = e.0.splitn(3, ": ").collect();
+    if let [_, location, rest] = tokens[..] {
+        if let (Some(s), Some(end)) = (rest.find(WARN_START), rest.rfind(WARN_END)) {
+            if s + WARN_START.len() <= end {
+                return RenderError::Failed {
+                    location: location.to_string(),
+                    message: rest[s + WARN_START.len()..end].to_string(),
+                };
+            }
+        }
+    }
+    RenderError::Exec(e)
 }

@@ -103,6 +103,11 @@ fn from_toml(args: &[Value]) -> Result<Value, String> {
 }
 
 /// `required MSG VAL`: fails with the (marker-wrapped) message when VAL is nil or "".
+/// `fail MSG`: Helm's override of Sprig's, wrapping the message like `required`.
+fn fail(args: &[Value]) -> Result<Value, String> {
+    Err(format!("{WARN_START}{}{WARN_END}", str_arg(args, 0)))
+}
+
 fn required(args: &[Value]) -> Result<Value, String> {
     let warn = str_arg(args, 0);
     let val = arg(args, 1);
@@ -138,6 +143,7 @@ pub fn funcs() -> Vec<FuncSpec> {
         func("mustToToml", ANY, None, must_to_toml),
         func("fromToml", STR, None, from_toml),
         func("required", &[Param::Str, Param::Any], None, required),
+        func("fail", STR, None, fail),
         func(
             "lookup",
             &[Param::Str, Param::Str, Param::Str, Param::Str],

@@ -18,6 +18,8 @@ use crate::value::Value;
 pub struct Options {
     /// `missingkey=error` (Helm's strict/lint mode) instead of `missingkey=zero`.
     pub strict: bool,
+    /// Helm's lint mode: `required` and `fail` give "" instead of stopping the render.
+    pub lint: bool,
 }
 
 /// An execution error with Go's full text (`template: NAME:L:C: executing ...`).
@@ -548,7 +550,11 @@ impl State<'_> {
             let conv = convert(v, origin, p).map_err(|e| self.err_at(cmd.pos, &node, &e))?;
             vals.push(conv);
         }
-        (spec.f)(&vals).map_err(|e| self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}")))
+        match (spec.f)(&vals) {
+            Ok(v) => Ok(v),
+            Err(_) if self.opts.lint && matches!(name, "required" | "fail") => Ok(Value::str("")),
+            Err(e) => Err(self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}"))),
+        }
     }
 
     fn call_include(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
