@@ -259,6 +259,16 @@ fn package(a: PackageArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn repo_index(dir: PathBuf, url: Option<String>, merge: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let _ = (dir, url, merge);
-    anyhow::bail!("repo index: not available yet")
+    use anyhow::Context as _;
+    let existing = match &merge {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("reading --merge {}", p.display()))?),
+        None => None,
+    };
+    let now = chrono::Local::now().fixed_offset();
+    let index = lockgate_helm::repo::repo_index(&dir, url.as_deref().unwrap_or(""), existing.as_deref(), now)
+        .map_err(|e| anyhow::anyhow!("indexing {}: {e}", dir.display()))?;
+    let text = index.to_yaml().map_err(|e| anyhow::anyhow!("writing index: {e}"))?;
+    let out = dir.join("index.yaml");
+    std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
