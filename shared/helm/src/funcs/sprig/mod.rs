@@ -13,8 +13,10 @@ pub mod certs;
 pub mod crypto;
 pub mod dates;
 pub mod defaults;
+pub mod der;
 pub mod dicts;
 pub mod encoding;
+pub mod keys;
 pub mod lists;
 pub mod math;
 pub mod network;
@@ -49,6 +51,7 @@ pub fn funcs() -> Vec<FuncSpec> {
     v.extend(network::funcs());
     v.extend(dates::funcs());
     v.extend(crypto::funcs());
+    v.extend(keys::funcs());
     v.extend(certs::funcs());
     v
 }
