@@ -566,21 +566,3 @@ mod tests {
         );
     }
 }
-
-/// `json.MarshalIndent(v, "", "  ")`.
-///
-/// # Errors
-/// As [`to_string`].
-pub fn to_string_pretty(v: &Value) -> Result<String, String> {
-    let _ = v;
-    Err("json: not implemented yet".into())
-}
-
-/// `json.Encoder` with `SetEscapeHTML(false)`, trailing newline trimmed.
-///
-/// # Errors
-/// As [`to_string`].
-pub fn to_string_raw(v: &Value) -> Result<String, String> {
-    let _ = v;
-    Err("json: not implemented yet".into())
-}
