@@ -51,8 +51,9 @@ pub fn merge_values(opts: &MergeOptions, read: ReadFile<'_>) -> Result<Value, Va
     for value in &opts.json_values {
         let trimmed = value.trim();
         if trimmed.starts_with('{') {
-            let parsed = gojson::unmarshal(trimmed)
-                .map_err(|_| ValuesError::SetJson(format!("failed parsing --set-json data JSON: {value}")))?;
+            let parsed = gojson::unmarshal(trimmed).map_err(|_| {
+                ValuesError::SetJson(format!("failed parsing --set-json data JSON: {value}"))
+            })?;
             let map = match parsed {
                 Value::Map(m) => m.borrow().clone(),
                 _ => Map::new(),
@@ -60,24 +61,29 @@ pub fn merge_values(opts: &MergeOptions, read: ReadFile<'_>) -> Result<Value, Va
             let merged = merge_maps(&map_of(&base), &map);
             base = Value::from_map(merged);
         } else if strvals::parse_set_json(value, &mut base).is_err() {
-            return Err(ValuesError::SetJson(format!("failed parsing --set-json data {value}")));
+            return Err(ValuesError::SetJson(format!(
+                "failed parsing --set-json data {value}"
+            )));
         }
     }
     for value in &opts.values {
         strvals::parse_set(value, &mut base).map_err(|e| ValuesError::Set("--set", e.0))?;
     }
     for value in &opts.string_values {
-        strvals::parse_set_string(value, &mut base).map_err(|e| ValuesError::Set("--set-string", e.0))?;
+        strvals::parse_set_string(value, &mut base)
+            .map_err(|e| ValuesError::Set("--set-string", e.0))?;
     }
     for value in &opts.file_values {
         let mut reader = |path: &str| -> Result<Value, String> {
             let bytes = read(path)?;
             Ok(Value::from(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        strvals::parse_set_file(value, &mut base, &mut reader).map_err(|e| ValuesError::Set("--set-file", e.0))?;
+        strvals::parse_set_file(value, &mut base, &mut reader)
+            .map_err(|e| ValuesError::Set("--set-file", e.0))?;
     }
     for value in &opts.literal_values {
-        literal::parse_set_literal(value, &mut base).map_err(|e| ValuesError::Set("--set-literal", e.0))?;
+        literal::parse_set_literal(value, &mut base)
+            .map_err(|e| ValuesError::Set("--set-literal", e.0))?;
     }
     Ok(base)
 }
@@ -102,7 +108,10 @@ pub fn load_values(text: &str) -> Result<Map, String> {
 
 /// [`load_values`] with the document parser passed in (`sigs.k8s.io/yaml` semantics:
 /// the error text is go-yaml's, without the `error converting YAML to JSON: ` prefix).
-pub(crate) fn load_values_with(text: &str, parse: &dyn Fn(&str) -> Result<Value, String>) -> Result<Map, String> {
+pub(crate) fn load_values_with(
+    text: &str,
+    parse: &dyn Fn(&str) -> Result<Value, String>,
+) -> Result<Map, String> {
     let mut values = Map::new();
     for doc in split_documents(text)? {
         let current = match parse(&doc) {
@@ -120,7 +129,9 @@ pub(crate) fn load_values_with(text: &str, parse: &dyn Fn(&str) -> Result<Value,
                 ));
             }
             Err(e) => {
-                return Err(format!("cannot unmarshal yaml document: error converting YAML to JSON: {e}"));
+                return Err(format!(
+                    "cannot unmarshal yaml document: error converting YAML to JSON: {e}"
+                ));
             }
         };
         values = merge_maps(&values, &current);
@@ -218,7 +229,11 @@ mod tests {
 
     #[test]
     fn documents_merge_in_order_and_reject_non_maps() {
-        let m = load_values_with("{\"a\": {\"x\": 1}}\n---\n{\"a\": {\"y\": 2}, \"b\": 1}\n---\n", &json_parse).unwrap();
+        let m = load_values_with(
+            "{\"a\": {\"x\": 1}}\n---\n{\"a\": {\"y\": 2}, \"b\": 1}\n---\n",
+            &json_parse,
+        )
+        .unwrap();
         assert_eq!(Value::from_map(m).to_string(), "map[a:map[x:1 y:2] b:1]");
         let e = load_values_with("[1]", &json_parse).unwrap_err();
         assert_eq!(
@@ -232,7 +247,10 @@ mod tests {
         let a = json_parse(r#"{"a": {"x": 1, "l": [1]}, "s": "x", "m": {"k": 1}}"#).unwrap();
         let b = json_parse(r#"{"a": {"l": [2]}, "s": {"n": 1}, "m": "flat"}"#).unwrap();
         let out = merge_maps(&a.as_map().unwrap().borrow(), &b.as_map().unwrap().borrow());
-        assert_eq!(Value::from_map(out).to_string(), "map[a:map[l:[2] x:1] m:flat s:map[n:1]]");
+        assert_eq!(
+            Value::from_map(out).to_string(),
+            "map[a:map[l:[2] x:1] m:flat s:map[n:1]]"
+        );
     }
 
     #[test]
@@ -247,7 +265,10 @@ mod tests {
         };
         let mut read = read_fixture;
         let v = merge_values(&opts, &mut read).unwrap();
-        assert_eq!(v.to_string(), "map[a:map[x:10 z:[true]] f:file text\n j:map[k:1] lit:a,b n:2]");
+        assert_eq!(
+            v.to_string(),
+            "map[a:map[x:10 z:[true]] f:file text\n j:map[k:1] lit:a,b n:2]"
+        );
         assert_eq!(v.get("a").unwrap().get("x"), Some(Value::Int(10)));
     }
 
@@ -256,28 +277,46 @@ mod tests {
         let mut read = read_fixture;
         let cases: Vec<(MergeOptions, &str)> = vec![
             (
-                MergeOptions { values: vec!["a".into()], ..Default::default() },
+                MergeOptions {
+                    values: vec!["a".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set data: key \"a\" has no value",
             ),
             (
-                MergeOptions { json_values: vec!["{bad".into()], ..Default::default() },
+                MergeOptions {
+                    json_values: vec!["{bad".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set-json data JSON: {bad",
             ),
             (
-                MergeOptions { json_values: vec!["a=x".into()], ..Default::default() },
+                MergeOptions {
+                    json_values: vec!["a=x".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set-json data a=x",
             ),
             (
-                MergeOptions { file_values: vec!["a=nope".into()], ..Default::default() },
+                MergeOptions {
+                    file_values: vec!["a=nope".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set-file data: open nope: no such file or directory",
             ),
             (
-                MergeOptions { value_files: vec!["nope.yaml".into()], ..Default::default() },
+                MergeOptions {
+                    value_files: vec!["nope.yaml".into()],
+                    ..Default::default()
+                },
                 "open nope.yaml: no such file or directory",
             ),
         ];
         for (opts, want) in cases {
-            assert_eq!(merge_values(&opts, &mut read).unwrap_err().to_string(), want);
+            assert_eq!(
+                merge_values(&opts, &mut read).unwrap_err().to_string(),
+                want
+            );
         }
     }
 }
