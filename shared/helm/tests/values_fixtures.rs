@@ -72,18 +72,18 @@ fn build_chart(spec: &serde_json::Value) -> Chart {
 }
 
 /// Schema reports list sibling errors in Go map order (random in Helm itself): compare
-/// them as sorted blocks.
+/// them as sorted blocks, per chart section.
 fn normalise(err: &str) -> String {
     fn sort_level(lines: &[&str], indent: usize) -> Vec<String> {
         let prefix = format!("{}- ", "  ".repeat(indent));
+        let nested = format!("{}  ", "  ".repeat(indent));
+        let mut out: Vec<String> = Vec::new();
         let mut blocks: Vec<Vec<String>> = Vec::new();
-        let mut head: Vec<String> = Vec::new();
         let mut i = 0;
         while i < lines.len() {
             if lines[i].starts_with(&prefix) {
                 let mut j = i + 1;
-                while j < lines.len() && lines[j].starts_with(&format!("{}  ", "  ".repeat(indent)))
-                {
+                while j < lines.len() && lines[j].starts_with(&nested) {
                     j += 1;
                 }
                 let mut block = vec![lines[i].to_string()];
@@ -91,14 +91,15 @@ fn normalise(err: &str) -> String {
                 blocks.push(block);
                 i = j;
             } else {
-                head.push(lines[i].to_string());
+                blocks.sort();
+                out.extend(blocks.drain(..).flatten());
+                out.push(lines[i].to_string());
                 i += 1;
             }
         }
         blocks.sort();
-        head.into_iter()
-            .chain(blocks.into_iter().flatten())
-            .collect()
+        out.extend(blocks.into_iter().flatten());
+        out
     }
     let lines: Vec<&str> = err.split('\n').collect();
     sort_level(&lines, 0).join("\n")
