@@ -322,3 +322,81 @@ pub(crate) fn clean_nil_values(m: &MapRef) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::gojson::unmarshal;
+
+    fn chart(name: &str, values: &str, deps: Vec<Chart>) -> Chart {
+        let mut c = Chart {
+            values: unmarshal(values).unwrap(),
+            dependencies: deps,
+            ..Default::default()
+        };
+        c.metadata.name = name.into();
+        c
+    }
+
+    fn coalesced(c: &Chart, user: &str) -> String {
+        let mut w = Warnings::new();
+        coalesce_values(c, &unmarshal(user).unwrap(), &mut w)
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn user_null_deletes_the_chart_default() {
+        let c = chart("top", r#"{"a": 1, "b": {"c": 1, "d": 2}}"#, vec![]);
+        assert_eq!(
+            coalesced(&c, r#"{"a": null, "b": {"c": null}}"#),
+            "map[b:map[d:2]]"
+        );
+    }
+
+    #[test]
+    fn parent_globals_win_over_subchart_globals() {
+        let sub = chart("sub", r#"{"global": {"g": "sub", "h": 1}}"#, vec![]);
+        let c = chart("top", r#"{"global": {"g": "top"}}"#, vec![sub]);
+        assert_eq!(
+            coalesced(&c, "{}"),
+            "map[global:map[g:top] sub:map[global:map[g:top h:1]]]"
+        );
+    }
+
+    #[test]
+    fn subchart_values_that_are_not_a_map_are_an_error() {
+        let c = chart("top", "{}", vec![chart("sub", "{}", vec![])]);
+        let err = coalesce_values(
+            &c,
+            &unmarshal(r#"{"sub": "x"}"#).unwrap(),
+            &mut Warnings::new(),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "type mismatch on sub: %!t(string=x)");
+    }
+
+    #[test]
+    fn table_over_non_table_default_warns_and_keeps_the_user_value() {
+        let c = chart("top", r#"{"a": "str"}"#, vec![]);
+        let mut w = Warnings::new();
+        let v = coalesce_values(&c, &unmarshal(r#"{"a": {"x": 1}}"#).unwrap(), &mut w).unwrap();
+        assert_eq!(v.to_string(), "map[a:map[x:1]]");
+        assert_eq!(
+            w,
+            vec!["warning: skipped value for top.a: Not a table.".to_string()]
+        );
+    }
+
+    #[test]
+    fn merge_keeps_nulls() {
+        let c = chart("top", r#"{"a": 1, "n": null}"#, vec![]);
+        let v = merge_chart_values(
+            &c,
+            &unmarshal(r#"{"a": null}"#).unwrap(),
+            &mut Warnings::new(),
+        )
+        .unwrap();
+        assert_eq!(v.to_string(), "map[a:<nil> n:<nil>]");
+    }
+}

@@ -304,3 +304,74 @@ fn process_dependency_import_values(
     }
     process_import_values(c, merge, warn)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::gojson::unmarshal;
+
+    fn sub(name: &str, values: &str) -> Chart {
+        let mut c = Chart {
+            values: unmarshal(values).unwrap(),
+            ..Default::default()
+        };
+        c.metadata.name = name.into();
+        c.metadata.version = "1.0.0".into();
+        c
+    }
+
+    fn dep(name: &str, condition: &str, alias: &str) -> Dependency {
+        Dependency {
+            name: name.into(),
+            version: "^1.0.0".into(),
+            condition: condition.into(),
+            alias: alias.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn path_value_finds_scalars_only() {
+        let v = unmarshal(r#"{"a": {"b": true, "t": {}}, "c": 1}"#).unwrap();
+        assert_eq!(path_value(&v, "a.b"), Some(Value::Bool(true)));
+        assert_eq!(path_value(&v, "c"), Some(Value::Float(1.0)));
+        assert_eq!(path_value(&v, "a.t"), None);
+        assert_eq!(path_value(&v, "a.x.y"), None);
+    }
+
+    #[test]
+    fn condition_false_removes_the_subchart() {
+        let mut top = sub("top", r#"{"s": {"on": false}}"#);
+        top.dependencies = vec![sub("s", "{}")];
+        top.metadata.dependencies = vec![dep("s", "s.on", "")];
+        process_dependencies(&mut top, &Value::Nil, &mut Warnings::new()).unwrap();
+        assert!(top.dependencies.is_empty());
+        assert!(top.metadata.dependencies.is_empty());
+    }
+
+    #[test]
+    fn alias_renames_a_copy_of_the_subchart() {
+        let mut top = sub("top", "{}");
+        top.dependencies = vec![sub("s", r#"{"k": 1}"#)];
+        top.metadata.dependencies = vec![dep("s", "", "one"), dep("s", "", "two")];
+        process_dependencies(&mut top, &Value::Nil, &mut Warnings::new()).unwrap();
+        let names: Vec<&str> = top.dependencies.iter().map(Chart::name).collect();
+        assert_eq!(names, vec!["one", "two"]);
+        assert_eq!(top.metadata.dependencies[1].name, "two");
+    }
+
+    #[test]
+    fn import_values_string_form_copies_exports() {
+        let mut top = sub("top", r#"{"mine": 1}"#);
+        top.dependencies = vec![sub("s", r#"{"exports": {"data": {"k": 2}}}"#)];
+        let mut d = dep("s", "", "");
+        d.import_values = vec![Value::str("data")];
+        top.metadata.dependencies = vec![d];
+        process_dependencies(&mut top, &Value::Nil, &mut Warnings::new()).unwrap();
+        assert_eq!(top.values.get("k"), Some(Value::Float(2.0)));
+        assert_eq!(
+            top.metadata.dependencies[0].import_values[0].to_string(),
+            "map[child:exports.data parent:.]"
+        );
+    }
+}
