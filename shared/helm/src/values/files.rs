@@ -103,11 +103,13 @@ fn map_of(v: &Value) -> Map {
 /// `error reading yaml document: ...` for a bad separator line, `cannot unmarshal yaml
 /// document: ...` for a document that is not a map or not YAML.
 pub fn load_values(text: &str) -> Result<Map, String> {
-    load_values_with(text, &|doc| crate::yaml::parse(doc).map_err(|e| e.message))
+    load_values_with(text, &|doc| {
+        crate::yaml::parse_map(doc).map_err(|e| e.message)
+    })
 }
 
-/// [`load_values`] with the document parser passed in (`sigs.k8s.io/yaml` semantics:
-/// the error text is go-yaml's, without the `error converting YAML to JSON: ` prefix).
+/// [`load_values`] with the document parser passed in: `sigs.k8s.io/yaml.Unmarshal`
+/// into a map (nil documents give an empty map; errors are its full message).
 pub(crate) fn load_values_with(
     text: &str,
     parse: &dyn Fn(&str) -> Result<Value, String>,
@@ -115,24 +117,9 @@ pub(crate) fn load_values_with(
     let mut values = Map::new();
     for doc in split_documents(text)? {
         let current = match parse(&doc) {
-            Ok(Value::Nil) => Map::new(),
             Ok(Value::Map(m)) => m.borrow().clone(),
-            Ok(other) => {
-                let kind = match other {
-                    Value::List(_) => "array",
-                    Value::Str(_) => "string",
-                    Value::Bool(_) => "bool",
-                    _ => "number",
-                };
-                return Err(format!(
-                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
-                ));
-            }
-            Err(e) => {
-                return Err(format!(
-                    "cannot unmarshal yaml document: error converting YAML to JSON: {e}"
-                ));
-            }
+            Ok(_) => Map::new(),
+            Err(e) => return Err(format!("cannot unmarshal yaml document: {e}")),
         };
         values = merge_maps(&values, &current);
     }
@@ -203,6 +190,15 @@ mod tests {
         gojson::unmarshal(doc)
     }
 
+    /// A JSON stand-in for the YAML reader, as `Unmarshal` into a map words errors.
+    fn json_map(doc: &str) -> Result<Value, String> {
+        match json_parse(doc)? {
+            Value::Nil => Ok(Value::new_map()),
+            m @ Value::Map(_) => Ok(m),
+            _ => Err("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}".into()),
+        }
+    }
+
     fn read_fixture(name: &str) -> Result<Vec<u8>, String> {
         match name {
             "a.json" => Ok(br#"{"a": {"x": 1, "y": 2}, "list": [1, 2]}"#.to_vec()),
@@ -231,11 +227,11 @@ mod tests {
     fn documents_merge_in_order_and_reject_non_maps() {
         let m = load_values_with(
             "{\"a\": {\"x\": 1}}\n---\n{\"a\": {\"y\": 2}, \"b\": 1}\n---\n",
-            &json_parse,
+            &json_map,
         )
         .unwrap();
         assert_eq!(Value::from_map(m).to_string(), "map[a:map[x:1 y:2] b:1]");
-        let e = load_values_with("[1]", &json_parse).unwrap_err();
+        let e = load_values_with("[1]", &json_map).unwrap_err();
         assert_eq!(
             e,
             "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
@@ -270,6 +266,23 @@ mod tests {
             "map[a:map[x:10 z:[true]] f:file text\n j:map[k:1] lit:a,b n:2]"
         );
         assert_eq!(v.get("a").unwrap().get("x"), Some(Value::Int(10)));
+    }
+
+    #[test]
+    fn yaml_values_files_merge_documents() {
+        let m = load_values("a:\n  x: 1\n---\na:\n  z: [1, 2]\nb: true\n---\n# only a comment\n")
+            .unwrap();
+        assert_eq!(
+            Value::from_map(m).to_string(),
+            "map[a:map[x:1 z:[1 2]] b:true]"
+        );
+        assert_eq!(
+            load_values("- a\n").unwrap_err(),
+            "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        assert!(load_values("a: [").unwrap_err().starts_with(
+            "cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1:"
+        ));
     }
 
     #[test]
