@@ -166,6 +166,5 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn kube_version_ok(constraint: &str, version: &str) -> bool {
-    let _ = (constraint, version);
-    true
+    values::semver_range::is_compatible_range(constraint, version)
 }

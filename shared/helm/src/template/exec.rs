@@ -322,7 +322,10 @@ impl State<'_> {
             }
             Arg::Chain(base, fields, pos) => {
                 let v = self.eval_arg_any(dot, base)?.0;
-                self.eval_field_chain(dot, &v, true, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
+                // a parenthesized pipeline's nil result is Go's invalid value: its fields
+                // are "no value", not an error
+                let strict = !matches!(**base, Arg::Pipe(_));
+                self.eval_field_chain(dot, &v, strict, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
             }
             Arg::Ident(name, _) => self.eval_function(dot, name, cmd, fin),
             Arg::Pipe(p) => {
@@ -470,8 +473,9 @@ impl State<'_> {
             }
             Arg::Chain(base, fields, pos) => {
                 let v = self.eval_arg_any(dot, base)?.0;
+                let strict = !matches!(**base, Arg::Pipe(_));
                 Ok((
-                    self.eval_field_chain(dot, &v, true, fields, &[], None, *pos, &arg_string(a))?,
+                    self.eval_field_chain(dot, &v, strict, fields, &[], None, *pos, &arg_string(a))?,
                     Origin::Field,
                 ))
             }

@@ -647,6 +647,19 @@ fn parse_number(text: &str) -> Result<Value, String> {
     if lower.ends_with('i') {
         return Err(format!("complex constants are not supported: {text}"));
     }
+    if let Some(h) = lower.strip_prefix("0x") {
+        // hexadecimal floating point: 0x1.8p3
+        if let Some((mant, exp)) = h.split_once('p') {
+            let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
+            let mut m = 0f64;
+            for c in int_part.chars().chain(frac_part.chars()) {
+                m = m * 16.0 + f64::from(c.to_digit(16).ok_or_else(|| format!("illegal number syntax: {text:?}"))?);
+            }
+            let e: i32 = exp.parse().map_err(|_| format!("illegal number syntax: {text:?}"))?;
+            let v = m * 2f64.powi(e - 4 * frac_part.len() as i32);
+            return Ok(Value::Float(if neg { -v } else { v }));
+        }
+    }
     match lower.parse::<f64>() {
         Ok(f) => Ok(Value::Float(if neg { -f } else { f })),
         Err(_) => Err(format!("illegal number syntax: {text:?}")),
@@ -677,6 +690,8 @@ mod tests {
         assert_eq!(parse_number("0x10").unwrap(), Value::Int(16));
         assert_eq!(parse_number("1.5").unwrap(), Value::Float(1.5));
         assert_eq!(parse_number("1e3").unwrap(), Value::Float(1000.0));
+        assert_eq!(parse_number("0x1p60").unwrap(), Value::Float(2f64.powi(60)));
+        assert_eq!(parse_number("0x1.8p1").unwrap(), Value::Float(3.0));
     }
 
     #[test]

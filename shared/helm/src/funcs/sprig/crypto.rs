@@ -229,7 +229,7 @@ pub fn funcs() -> Vec<FuncSpec> {
     use Param::*;
     vec![
         func("bcrypt", &[Str], None, bcrypt_fn),
-        func("htpasswd", &[Str, Str, Str], None, htpasswd),
+        func("htpasswd", &[Str, Str], Some(Str), htpasswd),
         func("derivePassword", &[Int, Str, Str, Str, Str], None, derive_password_fn),
         func("encryptAES", &[Str, Str], None, encrypt_aes_fn),
         func("decryptAES", &[Str, Str], None, decrypt_aes_fn),
