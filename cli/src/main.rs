@@ -1,5 +1,274 @@
-//! `lockgate`: the command line (template, lint, package; later the local pipeline).
+//! `lockgate`: the command line. Chart commands (`template`, `lint`, `package`,
+//! `repo index`) run the native Helm engine; the pipeline commands come later.
 
-fn main() {
-    println!("lockgate");
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod bench;
+
+/// Serverless continuous delivery for Kubernetes.
+#[derive(Parser, Debug)]
+#[command(name = "lockgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Render a chart locally and print the manifests, as `helm template` does.
+    Template(TemplateArgs),
+    /// Check a chart for problems, as `helm lint` does.
+    Lint(LintArgs),
+    /// Package a chart directory into a reproducible versioned archive.
+    Package(PackageArgs),
+    /// Chart repository commands.
+    Repo {
+        #[command(subcommand)]
+        command: RepoCommand,
+    },
+    /// Time in-process renders of charts (used by the benchmark script).
+    #[command(hide = true)]
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum RepoCommand {
+    /// Write index.yaml for the chart archives in a directory, as `helm repo index` does.
+    Index {
+        /// directory holding `.tgz` chart archives
+        dir: PathBuf,
+        /// URL of the chart repository
+        #[arg(long)]
+        url: Option<String>,
+        /// merge the generated index into this existing index
+        #[arg(long)]
+        merge: Option<PathBuf>,
+    },
+}
+
+/// Values flags shared by the rendering commands.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ValueFlags {
+    /// values file (repeatable; later files win)
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    pub files: Vec<String>,
+    /// set a value: KEY=VAL[,KEY=VAL] (repeatable)
+    #[arg(long = "set", value_name = "KEY=VAL")]
+    pub set: Vec<String>,
+    /// set a string value (repeatable)
+    #[arg(long = "set-string", value_name = "KEY=VAL")]
+    pub set_string: Vec<String>,
+    /// set a JSON value: KEY=JSON (repeatable)
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    pub set_json: Vec<String>,
+    /// set a value from a file's contents: KEY=PATH (repeatable)
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    pub set_file: Vec<String>,
+    /// set a literal string value: KEY=VAL (repeatable)
+    #[arg(long = "set-literal", value_name = "KEY=VAL")]
+    pub set_literal: Vec<String>,
+}
+
+impl ValueFlags {
+    fn merge_options(&self) -> lockgate_helm::values::MergeOptions {
+        lockgate_helm::values::MergeOptions {
+            value_files: self.files.clone(),
+            json_values: self.set_json.clone(),
+            values: self.set.clone(),
+            string_values: self.set_string.clone(),
+            file_values: self.set_file.clone(),
+            literal_values: self.set_literal.clone(),
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum TemplateOutput {
+    /// what `helm template` prints
+    Yaml,
+    /// every template's rendered text as JSON (`{"raw": {PATH: TEXT}, "notes": ...}`)
+    RawJson,
+}
+
+#[derive(Args, Debug)]
+struct TemplateArgs {
+    /// chart directory or .tgz archive
+    chart: PathBuf,
+    #[command(flatten)]
+    values: ValueFlags,
+    /// release name
+    #[arg(long = "name", alias = "release-name", default_value = "release-name")]
+    name: String,
+    /// namespace
+    #[arg(short = 'n', long = "namespace", default_value = "default")]
+    namespace: String,
+    /// Kubernetes version for .Capabilities (default v1.36.0)
+    #[arg(long = "kube-version")]
+    kube_version: Option<String>,
+    /// extra API versions for .Capabilities (repeatable)
+    #[arg(short = 'a', long = "api-versions", value_name = "GROUP/VERSION")]
+    api_versions: Vec<String>,
+    /// render as an upgrade (.Release.IsUpgrade)
+    #[arg(long = "is-upgrade")]
+    is_upgrade: bool,
+    /// include the charts' CRDs in the output
+    #[arg(long = "include-crds")]
+    include_crds: bool,
+    /// leave test hooks out of the output
+    #[arg(long = "skip-tests")]
+    skip_tests: bool,
+    /// output format
+    #[arg(long = "output", short = 'o', value_enum, default_value = "yaml")]
+    output: TemplateOutput,
+}
+
+#[derive(Args, Debug)]
+struct LintArgs {
+    /// chart directories or archives
+    #[arg(required = true)]
+    charts: Vec<PathBuf>,
+    #[command(flatten)]
+    values: ValueFlags,
+    /// treat warnings as errors
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Args, Debug)]
+struct PackageArgs {
+    /// chart directory
+    chart: PathBuf,
+    /// set the chart version (SemVer 2)
+    #[arg(long)]
+    version: Option<String>,
+    /// set the appVersion
+    #[arg(long = "app-version")]
+    app_version: Option<String>,
+    /// destination directory
+    #[arg(short = 'd', long = "destination", default_value = ".")]
+    destination: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Deeply nested `include`s recurse; give the engine a large stack.
+    let child = std::thread::Builder::new()
+        .stack_size(512 * 1024 * 1024)
+        .spawn(move || run(cli));
+    let result = match child {
+        Ok(h) => h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("internal error"))),
+        Err(e) => Err(anyhow::anyhow!("cannot start worker thread: {e}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Template(a) => template(a),
+        Command::Lint(a) => lint(a),
+        Command::Package(a) => package(a),
+        Command::Repo { command } => match command {
+            RepoCommand::Index { dir, url, merge } => repo_index(dir, url, merge),
+        },
+        Command::Bench(a) => bench::run(a),
+    }
+}
+
+fn template(a: TemplateArgs) -> anyhow::Result<ExitCode> {
+    use lockgate_helm::action;
+    let req = action::TemplateRequest {
+        chart: a.chart.clone(),
+        values: a.values.merge_options(),
+        release: lockgate_helm::engine::ReleaseInfo {
+            name: a.name,
+            namespace: a.namespace,
+            revision: 1,
+            is_upgrade: a.is_upgrade,
+        },
+        kube_version: a.kube_version,
+        api_versions: a.api_versions,
+        strict: false,
+        lint: false,
+    };
+    let rendered = action::render(&req)?;
+    let mut out = std::io::stdout().lock();
+    match a.output {
+        TemplateOutput::RawJson => {
+            let doc = serde_json::json!({
+                "raw": rendered.raw,
+                "notes": rendered.notes(),
+            });
+            writeln!(out, "{doc}")?;
+        }
+        TemplateOutput::Yaml => {
+            let text = rendered.stdout(lockgate_helm::release::TemplateOutput {
+                include_crds: a.include_crds,
+                skip_tests: a.skip_tests,
+            })?;
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
+    let mut failed = 0usize;
+    for chart in &a.charts {
+        let report = lockgate_helm::lint::lint(chart, &a.values.merge_options(), a.strict);
+        print!("{}", report.render());
+        if report.failed(a.strict) {
+            failed += 1;
+        }
+    }
+    println!(
+        "{} chart(s) linted, {} chart(s) failed",
+        a.charts.len(),
+        failed
+    );
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn package(a: PackageArgs) -> anyhow::Result<ExitCode> {
+    let path = lockgate_helm::package::package(
+        &a.chart,
+        &lockgate_helm::package::PackageOptions {
+            version: a.version,
+            app_version: a.app_version,
+            dest: a.destination,
+        },
+    )?;
+    println!(
+        "Successfully packaged chart and saved it to: {}",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn repo_index(dir: PathBuf, url: Option<String>, merge: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let existing = match &merge {
+        Some(p) => Some(std::fs::read(p).with_context(|| format!("reading --merge {}", p.display()))?),
+        None => None,
+    };
+    let now = chrono::Local::now().fixed_offset();
+    let index = lockgate_helm::repo::repo_index(&dir, url.as_deref().unwrap_or(""), existing.as_deref(), now)
+        .map_err(|e| anyhow::anyhow!("indexing {}: {e}", dir.display()))?;
+    let text = index.to_yaml().map_err(|e| anyhow::anyhow!("writing index: {e}"))?;
+    let out = dir.join("index.yaml");
+    std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -575,7 +575,7 @@ fn write_float(out: &mut String, v: &Value, f: f64, verb: char, spec: &Spec) {
                     s.push('-');
                 }
                 if f == 0.0 {
-                    push_e(&mut s, &[b'0'], 0, Some(p));
+                    push_e(&mut s, b"0", 0, Some(p));
                 } else {
                     push_e(&mut s, &digits, dp - 1, Some(p));
                 }

@@ -4,6 +4,7 @@
 //! order, lint, packaging and the repository index. It performs no network or cluster
 //! I/O and depends on no other lockgate crate.
 
+pub mod action;
 pub mod chart;
 pub mod engine;
 pub mod funcs;

@@ -32,6 +32,22 @@ pub trait Object: fmt::Debug {
         let _ = name;
         false
     }
+    /// The value `json.Marshal` / `toYaml` see (struct fields by their JSON names).
+    fn to_json_value(&self) -> Option<Value> {
+        None
+    }
+    /// The text when the object is used where Go wants a string (a `fmt.Stringer`).
+    fn as_string(&self) -> Option<String> {
+        None
+    }
+    /// `len` of the object, for map- and slice-like objects.
+    fn len(&self) -> Option<usize> {
+        None
+    }
+    /// Key/element pairs for `range`, for map- and slice-like objects (in Go's order).
+    fn entries(&self) -> Option<Vec<(Value, Value)>> {
+        None
+    }
 }
 
 /// A dynamic template value.

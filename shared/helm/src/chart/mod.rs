@@ -4,12 +4,20 @@
 use crate::value::Value;
 
 pub mod archive;
+pub mod chartfile;
 pub mod ignore;
 pub mod load;
 pub mod metadata;
+pub mod semver;
+pub mod values_file;
+pub mod yamlnode;
 
-pub use load::{load, load_archive_bytes, load_dir, LoadError, Limits};
-pub use metadata::{Dependency, Maintainer, Metadata};
+pub use load::{
+    load, load_archive_bytes, load_dir, load_dir_with_limits, load_file, load_files,
+    read_dir_files, Limits, LoadError,
+};
+pub use metadata::{Dependency, Maintainer, Metadata, ValidationError};
+pub use values_file::load_values;
 
 /// One file of a chart, its name relative to the chart root with `/` separators.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,1 +1,155 @@
-//! Go `text/template`: lexer, parser and executor with Helm's options.
+//! Go `text/template` as Helm runs it: lexer, parser, executor, Go's builtin functions,
+//! and Helm's `include` / `tpl`, with Go's error texts.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+mod builtins;
+mod exec;
+pub mod lex;
+pub mod parse;
+
+pub use exec::{ExecError, Options};
+use parse::List;
+
+use crate::value::Value;
+
+/// The text a template was parsed from (for error positions).
+#[derive(Debug)]
+pub struct Source {
+    /// the parse name (e.g. `mychart/templates/_helpers.tpl`)
+    pub name: String,
+    /// the template text
+    pub text: String,
+}
+
+impl Source {
+    /// `NAME:LINE:COL` of a byte offset, as Go's `ErrorContext` prints it.
+    pub fn location(&self, offset: usize) -> String {
+        let offset = offset.min(self.text.len());
+        let before = &self.text.as_bytes()[..offset];
+        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+        let col = match before.iter().rposition(|b| *b == b'\n') {
+            Some(nl) => offset - (nl + 1),
+            None => offset,
+        };
+        format!("{}:{}:{}", self.name, line, col)
+    }
+}
+
+/// A named template body and where it came from.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// the body
+    pub body: Rc<List>,
+    /// the source text it was parsed from
+    pub source: Rc<Source>,
+}
+
+/// A set of named templates (every file and every `define` of a chart and its subcharts).
+#[derive(Debug, Default, Clone)]
+pub struct TemplateSet {
+    entries: HashMap<String, Entry>,
+}
+
+/// A template parse error in Go's words: `template: NAME:LINE: MESSAGE`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("template: {name}:{line}: {message}")]
+pub struct ParseError {
+    /// template name
+    pub name: String,
+    /// 1-based line
+    pub line: usize,
+    /// message
+    pub message: String,
+}
+
+/// Whether a function name is known to the parser.
+pub fn is_func(name: &str) -> bool {
+    builtins::is_builtin(name)
+        || name == "include"
+        || name == "tpl"
+        || crate::funcs::registry().contains_key(name)
+}
+
+impl TemplateSet {
+    /// An empty set.
+    pub fn new() -> TemplateSet {
+        TemplateSet::default()
+    }
+
+    /// Parses `text` as the template `name`, adding it and its `define`s to the set.
+    /// Later definitions replace earlier ones, except that an empty body never replaces
+    /// an existing template (Go's rule).
+    ///
+    /// # Errors
+    /// Go's parse error.
+    pub fn add(&mut self, name: &str, text: &str) -> Result<(), ParseError> {
+        let parsed = parse::parse(text, &is_func).map_err(|e| ParseError {
+            name: name.to_string(),
+            line: e.line,
+            message: e.message,
+        })?;
+        let source = Rc::new(Source {
+            name: name.to_string(),
+            text: text.to_string(),
+        });
+        for (dname, body) in parsed.defines {
+            self.insert(dname, body, &source);
+        }
+        self.insert(name.to_string(), Rc::new(parsed.root), &source);
+        Ok(())
+    }
+
+    fn insert(&mut self, name: String, body: Rc<List>, source: &Rc<Source>) {
+        if is_empty_tree(&body) && self.entries.contains_key(&name) {
+            return;
+        }
+        self.entries.insert(
+            name,
+            Entry {
+                body,
+                source: source.clone(),
+            },
+        );
+    }
+
+    /// Looks a template up.
+    pub fn get(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
+    /// Whether the set holds `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
+    }
+
+    /// Executes the template `name` with `data` as dot.
+    ///
+    /// # Errors
+    /// Go's execution error text.
+    pub fn execute(&self, name: &str, data: &Value, opts: &Options) -> Result<String, ExecError> {
+        exec::execute(self, name, data, opts)
+    }
+}
+
+fn is_empty_tree(list: &List) -> bool {
+    list.iter().all(|n| match n {
+        parse::Node::Text(t) => t.trim().is_empty(),
+        _ => false,
+    })
+}
+
+/// Renders a one-off template string with `vars` as dot (for tests and vectors).
+///
+/// # Errors
+/// Parse or execution error text.
+pub fn render_str(template: &str, vars: &Value) -> Result<String, String> {
+    let mut set = TemplateSet::new();
+    set.add("gotpl", template).map_err(|e| e.to_string())?;
+    set.execute("gotpl", vars, &Options::default())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests;

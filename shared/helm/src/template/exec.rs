@@ -1,0 +1,767 @@
+//! The executor: walks parsed templates over a `Value` with Go's semantics (truthiness,
+//! field chains, variables and scopes, range/with/if, missing keys, argument type checks)
+//! and Helm's `include` and `tpl`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::builtins;
+use super::parse::{Arg, Branch, BranchKind, Cmd, List, Node, Pipe, Pos};
+use super::{Entry, Source, TemplateSet};
+use crate::funcs::{registry, Param};
+use crate::gofmt;
+use crate::value::Value;
+
+/// Execution options (Helm's engine settings).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `missingkey=error` (Helm's strict/lint mode) instead of `missingkey=zero`.
+    pub strict: bool,
+    /// Helm's lint mode: `required` and `fail` give "" instead of stopping the render.
+    pub lint: bool,
+}
+
+/// An execution error with Go's full text (`template: NAME:L:C: executing ...`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct ExecError(pub String);
+
+/// How many times one template name may be included recursively (Helm's limit).
+const MAX_INCLUDE_DEPTH: usize = 1000;
+/// Go's maximum template call depth.
+const MAX_EXEC_DEPTH: usize = 100_000;
+
+/// Where an argument value came from: Go types a field's result as `interface{}`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Origin {
+    /// a literal constant
+    Const,
+    /// a map lookup (typed `interface{}` in Go)
+    Field,
+    /// a pipeline, variable or function result (unwrapped)
+    Other,
+}
+
+enum Flow {
+    Normal,
+    Break,
+    Continue,
+}
+
+type R<T> = Result<T, ExecError>;
+
+pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Options) -> R<String> {
+    let Some(entry) = set.get(name) else {
+        return Err(ExecError(format!(
+            "template: no template {} associated with template {}",
+            gofmt::quote(name),
+            gofmt::quote(name)
+        )));
+    };
+    let entry = entry.clone();
+    let mut st = State {
+        sets: vec![Rc::new(RefCell::new(SetRef::Base(set)))],
+        vars: Vec::new(),
+        dot_strict: false,
+        opts: opts.clone(),
+        depth: 0,
+        included: HashMap::new(),
+        tmpl_name: Rc::from(name),
+        source: entry.source.clone(),
+    };
+    let mut out = String::new();
+    st.run_template(&entry, name, data.clone(), &mut out)?;
+    Ok(out)
+}
+
+/// A layer of named templates: the base set, or one added by a `tpl` call.
+enum SetRef<'a> {
+    Base(&'a TemplateSet),
+    Overlay(HashMap<String, Entry>),
+}
+
+struct State<'a> {
+    /// template layers, innermost last (a `tpl` call pushes its own `define`s)
+    sets: Vec<Rc<RefCell<SetRef<'a>>>>,
+    vars: Vec<(Rc<str>, Value)>,
+    /// whether dot is an `interface{}`-typed value (a range element), so that a field
+    /// of a nil dot is an error rather than "no value"
+    dot_strict: bool,
+    opts: Options,
+    depth: usize,
+    included: HashMap<String, usize>,
+    tmpl_name: Rc<str>,
+    source: Rc<Source>,
+}
+
+impl State<'_> {
+    fn lookup(&self, name: &str) -> Option<Entry> {
+        for layer in self.sets.iter().rev() {
+            match &*layer.borrow() {
+                SetRef::Base(s) => {
+                    if let Some(e) = s.get(name) {
+                        return Some(e.clone());
+                    }
+                }
+                SetRef::Overlay(m) => {
+                    if let Some(e) = m.get(name) {
+                        return Some(e.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn err_at(&self, pos: Pos, node: &str, msg: &str) -> ExecError {
+        ExecError(format!(
+            "template: {}: executing {} at <{}>: {}",
+            self.source.location(pos.offset),
+            gofmt::quote(&self.tmpl_name),
+            node,
+            msg
+        ))
+    }
+
+    fn run_template(&mut self, entry: &Entry, name: &str, data: Value, out: &mut String) -> R<()> {
+        self.depth += 1;
+        if self.depth > MAX_EXEC_DEPTH {
+            return Err(ExecError(format!(
+                "template: {}: exceeded maximum template depth ({MAX_EXEC_DEPTH})",
+                name
+            )));
+        }
+        let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), data.clone())]);
+        let saved_name = std::mem::replace(&mut self.tmpl_name, Rc::from(name));
+        let saved_source = std::mem::replace(&mut self.source, entry.source.clone());
+        let saved_strict = std::mem::replace(&mut self.dot_strict, false);
+        let body = entry.body.clone();
+        let r = self.walk(&data, &body, out);
+        self.vars = saved_vars;
+        self.tmpl_name = saved_name;
+        self.source = saved_source;
+        self.dot_strict = saved_strict;
+        self.depth -= 1;
+        r.map(|_| ())
+    }
+
+    fn walk(&mut self, dot: &Value, list: &List, out: &mut String) -> R<Flow> {
+        for node in list {
+            match node {
+                Node::Text(t) => out.push_str(t),
+                Node::Action(pipe) => {
+                    let v = self.eval_pipeline(dot, pipe)?;
+                    if pipe.decl.is_empty() {
+                        print_value(out, &v);
+                    }
+                }
+                Node::Branch(b) => match self.walk_branch(dot, b, out)? {
+                    Flow::Normal => {}
+                    f => return Ok(f),
+                },
+                Node::Template { name, pipe, pos } => {
+                    let data = match pipe {
+                        Some(p) => self.eval_pipeline(dot, p)?,
+                        None => Value::Nil,
+                    };
+                    let Some(entry) = self.lookup(name) else {
+                        let node = match pipe {
+                            Some(p) => format!("{{{{template {} {}}}}}", gofmt::quote(name), pipe_string(p)),
+                            None => format!("{{{{template {}}}}}", gofmt::quote(name)),
+                        };
+                        return Err(self.err_at(*pos, &node, &format!("template {} not defined", gofmt::quote(name))));
+                    };
+                    self.run_template(&entry, name, data, out)?;
+                }
+                Node::Break => return Ok(Flow::Break),
+                Node::Continue => return Ok(Flow::Continue),
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn walk_branch(&mut self, dot: &Value, b: &Branch, out: &mut String) -> R<Flow> {
+        let mark = self.vars.len();
+        let r = match b.kind {
+            BranchKind::If | BranchKind::With => {
+                let v = self.eval_pipeline(dot, &b.pipe)?;
+                if v.truthy() {
+                    if b.kind == BranchKind::With {
+                        let saved = std::mem::replace(&mut self.dot_strict, false);
+                        let r = self.walk(&v, &b.list, out);
+                        self.dot_strict = saved;
+                        r?
+                    } else {
+                        self.walk(dot, &b.list, out)?
+                    }
+                } else if let Some(el) = &b.else_list {
+                    self.walk(dot, el, out)?
+                } else {
+                    Flow::Normal
+                }
+            }
+            BranchKind::Range => self.walk_range(dot, b, out)?,
+        };
+        self.vars.truncate(mark);
+        Ok(r)
+    }
+
+    fn walk_range(&mut self, dot: &Value, b: &Branch, out: &mut String) -> R<Flow> {
+        // evaluate without declaring: range declares per iteration
+        let val = self.eval_pipeline_raw(dot, &b.pipe)?;
+        let mark = self.vars.len();
+        let items: Vec<(Value, Value)> = match &val {
+            Value::List(l) => l
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Int(i as i64), v.clone()))
+                .collect(),
+            Value::Map(m) => m
+                .borrow()
+                .iter()
+                .map(|(k, v)| (Value::str(k), v.clone()))
+                .collect(),
+            Value::Bytes(bs) => bs
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Int(i as i64), Value::Int(*v as i64)))
+                .collect(),
+            Value::Int(n) => (0..(*n).max(0)).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+            Value::Nil => Vec::new(),
+            Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
+            other => {
+                let mut s = String::new();
+                gofmt::write_value(&mut s, other);
+                return Err(self.err_at(b.pipe.pos, &pipe_string(&b.pipe), &format!("range can't iterate over {s}")));
+            }
+        };
+        let is_int_range = matches!(val, Value::Int(_));
+        if items.is_empty() {
+            if let Some(el) = &b.else_list {
+                return self.walk(dot, el, out);
+            }
+            return Ok(Flow::Normal);
+        }
+        for (k, v) in items {
+            // one variable: the element; two: key and element
+            match b.pipe.decl.len() {
+                0 => {}
+                1 => self.set_decl(&b.pipe, 0, if is_int_range { k.clone() } else { v.clone() }),
+                _ => {
+                    self.set_decl(&b.pipe, 0, k.clone());
+                    self.set_decl(&b.pipe, 1, v.clone());
+                }
+            }
+            let saved = std::mem::replace(&mut self.dot_strict, !is_int_range);
+            let r = self.walk(&v, &b.list, out);
+            self.dot_strict = saved;
+            self.vars.truncate(mark);
+            match r? {
+                Flow::Break => break,
+                Flow::Continue | Flow::Normal => {}
+            }
+        }
+        Ok(Flow::Normal)
+    }
+
+    fn set_decl(&mut self, pipe: &Pipe, i: usize, v: Value) {
+        let name = &pipe.decl[i];
+        if pipe.is_assign {
+            self.assign(name, v);
+        } else {
+            self.vars.push((Rc::from(name.as_str()), v));
+        }
+    }
+
+    fn assign(&mut self, name: &str, v: Value) {
+        if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| &**n == name) {
+            slot.1 = v;
+        }
+    }
+
+    fn var(&self, name: &str) -> Value {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// Evaluates a pipeline and binds its declared variables.
+    fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> R<Value> {
+        let v = self.eval_pipeline_raw(dot, pipe)?;
+        for (i, _) in pipe.decl.iter().enumerate() {
+            self.set_decl(pipe, i, v.clone());
+        }
+        Ok(v)
+    }
+
+    fn eval_pipeline_raw(&mut self, dot: &Value, pipe: &Pipe) -> R<Value> {
+        let mut value: Option<Value> = None;
+        for cmd in &pipe.cmds {
+            value = Some(self.eval_command(dot, cmd, value)?);
+        }
+        Ok(value.unwrap_or_default())
+    }
+
+    fn eval_command(&mut self, dot: &Value, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
+        let first = &cmd.args[0];
+        match first {
+            Arg::Field(fields, pos) => {
+                self.eval_field_chain(dot, dot, self.dot_strict, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
+            }
+            Arg::Variable(name, fields, pos) => {
+                let v = self.var(name);
+                if fields.is_empty() {
+                    self.not_a_function(cmd, fin.as_ref())?;
+                    return Ok(v);
+                }
+                self.eval_field_chain(dot, &v, false, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
+            }
+            Arg::Chain(base, fields, pos) => {
+                let v = self.eval_arg_any(dot, base)?.0;
+                self.eval_field_chain(dot, &v, true, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
+            }
+            Arg::Ident(name, _) => self.eval_function(dot, name, cmd, fin),
+            Arg::Pipe(p) => {
+                self.not_a_function(cmd, fin.as_ref())?;
+                let mark = self.vars.len();
+                let v = self.eval_pipeline(dot, p);
+                self.vars.truncate(mark);
+                v
+            }
+            Arg::Dot => {
+                self.not_a_function(cmd, fin.as_ref())?;
+                Ok(dot.clone())
+            }
+            Arg::Nil => Err(self.err_at(cmd.pos, &cmd_string(cmd), "nil is not a command")),
+            Arg::Const(v, _) => {
+                self.not_a_function(cmd, fin.as_ref())?;
+                Ok(v.clone())
+            }
+        }
+    }
+
+    fn not_a_function(&self, cmd: &Cmd, fin: Option<&Value>) -> R<()> {
+        if cmd.args.len() > 1 || fin.is_some() {
+            return Err(self.err_at(
+                cmd.pos,
+                &cmd_string(cmd),
+                &format!("can't give argument to non-function {}", arg_string(&cmd.args[0])),
+            ));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field_chain(
+        &mut self,
+        dot: &Value,
+        receiver: &Value,
+        strict: bool,
+        fields: &[Rc<str>],
+        args: &[Arg],
+        fin: Option<Value>,
+        pos: Pos,
+        node: &str,
+    ) -> R<Value> {
+        let mut cur = receiver.clone();
+        let mut cur_strict = strict;
+        let n = fields.len();
+        for (i, f) in fields.iter().enumerate() {
+            let last = i + 1 == n;
+            let has_args = last && (!args.is_empty() || fin.is_some());
+            cur = match &cur {
+                Value::Map(m) => {
+                    if has_args {
+                        return Err(self.err_at(pos, node, &format!("{f} is not a method but has arguments")));
+                    }
+                    let got = m.borrow().get(&**f).cloned();
+                    match got {
+                        Some(v) => v,
+                        None if self.opts.strict => {
+                            return Err(self.err_at(pos, node, &format!("map has no entry for key {}", gofmt::quote(f))))
+                        }
+                        None => Value::Nil,
+                    }
+                }
+                Value::Object(o) => {
+                    if has_args {
+                        let mut argv = Vec::new();
+                        for a in args {
+                            argv.push(self.eval_arg_any(dot, a)?.0);
+                        }
+                        if let Some(fv) = fin.clone() {
+                            argv.push(fv);
+                        }
+                        match o.call(f, &argv) {
+                            Some(Ok(v)) => v,
+                            Some(Err(e)) => {
+                                return Err(self.err_at(pos, node, &format!("error calling {f}: {e}")))
+                            }
+                            None => {
+                                return Err(self.err_at(
+                                    pos,
+                                    node,
+                                    &format!("can't evaluate field {f} in type {}", o.type_name()),
+                                ))
+                            }
+                        }
+                    } else {
+                        match o.field(f) {
+                            Some(v) => v,
+                            None => {
+                                return Err(self.err_at(
+                                    pos,
+                                    node,
+                                    &format!("can't evaluate field {f} in type {}", o.type_name()),
+                                ))
+                            }
+                        }
+                    }
+                }
+                Value::Nil => {
+                    if cur_strict {
+                        return Err(self.err_at(pos, node, &format!("nil pointer evaluating interface {{}}.{f}")));
+                    }
+                    if self.opts.strict {
+                        return Err(self.err_at(pos, node, &format!("nil data; no entry for key {}", gofmt::quote(f))));
+                    }
+                    Value::Nil
+                }
+                other => {
+                    return Err(self.err_at(
+                        pos,
+                        node,
+                        &format!("can't evaluate field {f} in type {}", other.type_name()),
+                    ))
+                }
+            };
+            cur_strict = true;
+        }
+        if !args.is_empty() || fin.is_some() {
+            // only reachable when the last field was a method (handled above) or a map
+            // value was given arguments
+            if !matches!(receiver, Value::Object(_)) && n == 0 {
+                return Err(self.err_at(pos, node, "can't give argument to non-function"));
+            }
+        }
+        Ok(cur)
+    }
+
+    /// Evaluates an argument with no declared type. Returns the value and its origin.
+    fn eval_arg_any(&mut self, dot: &Value, a: &Arg) -> R<(Value, Origin)> {
+        match a {
+            Arg::Field(fields, pos) => Ok((
+                self.eval_field_chain(dot, dot, self.dot_strict, fields, &[], None, *pos, &arg_string(a))?,
+                Origin::Field,
+            )),
+            Arg::Variable(name, fields, pos) => {
+                let v = self.var(name);
+                if fields.is_empty() {
+                    return Ok((v, Origin::Other));
+                }
+                Ok((
+                    self.eval_field_chain(dot, &v, false, fields, &[], None, *pos, &arg_string(a))?,
+                    Origin::Field,
+                ))
+            }
+            Arg::Chain(base, fields, pos) => {
+                let v = self.eval_arg_any(dot, base)?.0;
+                Ok((
+                    self.eval_field_chain(dot, &v, true, fields, &[], None, *pos, &arg_string(a))?,
+                    Origin::Field,
+                ))
+            }
+            Arg::Dot => Ok((dot.clone(), Origin::Other)),
+            Arg::Nil => Ok((Value::Nil, Origin::Const)),
+            Arg::Const(v, _) => Ok((v.clone(), Origin::Const)),
+            Arg::Ident(name, pos) => {
+                // a function called with no arguments
+                let cmd = Cmd {
+                    args: vec![Arg::Ident(name.clone(), *pos)],
+                    pos: *pos,
+                };
+                Ok((self.eval_function(dot, name, &cmd, None)?, Origin::Other))
+            }
+            Arg::Pipe(p) => {
+                let mark = self.vars.len();
+                let v = self.eval_pipeline(dot, p);
+                self.vars.truncate(mark);
+                Ok((v?, Origin::Other))
+            }
+        }
+    }
+
+    fn eval_function(&mut self, dot: &Value, name: &str, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
+        let args = &cmd.args[1..];
+        // short-circuit and/or
+        if name == "and" || name == "or" {
+            let total = args.len() + usize::from(fin.is_some());
+            if total == 0 {
+                return Err(self.err_at(cmd.pos, &cmd_string(cmd), &format!("wrong number of args for {name}: want at least 1 got 0")));
+            }
+            let mut last = Value::Nil;
+            for a in args {
+                let v = self.eval_arg_any(dot, a)?.0;
+                let t = v.truthy();
+                last = v;
+                if (name == "and" && !t) || (name == "or" && t) {
+                    return Ok(last);
+                }
+            }
+            if let Some(f) = fin {
+                last = f;
+            }
+            return Ok(last);
+        }
+        let mut argv: Vec<(Value, Origin)> = Vec::with_capacity(args.len() + 1);
+        for a in args {
+            argv.push(self.eval_arg_any(dot, a)?);
+        }
+        if let Some(f) = fin {
+            argv.push((f, Origin::Other));
+        }
+        let node = cmd_string(cmd);
+        if builtins::is_builtin(name) {
+            let vals: Vec<Value> = argv.into_iter().map(|(v, _)| v).collect();
+            return builtins::call(name, &vals).map_err(|e| self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}")));
+        }
+        match name {
+            "include" => return self.call_include(cmd, &node, argv),
+            "tpl" => return self.call_tpl(cmd, &node, argv),
+            _ => {}
+        }
+        let Some(spec) = registry().get(name) else {
+            return Err(self.err_at(cmd.pos, &node, &format!("function {} not defined", gofmt::quote(name))));
+        };
+        let nfixed = spec.params.len();
+        if spec.variadic.is_none() && argv.len() != nfixed {
+            return Err(self.err_at(cmd.pos, &node, &format!("wrong number of args for {name}: want {nfixed} got {}", argv.len())));
+        }
+        if spec.variadic.is_some() && argv.len() < nfixed {
+            return Err(self.err_at(cmd.pos, &node, &format!("wrong number of args for {name}: want at least {nfixed} got {}", argv.len())));
+        }
+        let mut vals = Vec::with_capacity(argv.len());
+        for (i, (v, origin)) in argv.into_iter().enumerate() {
+            let p = if i < nfixed { spec.params[i] } else { spec.variadic.unwrap_or(Param::Any) };
+            let conv = convert(v, origin, p).map_err(|e| self.err_at(cmd.pos, &node, &e))?;
+            vals.push(conv);
+        }
+        match (spec.f)(&vals) {
+            Ok(v) => Ok(v),
+            Err(_) if self.opts.lint && matches!(name, "required" | "fail") => Ok(Value::str("")),
+            Err(e) => Err(self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}"))),
+        }
+    }
+
+    fn call_include(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
+        if argv.len() != 2 {
+            return Err(self.err_at(cmd.pos, node, &format!("wrong number of args for include: want 2 got {}", argv.len())));
+        }
+        let mut it = argv.into_iter();
+        let (name_v, o) = it.next().unwrap_or_default_pair();
+        let name = convert(name_v, o, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
+        let name = name.as_str().unwrap_or_default().to_string();
+        let data = it.next().map(|p| p.0).unwrap_or_default();
+        let count = self.included.entry(name.clone()).or_insert(0);
+        if *count > MAX_INCLUDE_DEPTH {
+            return Err(self.err_at(
+                cmd.pos,
+                node,
+                &format!("error calling include: rendering template has a nested reference name: {name}: unable to execute template"),
+            ));
+        }
+        *count += 1;
+        let Some(entry) = self.lookup(&name) else {
+            if let Some(c) = self.included.get_mut(&name) {
+                *c -= 1;
+            }
+            return Err(self.err_at(
+                cmd.pos,
+                node,
+                &format!(
+                    "error calling include: template: no template {} associated with template {}",
+                    gofmt::quote(&name),
+                    gofmt::quote("gotpl")
+                ),
+            ));
+        };
+        let mut buf = String::new();
+        let r = self.run_template(&entry, &name, data, &mut buf);
+        if let Some(c) = self.included.get_mut(&name) {
+            *c -= 1;
+        }
+        r.map_err(|e| self.err_at(cmd.pos, node, &format!("error calling include: {}", e.0)))?;
+        Ok(Value::from(buf))
+    }
+
+    fn call_tpl(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
+        if argv.len() != 2 {
+            return Err(self.err_at(cmd.pos, node, &format!("wrong number of args for tpl: want 2 got {}", argv.len())));
+        }
+        let mut it = argv.into_iter();
+        let (t, o) = it.next().unwrap_or_default_pair();
+        let text = convert(t, o, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
+        let text = text.as_str().unwrap_or_default().to_string();
+        let data = it.next().map(|p| p.0).unwrap_or_default();
+        let parsed = match super::parse::parse(&text, &super::is_func) {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(self.err_at(
+                    cmd.pos,
+                    node,
+                    &format!(
+                        "error calling tpl: cannot parse template {}: template: gotpl:{}: {}",
+                        gofmt::quote(&text),
+                        e.line,
+                        e.message
+                    ),
+                ))
+            }
+        };
+        let source = Rc::new(Source {
+            name: "gotpl".into(),
+            text: text.clone(),
+        });
+        let mut overlay = HashMap::new();
+        for (n, body) in parsed.defines {
+            overlay.insert(n, Entry { body, source: source.clone() });
+        }
+        let entry = Entry {
+            body: Rc::new(parsed.root),
+            source,
+        };
+        overlay.insert("gotpl".to_string(), entry.clone());
+        self.sets.push(Rc::new(RefCell::new(SetRef::Overlay(overlay))));
+        let mut buf = String::new();
+        let r = self.run_template(&entry, "gotpl", data, &mut buf);
+        self.sets.pop();
+        r.map_err(|e| {
+            self.err_at(
+                cmd.pos,
+                node,
+                &format!(
+                    "error calling tpl: error during tpl function execution for {}: {}",
+                    gofmt::quote(&text),
+                    e.0
+                ),
+            )
+        })?;
+        Ok(Value::from(buf.replace("<no value>", "")))
+    }
+}
+
+trait DefaultPair {
+    fn unwrap_or_default_pair(self) -> (Value, Origin);
+}
+
+impl DefaultPair for Option<(Value, Origin)> {
+    fn unwrap_or_default_pair(self) -> (Value, Origin) {
+        self.unwrap_or((Value::Nil, Origin::Other))
+    }
+}
+
+/// Converts an argument to a declared Go parameter type, with Go's error texts.
+fn convert(v: Value, origin: Origin, p: Param) -> Result<Value, String> {
+    let want = match p {
+        Param::Any => return Ok(v),
+        Param::Str => "string",
+        Param::Int => "int",
+        Param::Float => "float64",
+        Param::Bool => "bool",
+        Param::List => "[]interface {}",
+        Param::Map => "map[string]interface {}",
+    };
+    let ok = match (&v, p) {
+        (Value::Str(_), Param::Str) => true,
+        (Value::Int(_), Param::Int) => true,
+        (Value::Float(_), Param::Float) => true,
+        (Value::Bool(_), Param::Bool) => true,
+        (Value::List(_), Param::List) => true,
+        (Value::Map(_), Param::Map) => true,
+        (Value::Nil, Param::List | Param::Map) => true,
+        _ => false,
+    };
+    if ok {
+        return Ok(v);
+    }
+    if origin == Origin::Const {
+        return match (&v, p) {
+            (Value::Int(i), Param::Float) => Ok(Value::Float(*i as f64)),
+            (Value::Nil, _) => Err(format!("cannot assign nil to {want}")),
+            (other, Param::Int) => Err(format!("expected integer; found {}", const_text(other))),
+            (other, Param::Float) => Err(format!("expected float; found {}", const_text(other))),
+            (other, Param::Str) => Err(format!("expected string; found {}", const_text(other))),
+            (other, Param::Bool) => Err(format!("expected bool; found {}", const_text(other))),
+            (other, _) => Err(format!("wrong type for value; expected {want}; got {}", other.type_name())),
+        };
+    }
+    match (&v, origin) {
+        (Value::Nil, Origin::Field) => Err(format!("wrong type for value; expected {want}; got interface {{}}")),
+        (Value::Nil, _) => Err(format!("invalid value; expected {want}")),
+        (other, _) => Err(format!("wrong type for value; expected {want}; got {}", other.type_name())),
+    }
+}
+
+fn const_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => gofmt::quote(s),
+        other => gofmt::sprint_one(other),
+    }
+}
+
+/// Go's `printValue`: nil prints as `<no value>`.
+fn print_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Nil => out.push_str("<no value>"),
+        Value::Str(s) => out.push_str(s),
+        other => gofmt::write_value(out, other),
+    }
+}
+
+fn arg_string(a: &Arg) -> String {
+    match a {
+        Arg::Field(f, _) => f.iter().map(|x| format!(".{x}")).collect(),
+        Arg::Variable(n, f, _) => {
+            let mut s = n.clone();
+            for x in f {
+                s.push('.');
+                s.push_str(x);
+            }
+            s
+        }
+        Arg::Chain(base, f, _) => {
+            let mut s = match &**base {
+                Arg::Pipe(p) => format!("({})", pipe_string(p)),
+                other => arg_string(other),
+            };
+            for x in f {
+                s.push('.');
+                s.push_str(x);
+            }
+            s
+        }
+        Arg::Dot => ".".into(),
+        Arg::Nil => "nil".into(),
+        Arg::Const(_, text) => text.clone(),
+        Arg::Ident(n, _) => n.clone(),
+        Arg::Pipe(p) => format!("({})", pipe_string(p)),
+    }
+}
+
+fn cmd_string(c: &Cmd) -> String {
+    c.args.iter().map(arg_string).collect::<Vec<_>>().join(" ")
+}
+
+fn pipe_string(p: &Pipe) -> String {
+    let mut s = String::new();
+    if !p.decl.is_empty() {
+        s.push_str(&p.decl.join(", "));
+        s.push_str(if p.is_assign { " = " } else { " := " });
+    }
+    s.push_str(&p.cmds.iter().map(cmd_string).collect::<Vec<_>>().join(" | "));
+    s
+}

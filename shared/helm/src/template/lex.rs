@@ -1,0 +1,465 @@
+//! The lexer of Go's `text/template`: text, `{{`/`}}` with `-` trim markers, comments
+//! and the tokens inside actions.
+
+/// A token kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tok {
+    /// Plain text between actions.
+    Text(String),
+    /// `{{` (after trimming)
+    LeftDelim,
+    /// `}}`
+    RightDelim,
+    /// `.Name` (one segment)
+    Field(String),
+    /// `$name` or `$`
+    Variable(String),
+    /// `.`
+    Dot,
+    /// identifier (function name)
+    Ident(String),
+    /// `if`, `range`, `end`, ... and `nil`, `true`, `false`
+    Keyword(&'static str),
+    /// `"..."`, `` `...` `` (already unquoted)
+    Str(String),
+    /// `'c'`: the rune's value and its text
+    Char(i64, String),
+    /// number literal text
+    Number(String),
+    /// `:=`
+    Declare,
+    /// `=`
+    Assign,
+    /// `|`
+    Pipe,
+    /// `(`
+    LParen,
+    /// `)`
+    RParen,
+    /// `,`
+    Comma,
+    /// white space inside an action
+    Space,
+    /// end of input
+    Eof,
+}
+
+/// A token with its byte offset and line in the template source.
+#[derive(Clone, Debug)]
+pub struct Token {
+    /// kind
+    pub tok: Tok,
+    /// byte offset
+    pub pos: usize,
+    /// 1-based line
+    pub line: usize,
+}
+
+const KEYWORDS: &[&str] = &[
+    "block", "break", "continue", "define", "else", "end", "if", "range", "nil", "template",
+    "with", "true", "false",
+];
+
+/// Splits a template into tokens, or returns Go's lexer error text and line.
+pub fn lex(src: &str) -> Result<Vec<Token>, (String, usize)> {
+    let mut lx = Lexer {
+        src,
+        b: src.as_bytes(),
+        pos: 0,
+        line: 1,
+        out: Vec::new(),
+    };
+    lx.run()?;
+    Ok(lx.out)
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    line: usize,
+    out: Vec<Token>,
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn is_alnum(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+impl Lexer<'_> {
+    fn emit(&mut self, tok: Tok, pos: usize, line: usize) {
+        self.out.push(Token { tok, pos, line });
+    }
+
+    fn run(&mut self) -> Result<(), (String, usize)> {
+        let mut trim_next_text = false;
+        loop {
+            // text up to the next "{{"
+            let start = self.pos;
+            let next = self.src[start..].find("{{").map(|i| start + i);
+            let end = next.unwrap_or(self.b.len());
+            let mut text = &self.src[start..end];
+            if trim_next_text {
+                text = text.trim_start_matches([' ', '\t', '\r', '\n']);
+            }
+            let mut trim_left = false;
+            if let Some(n) = next {
+                // "{{- " trims the text before it
+                if self.b.get(n + 2) == Some(&b'-') && self.b.get(n + 3).is_some_and(|c| is_space(*c))
+                {
+                    trim_left = true;
+                }
+            }
+            if trim_left {
+                text = text.trim_end_matches([' ', '\t', '\r', '\n']);
+            }
+            let text_line = self.line;
+            self.line += self.src[start..end].matches('\n').count();
+            if !text.is_empty() {
+                self.emit(Tok::Text(text.to_string()), start, text_line);
+            }
+            let Some(n) = next else {
+                self.emit(Tok::Eof, self.b.len(), self.line);
+                return Ok(());
+            };
+            self.pos = n + 2;
+            if trim_left {
+                self.pos += 2; // "- "... the space is consumed as action space below
+                self.pos -= 1;
+            }
+            // comment?
+            let after_ws = self.pos;
+            let mut p = after_ws;
+            if trim_left {
+                while p < self.b.len() && is_space(self.b[p]) {
+                    p += 1;
+                }
+            }
+            if self.src[p..].starts_with("/*") {
+                let Some(close) = self.src[p + 2..].find("*/") else {
+                    return Err(("unclosed comment".into(), self.line));
+                };
+                let cend = p + 2 + close + 2;
+                self.line += self.src[self.pos..cend].matches('\n').count();
+                let mut q = cend;
+                let mut trim_right = false;
+                if self.src[q..].starts_with(" -}}")
+                    || (q < self.b.len()
+                        && is_space(self.b[q])
+                        && self.src[q + 1..].starts_with("-}}"))
+                {
+                    trim_right = true;
+                    q += 4;
+                } else if self.src[q..].starts_with("}}") {
+                    q += 2;
+                } else {
+                    return Err(("comment ends before closing delimiter".into(), self.line));
+                }
+                self.pos = q;
+                trim_next_text = trim_right;
+                continue;
+            }
+            self.emit(Tok::LeftDelim, n, self.line);
+            trim_next_text = self.lex_action()?;
+        }
+    }
+
+    /// Lexes inside an action; returns whether the closing delimiter trims.
+    fn lex_action(&mut self) -> Result<bool, (String, usize)> {
+        let mut paren_depth = 0i32;
+        loop {
+            if self.pos >= self.b.len() {
+                return Err(("unclosed action".into(), self.line));
+            }
+            let rest = &self.src[self.pos..];
+            // right delimiter, possibly " -}}"
+            if rest.starts_with("}}") {
+                if paren_depth > 0 {
+                    return Err(("unclosed left paren".into(), self.line));
+                }
+                self.emit(Tok::RightDelim, self.pos, self.line);
+                self.pos += 2;
+                return Ok(false);
+            }
+            let c = self.b[self.pos];
+            if is_space(c) {
+                let start = self.pos;
+                while self.pos < self.b.len() && is_space(self.b[self.pos]) {
+                    if self.src[self.pos..].starts_with(" -}}")
+                        || (is_space(self.b[self.pos])
+                            && self.src[self.pos + 1..].starts_with("-}}"))
+                    {
+                        break;
+                    }
+                    if self.b[self.pos] == b'\n' {
+                        self.line += 1;
+                    }
+                    self.pos += 1;
+                }
+                let rest = &self.src[self.pos..];
+                if is_space(self.b[self.pos]) && rest[1..].starts_with("-}}") {
+                    if paren_depth > 0 {
+                        return Err(("unclosed left paren".into(), self.line));
+                    }
+                    if self.pos > start {
+                        self.emit(Tok::Space, start, self.line);
+                    }
+                    if self.b[self.pos] == b'\n' {
+                        self.line += 1;
+                    }
+                    self.emit(Tok::RightDelim, self.pos + 2, self.line);
+                    self.pos += 4;
+                    return Ok(true);
+                }
+                self.emit(Tok::Space, start, self.line);
+                continue;
+            }
+            let start = self.pos;
+            let line = self.line;
+            match c {
+                b'=' => {
+                    self.pos += 1;
+                    self.emit(Tok::Assign, start, line);
+                }
+                b':' => {
+                    if self.b.get(self.pos + 1) != Some(&b'=') {
+                        return Err(("expected :=".into(), line));
+                    }
+                    self.pos += 2;
+                    self.emit(Tok::Declare, start, line);
+                }
+                b'|' => {
+                    self.pos += 1;
+                    self.emit(Tok::Pipe, start, line);
+                }
+                b',' => {
+                    self.pos += 1;
+                    self.emit(Tok::Comma, start, line);
+                }
+                b'(' => {
+                    self.pos += 1;
+                    paren_depth += 1;
+                    self.emit(Tok::LParen, start, line);
+                }
+                b')' => {
+                    self.pos += 1;
+                    paren_depth -= 1;
+                    if paren_depth < 0 {
+                        return Err(("unexpected right paren".into(), line));
+                    }
+                    self.emit(Tok::RParen, start, line);
+                }
+                b'"' => {
+                    let s = self.lex_quote()?;
+                    self.emit(Tok::Str(s), start, line);
+                }
+                b'`' => {
+                    let Some(end) = self.src[self.pos + 1..].find('`') else {
+                        return Err(("unterminated raw quoted string".into(), line));
+                    };
+                    let s = self.src[self.pos + 1..self.pos + 1 + end].to_string();
+                    self.line += s.matches('\n').count();
+                    self.pos += end + 2;
+                    self.emit(Tok::Str(s.replace('\r', "")), start, line);
+                }
+                b'\'' => {
+                    let (v, text) = self.lex_char()?;
+                    self.emit(Tok::Char(v, text), start, line);
+                }
+                b'$' => {
+                    self.pos += 1;
+                    let name_end = self.scan_alnum(self.pos);
+                    let name = format!("${}", &self.src[self.pos..name_end]);
+                    self.pos = name_end;
+                    self.emit(Tok::Variable(name), start, line);
+                }
+                b'.' => {
+                    // a number like .5?
+                    if self.b.get(self.pos + 1).is_some_and(|d| d.is_ascii_digit()) {
+                        let t = self.lex_number();
+                        self.emit(Tok::Number(t), start, line);
+                        continue;
+                    }
+                    self.pos += 1;
+                    let name_end = self.scan_alnum(self.pos);
+                    if name_end == self.pos {
+                        self.emit(Tok::Dot, start, line);
+                    } else {
+                        let name = self.src[self.pos..name_end].to_string();
+                        self.pos = name_end;
+                        self.emit(Tok::Field(name), start, line);
+                    }
+                }
+                b'+' | b'-' | b'0'..=b'9' => {
+                    let t = self.lex_number();
+                    if t.is_empty() || t == "+" || t == "-" {
+                        return Err((format!("bad number syntax: {:?}", &self.src[start..self.pos.max(start + 1)]), line));
+                    }
+                    self.emit(Tok::Number(t), start, line);
+                }
+                _ => {
+                    let ch = rest.chars().next().unwrap_or(' ');
+                    if is_alnum(ch) {
+                        let end = self.scan_alnum(self.pos);
+                        let word = &self.src[self.pos..end];
+                        self.pos = end;
+                        if let Some(k) = KEYWORDS.iter().find(|k| **k == word) {
+                            self.emit(Tok::Keyword(k), start, line);
+                        } else {
+                            self.emit(Tok::Ident(word.to_string()), start, line);
+                        }
+                    } else {
+                        return Err((format!("unexpected {ch:?} in command"), line));
+                    }
+                }
+            }
+        }
+    }
+
+    fn scan_alnum(&self, mut p: usize) -> usize {
+        for ch in self.src[p..].chars() {
+            if is_alnum(ch) {
+                p += ch.len_utf8();
+            } else {
+                break;
+            }
+        }
+        p
+    }
+
+    fn lex_number(&mut self) -> String {
+        let start = self.pos;
+        let b = self.b;
+        let mut p = self.pos;
+        if p < b.len() && (b[p] == b'+' || b[p] == b'-') {
+            p += 1;
+        }
+        let mut digits: &[u8] = b"0123456789_";
+        if p + 1 < b.len() && b[p] == b'0' {
+            match b[p + 1] {
+                b'x' | b'X' => {
+                    p += 2;
+                    digits = b"0123456789abcdefABCDEF_";
+                }
+                b'o' | b'O' => {
+                    p += 2;
+                    digits = b"01234567_";
+                }
+                b'b' | b'B' => {
+                    p += 2;
+                    digits = b"01_";
+                }
+                _ => {}
+            }
+        }
+        while p < b.len() && digits.contains(&b[p]) {
+            p += 1;
+        }
+        if p < b.len() && b[p] == b'.' {
+            p += 1;
+            while p < b.len() && digits.contains(&b[p]) {
+                p += 1;
+            }
+        }
+        let exp: &[u8] = if digits.len() > 16 { b"pP" } else { b"eE" };
+        if p < b.len() && exp.contains(&b[p]) {
+            p += 1;
+            if p < b.len() && (b[p] == b'+' || b[p] == b'-') {
+                p += 1;
+            }
+            while p < b.len() && b[p].is_ascii_digit() {
+                p += 1;
+            }
+        }
+        if p < b.len() && b[p] == b'i' {
+            p += 1;
+        }
+        self.pos = p;
+        self.src[start..p].to_string()
+    }
+
+    fn lex_quote(&mut self) -> Result<String, (String, usize)> {
+        let mut out = String::new();
+        let mut chars = self.src[self.pos + 1..].char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.pos += 1 + i + 1;
+                    return Ok(out);
+                }
+                '\n' => return Err(("unterminated quoted string".into(), self.line)),
+                '\\' => {
+                    let Some((_, e)) = chars.next() else { break };
+                    match e {
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'a' => out.push('\x07'),
+                        'b' => out.push('\x08'),
+                        'f' => out.push('\x0c'),
+                        'v' => out.push('\x0b'),
+                        '\\' => out.push('\\'),
+                        '"' => out.push('"'),
+                        '\'' => out.push('\''),
+                        'x' | 'u' | 'U' => {
+                            let n = match e {
+                                'x' => 2,
+                                'u' => 4,
+                                _ => 8,
+                            };
+                            let hex: String = (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
+                            let v = u32::from_str_radix(&hex, 16)
+                                .map_err(|_| ("invalid syntax".to_string(), self.line))?;
+                            out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                        }
+                        '0'..='7' => {
+                            let mut s = e.to_string();
+                            for _ in 0..2 {
+                                if let Some((_, d)) = chars.next() {
+                                    s.push(d);
+                                }
+                            }
+                            let v = u32::from_str_radix(&s, 8)
+                                .map_err(|_| ("invalid syntax".to_string(), self.line))?;
+                            out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                        }
+                        _ => return Err(("invalid syntax".into(), self.line)),
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        Err(("unterminated quoted string".into(), self.line))
+    }
+
+    fn lex_char(&mut self) -> Result<(i64, String), (String, usize)> {
+        let rest = &self.src[self.pos + 1..];
+        let mut chars = rest.char_indices();
+        let (val, end) = match chars.next() {
+            Some((_, '\\')) => {
+                let (i, e) = chars.next().ok_or(("unterminated character constant".to_string(), self.line))?;
+                let v = match e {
+                    'n' => '\n' as i64,
+                    't' => '\t' as i64,
+                    'r' => '\r' as i64,
+                    '\\' => '\\' as i64,
+                    '\'' => '\'' as i64,
+                    '0' => 0,
+                    _ => e as i64,
+                };
+                (v, i + e.len_utf8())
+            }
+            Some((i, c)) => (c as i64, i + c.len_utf8()),
+            None => return Err(("unterminated character constant".into(), self.line)),
+        };
+        if !rest[end..].starts_with('\'') {
+            return Err(("unterminated character constant".into(), self.line));
+        }
+        let text = self.src[self.pos..self.pos + 1 + end + 1].to_string();
+        self.pos += 1 + end + 1;
+        Ok((val, text))
+    }
+}

@@ -1,0 +1,688 @@
+//! The parser of Go's `text/template`: actions, pipelines, control structures and
+//! `define`/`block`, producing the trees the executor walks.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::lex::{lex, Tok, Token};
+use crate::value::Value;
+
+/// A parsed template body.
+pub type List = Vec<Node>;
+
+/// A node of a template body.
+#[derive(Debug)]
+pub enum Node {
+    /// literal text
+    Text(Rc<str>),
+    /// `{{ pipeline }}`
+    Action(Pipe),
+    /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else)
+    Branch(Box<Branch>),
+    /// `{{ template "name" pipeline }}`
+    Template {
+        /// called template's name
+        name: String,
+        /// the data
+        pipe: Option<Pipe>,
+        /// position
+        pos: Pos,
+    },
+    /// `{{ break }}`
+    Break,
+    /// `{{ continue }}`
+    Continue,
+}
+
+/// Which control structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchKind {
+    /// if
+    If,
+    /// with
+    With,
+    /// range
+    Range,
+}
+
+/// An if/with/range node.
+#[derive(Debug)]
+pub struct Branch {
+    /// kind
+    pub kind: BranchKind,
+    /// condition / data
+    pub pipe: Pipe,
+    /// body
+    pub list: List,
+    /// else body (an `else if` is a nested branch in here)
+    pub else_list: Option<List>,
+}
+
+/// A source position: byte offset and line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pos {
+    /// byte offset in the template text
+    pub offset: usize,
+    /// 1-based line
+    pub line: usize,
+}
+
+/// A pipeline, with optional variable declarations.
+#[derive(Debug)]
+pub struct Pipe {
+    /// `$x :=` or `$i, $e :=` names
+    pub decl: Vec<String>,
+    /// `=` rather than `:=`
+    pub is_assign: bool,
+    /// commands separated by `|`
+    pub cmds: Vec<Cmd>,
+    /// position
+    pub pos: Pos,
+}
+
+/// One command: a function call or an operand with arguments.
+#[derive(Debug)]
+pub struct Cmd {
+    /// words
+    pub args: Vec<Arg>,
+    /// position
+    pub pos: Pos,
+}
+
+/// One word of a command.
+#[derive(Debug)]
+pub enum Arg {
+    /// `.A.B`
+    Field(Vec<Rc<str>>, Pos),
+    /// `$x.A.B`
+    Variable(String, Vec<Rc<str>>, Pos),
+    /// `(pipe).A.B` or `fn.A`
+    Chain(Box<Arg>, Vec<Rc<str>>, Pos),
+    /// `.`
+    Dot,
+    /// `nil`
+    Nil,
+    /// a constant
+    Const(Value, String),
+    /// a function name
+    Ident(String, Pos),
+    /// `( pipeline )`
+    Pipe(Box<Pipe>),
+}
+
+/// A parsed template: its body plus the `define`s found in it.
+#[derive(Debug)]
+pub struct Parsed {
+    /// the body of the template itself
+    pub root: List,
+    /// `define`d (and `block`) templates: name -> body
+    pub defines: Vec<(String, Rc<List>)>,
+}
+
+/// A parse error: Go's message without the `template: NAME:LINE:` prefix.
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    /// message
+    pub message: String,
+    /// 1-based line
+    pub line: usize,
+}
+
+/// Parses template text. `is_func` tells whether a function name is defined.
+///
+/// # Errors
+/// Go's parse error (the caller adds `template: NAME:LINE: `).
+pub fn parse(src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
+    let toks = lex(src).map_err(|(message, line)| ParseError { message, line })?;
+    let mut p = Parser {
+        toks,
+        i: 0,
+        is_func,
+        defines: Vec::new(),
+        range_depth: 0,
+        vars: vec!["$".to_string()],
+    };
+    let (root, end) = p.list()?;
+    match end {
+        End::Eof => {}
+        End::End(line) => return Err(p.err_at("unexpected {{end}}", line)),
+        End::Else(line, _) => return Err(p.err_at("unexpected {{else}}", line)),
+    }
+    Ok(Parsed {
+        root,
+        defines: p.defines,
+    })
+}
+
+/// What ended a list.
+enum End {
+    Eof,
+    End(usize),
+    /// `{{else}}` (line, and the kind of `else if`/`else with` if any)
+    Else(usize, Option<BranchKind>),
+}
+
+struct Parser<'f> {
+    toks: Vec<Token>,
+    i: usize,
+    is_func: &'f dyn Fn(&str) -> bool,
+    defines: Vec<(String, Rc<List>)>,
+    range_depth: usize,
+    vars: Vec<String>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Token {
+        &self.toks[self.i.min(self.toks.len() - 1)]
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.peek().clone();
+        if self.i < self.toks.len() {
+            self.i += 1;
+        }
+        t
+    }
+
+    fn next_non_space(&mut self) -> Token {
+        loop {
+            let t = self.next();
+            if t.tok != Tok::Space {
+                return t;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Token {
+        while self.peek().tok == Tok::Space {
+            self.i += 1;
+        }
+        self.peek().clone()
+    }
+
+    fn err_at(&self, msg: &str, line: usize) -> ParseError {
+        ParseError {
+            message: msg.to_string(),
+            line,
+        }
+    }
+
+    fn err(&self, msg: String) -> ParseError {
+        ParseError {
+            message: msg,
+            line: self.peek().line,
+        }
+    }
+
+    fn pos(t: &Token) -> Pos {
+        Pos {
+            offset: t.pos,
+            line: t.line,
+        }
+    }
+
+    /// Parses nodes until EOF, `{{end}}` or `{{else}}`.
+    fn list(&mut self) -> Result<(List, End), ParseError> {
+        let mut out = Vec::new();
+        loop {
+            let t = self.next();
+            match t.tok {
+                Tok::Eof => return Ok((out, End::Eof)),
+                Tok::Text(s) => out.push(Node::Text(Rc::from(s))),
+                Tok::LeftDelim => {
+                    let kw = self.peek_non_space();
+                    match kw.tok {
+                        Tok::Keyword("end") => {
+                            self.next();
+                            self.expect_right("end")?;
+                            return Ok((out, End::End(kw.line)));
+                        }
+                        Tok::Keyword("else") => {
+                            self.next();
+                            let n = self.peek_non_space();
+                            match n.tok {
+                                Tok::Keyword("if") => {
+                                    self.next();
+                                    return Ok((out, End::Else(kw.line, Some(BranchKind::If))));
+                                }
+                                Tok::Keyword("with") => {
+                                    self.next();
+                                    return Ok((out, End::Else(kw.line, Some(BranchKind::With))));
+                                }
+                                _ => {
+                                    self.expect_right("else")?;
+                                    return Ok((out, End::Else(kw.line, None)));
+                                }
+                            }
+                        }
+                        _ => {
+                            if let Some(n) = self.action()? {
+                                out.push(n);
+                            }
+                        }
+                    }
+                }
+                other => return Err(self.err(format!("unexpected {other:?}"))),
+            }
+        }
+    }
+
+    fn expect_right(&mut self, ctx: &str) -> Result<(), ParseError> {
+        let t = self.next_non_space();
+        if t.tok != Tok::RightDelim {
+            return Err(self.err_at(&format!("unexpected {} in {ctx}", describe(&t.tok)), t.line));
+        }
+        Ok(())
+    }
+
+    /// After `{{`: one action. Returns `None` for a `define`.
+    fn action(&mut self) -> Result<Option<Node>, ParseError> {
+        let t = self.peek_non_space();
+        match t.tok {
+            Tok::Keyword("if") => {
+                self.next();
+                Ok(Some(self.branch(BranchKind::If)?))
+            }
+            Tok::Keyword("with") => {
+                self.next();
+                Ok(Some(self.branch(BranchKind::With)?))
+            }
+            Tok::Keyword("range") => {
+                self.next();
+                Ok(Some(self.branch(BranchKind::Range)?))
+            }
+            Tok::Keyword("break") | Tok::Keyword("continue") => {
+                self.next();
+                if self.range_depth == 0 {
+                    let kw = if t.tok == Tok::Keyword("break") { "break" } else { "continue" };
+                    return Err(self.err_at(&format!("{{{{{kw}}}}} outside {{{{range}}}}"), t.line));
+                }
+                let is_break = t.tok == Tok::Keyword("break");
+                self.expect_right(if is_break { "break" } else { "continue" })?;
+                Ok(Some(if is_break { Node::Break } else { Node::Continue }))
+            }
+            Tok::Keyword("template") => {
+                self.next();
+                let (name, pipe) = self.template_call("template")?;
+                Ok(Some(Node::Template {
+                    name,
+                    pipe,
+                    pos: Self::pos(&t),
+                }))
+            }
+            Tok::Keyword("define") => {
+                self.next();
+                let name_tok = self.next_non_space();
+                let Tok::Str(name) = name_tok.tok else {
+                    return Err(self.err_at("unexpected name in define clause", t.line));
+                };
+                self.expect_right("define clause")?;
+                let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                let (body, end) = self.list()?;
+                self.vars = saved_vars;
+                match end {
+                    End::End(_) => {}
+                    End::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    End::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
+                }
+                self.defines.push((name, Rc::new(body)));
+                Ok(None)
+            }
+            Tok::Keyword("block") => {
+                self.next();
+                let (name, pipe) = self.template_call("block")?;
+                let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                let (body, end) = self.list()?;
+                self.vars = saved_vars;
+                if !matches!(end, End::End(_)) {
+                    return Err(self.err_at("unexpected EOF", self.peek().line));
+                }
+                self.defines.push((name.clone(), Rc::new(body)));
+                Ok(Some(Node::Template {
+                    name,
+                    pipe,
+                    pos: Self::pos(&t),
+                }))
+            }
+            _ => {
+                let pipe = self.pipeline("command", true)?;
+                Ok(Some(Node::Action(pipe)))
+            }
+        }
+    }
+
+    fn template_call(&mut self, ctx: &str) -> Result<(String, Option<Pipe>), ParseError> {
+        let t = self.next_non_space();
+        let name = match t.tok {
+            Tok::Str(s) => s,
+            other => {
+                return Err(self.err_at(
+                    &format!("unexpected {} in {ctx} clause", describe(&other)),
+                    t.line,
+                ))
+            }
+        };
+        let n = self.peek_non_space();
+        if n.tok == Tok::RightDelim {
+            self.next();
+            return Ok((name, None));
+        }
+        let pipe = self.pipeline(ctx, false)?;
+        Ok((name, Some(pipe)))
+    }
+
+    fn branch(&mut self, kind: BranchKind) -> Result<Node, ParseError> {
+        let mark = self.vars.len();
+        if kind == BranchKind::Range {
+            self.range_depth += 1;
+        }
+        let ctx = match kind {
+            BranchKind::If => "if",
+            BranchKind::With => "with",
+            BranchKind::Range => "range",
+        };
+        let pipe = self.pipeline(ctx, kind == BranchKind::Range)?;
+        let (list, end) = self.list()?;
+        if kind == BranchKind::Range {
+            self.range_depth -= 1;
+        }
+        let else_list = match end {
+            End::End(_) => None,
+            End::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+            End::Else(_, None) => {
+                let (el, end2) = self.list()?;
+                match end2 {
+                    End::End(_) => {}
+                    End::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    End::Else(l, _) => {
+                        return Err(self.err_at("expected end; found {{else}}", l));
+                    }
+                }
+                Some(el)
+            }
+            End::Else(_, Some(k)) => {
+                // `else if` / `else with`: a nested branch that consumes the shared end
+                let nested = self.branch(k)?;
+                Some(vec![nested])
+            }
+        };
+        self.vars.truncate(mark);
+        Ok(Node::Branch(Box::new(Branch {
+            kind,
+            pipe,
+            list,
+            else_list,
+        })))
+    }
+
+    /// Parses a pipeline up to `}}` (consumed) or `)` (not consumed).
+    fn pipeline(&mut self, ctx: &str, allow_decl: bool) -> Result<Pipe, ParseError> {
+        let start = self.peek_non_space();
+        let mut pipe = Pipe {
+            decl: Vec::new(),
+            is_assign: false,
+            cmds: Vec::new(),
+            pos: Self::pos(&start),
+        };
+        // declarations: $x := / $x = / $i, $e :=
+        if let Tok::Variable(v) = &start.tok {
+            let save = self.i;
+            self.next();
+            let after = self.peek_non_space();
+            match after.tok {
+                Tok::Declare | Tok::Assign => {
+                    self.next();
+                    pipe.is_assign = after.tok == Tok::Assign;
+                    pipe.decl.push(v.clone());
+                }
+                Tok::Comma if allow_decl => {
+                    self.next();
+                    let v2 = self.next_non_space();
+                    let Tok::Variable(v2) = v2.tok else {
+                        return Err(self.err(format!("expected variable in {ctx}")));
+                    };
+                    let op = self.next_non_space();
+                    if op.tok != Tok::Declare && op.tok != Tok::Assign {
+                        return Err(self.err(format!("expected := in {ctx}")));
+                    }
+                    pipe.is_assign = op.tok == Tok::Assign;
+                    pipe.decl.push(v.clone());
+                    pipe.decl.push(v2);
+                }
+                _ => self.i = save,
+            }
+            if pipe.is_assign {
+                for d in &pipe.decl {
+                    if !self.vars.contains(d) {
+                        return Err(self.err(format!("undefined variable \"{d}\"")));
+                    }
+                }
+            } else {
+                self.vars.extend(pipe.decl.iter().cloned());
+            }
+        }
+        loop {
+            let t = self.peek_non_space();
+            match t.tok {
+                Tok::RightDelim => {
+                    self.next();
+                    break;
+                }
+                Tok::RParen => break,
+                Tok::Eof => return Err(self.err(format!("unclosed action in {ctx}"))),
+                _ => {
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+            }
+        }
+        if pipe.cmds.is_empty() {
+            return Err(self.err(format!("missing value for {ctx}")));
+        }
+        Ok(pipe)
+    }
+
+    fn command(&mut self) -> Result<Cmd, ParseError> {
+        let start = self.peek_non_space();
+        let mut cmd = Cmd {
+            args: Vec::new(),
+            pos: Self::pos(&start),
+        };
+        loop {
+            let t = self.peek();
+            match t.tok {
+                Tok::Space => {
+                    self.next();
+                    continue;
+                }
+                Tok::RightDelim | Tok::RParen => break,
+                Tok::Pipe => {
+                    self.next();
+                    if cmd.args.is_empty() {
+                        return Err(self.err("missing command".into()));
+                    }
+                    return Ok(cmd);
+                }
+                _ => {
+                    let a = self.operand()?;
+                    cmd.args.push(a);
+                }
+            }
+            // operands must be separated by space
+            match self.peek().tok {
+                Tok::Space | Tok::RightDelim | Tok::RParen | Tok::Pipe => {}
+                ref other => {
+                    return Err(self.err(format!("unexpected {} in operand", describe(other))))
+                }
+            }
+        }
+        if cmd.args.is_empty() {
+            return Err(self.err("missing command".into()));
+        }
+        Ok(cmd)
+    }
+
+    /// Appends following `.Field` tokens; returns the position of the first one (Go's
+    /// chain position, which error messages report).
+    fn chain_fields(&mut self, fields: &mut Vec<Rc<str>>) -> Option<Pos> {
+        let mut first = None;
+        while let Tok::Field(f2) = &self.peek().tok {
+            fields.push(Rc::from(f2.as_str()));
+            first.get_or_insert(Self::pos(self.peek()));
+            self.next();
+        }
+        first
+    }
+
+    fn operand(&mut self) -> Result<Arg, ParseError> {
+        let t = self.next();
+        let pos = Self::pos(&t);
+        let base = match t.tok {
+            Tok::Field(f) => {
+                let mut fields = vec![Rc::from(f)];
+                let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
+                return Ok(Arg::Field(fields, fpos));
+            }
+            Tok::Variable(v) => {
+                if !self.vars.contains(&v) {
+                    return Err(self.err_at(&format!("undefined variable \"{v}\""), t.line));
+                }
+                let mut fields = Vec::new();
+                let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
+                return Ok(Arg::Variable(v, fields, fpos));
+            }
+            Tok::Dot => Arg::Dot,
+            Tok::Keyword("nil") => Arg::Nil,
+            Tok::Keyword("true") => Arg::Const(Value::Bool(true), "true".into()),
+            Tok::Keyword("false") => Arg::Const(Value::Bool(false), "false".into()),
+            Tok::Str(s) => {
+                let text = crate::gofmt::quote(&s);
+                Arg::Const(Value::from(s), text)
+            }
+            Tok::Char(v, text) => Arg::Const(Value::Int(v), text),
+            Tok::Number(n) => Arg::Const(parse_number(&n).map_err(|m| self.err_at(&m, t.line))?, n),
+            Tok::Ident(name) => {
+                if !(self.is_func)(&name) {
+                    return Err(self.err_at(&format!("function \"{name}\" not defined"), t.line));
+                }
+                Arg::Ident(name, pos)
+            }
+            Tok::LParen => {
+                let p = self.pipeline("parenthesized pipeline", false)?;
+                let close = self.next();
+                if close.tok != Tok::RParen {
+                    return Err(self.err("unclosed left paren".into()));
+                }
+                Arg::Pipe(Box::new(p))
+            }
+            Tok::Keyword(k) => {
+                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.line))
+            }
+            other => {
+                return Err(self.err_at(&format!("unexpected {} in operand", describe(&other)), t.line))
+            }
+        };
+        // a chain: (x).a.b
+        if let Tok::Field(_) = self.peek().tok {
+            let mut fields = Vec::new();
+            let cpos = Self::pos(self.peek());
+            while let Tok::Field(f2) = &self.peek().tok {
+                fields.push(Rc::from(f2.as_str()));
+                self.next();
+            }
+            match base {
+                Arg::Nil => return Err(self.err("nil is not a command".into())),
+                Arg::Const(..) => return Err(self.err("unexpected . after term".into())),
+                _ => {}
+            }
+            return Ok(Arg::Chain(Box::new(base), fields, cpos));
+        }
+        Ok(base)
+    }
+}
+
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::RightDelim => "\"}}\"".into(),
+        Tok::Text(s) => format!("{s:?}"),
+        Tok::Ident(s) | Tok::Number(s) | Tok::Variable(s) => format!("<{s}>"),
+        Tok::Field(s) => format!("<.{s}>"),
+        Tok::Keyword(k) => format!("<{k}>"),
+        Tok::Str(s) => crate::gofmt::quote(s),
+        Tok::Eof => "EOF".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Parses a Go number literal into the value Go's templates give an untyped constant
+/// used as `interface{}`: an `int` when integral and written without `.`/`e`, else float64.
+fn parse_number(text: &str) -> Result<Value, String> {
+    let clean = text.replace('_', "");
+    let (neg, body) = match clean.strip_prefix('-') {
+        Some(b) => (true, b.to_string()),
+        None => (false, clean.trim_start_matches('+').to_string()),
+    };
+    let lower = body.to_ascii_lowercase();
+    let int_val = if let Some(h) = lower.strip_prefix("0x") {
+        if h.contains(['.', 'p']) {
+            None
+        } else {
+            i64::from_str_radix(h, 16).ok()
+        }
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit()) {
+        i64::from_str_radix(&lower[1..], 8).ok()
+    } else if lower.bytes().all(|c| c.is_ascii_digit()) {
+        lower.parse::<i64>().ok()
+    } else {
+        None
+    };
+    if let Some(i) = int_val {
+        return Ok(Value::Int(if neg { -i } else { i }));
+    }
+    if lower.ends_with('i') {
+        return Err(format!("complex constants are not supported: {text}"));
+    }
+    match lower.parse::<f64>() {
+        Ok(f) => Ok(Value::Float(if neg { -f } else { f })),
+        Err(_) => Err(format!("illegal number syntax: {text:?}")),
+    }
+}
+
+/// A set of named templates.
+pub type Defines = HashMap<String, Rc<List>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn any(_: &str) -> bool {
+        true
+    }
+
+    #[test]
+    fn unknown_function_is_a_parse_error() {
+        let e = parse("{{ nope 1 }}", &|n| n == "x").unwrap_err();
+        assert_eq!(e.message, "function \"nope\" not defined");
+    }
+
+    #[test]
+    fn numbers_become_int_or_float() {
+        assert_eq!(parse_number("3").unwrap(), Value::Int(3));
+        assert_eq!(parse_number("-3").unwrap(), Value::Int(-3));
+        assert_eq!(parse_number("0x10").unwrap(), Value::Int(16));
+        assert_eq!(parse_number("1.5").unwrap(), Value::Float(1.5));
+        assert_eq!(parse_number("1e3").unwrap(), Value::Float(1000.0));
+    }
+
+    #[test]
+    fn defines_are_collected() {
+        let p = parse("a{{ define \"x\" }}b{{ end }}c", &any).unwrap();
+        assert_eq!(p.defines.len(), 1);
+        assert_eq!(p.root.len(), 2);
+    }
+}

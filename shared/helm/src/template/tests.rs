@@ -1,0 +1,94 @@
+//! Executor behaviour checked against what Go's text/template prints.
+
+use super::render_str;
+use crate::value::{Map, Value};
+
+fn vals() -> Value {
+    let mut inner = Map::new();
+    inner.insert("name".into(), Value::str("web"));
+    inner.insert("port".into(), Value::Float(8080.0));
+    inner.insert("big".into(), Value::Float(1_000_000.0));
+    inner.insert("list".into(), Value::from_list(vec![Value::str("a"), Value::str("b")]));
+    let mut m = Map::new();
+    m.insert("Values".into(), Value::from_map(inner));
+    Value::from_map(m)
+}
+
+fn r(t: &str) -> String {
+    render_str(t, &vals()).unwrap_or_else(|e| format!("ERR: {e}"))
+}
+
+#[test]
+fn fields_and_numbers_print_like_go() {
+    assert_eq!(r("{{ .Values.name }}:{{ .Values.port }}"), "web:8080");
+    assert_eq!(r("{{ .Values.big }}"), "1e+06");
+    assert_eq!(r("{{ .Values.missing }}"), "<no value>");
+    assert_eq!(r("{{ 3 }} {{ 1.5 }} {{ \"s\" }}"), "3 1.5 s");
+    assert_eq!(r("{{ .Values.list }}"), "[a b]");
+}
+
+#[test]
+fn nil_intermediate_field_is_an_error() {
+    assert_eq!(
+        r("{{ .Values.a.b }}"),
+        "ERR: template: gotpl:1:10: executing \"gotpl\" at <.Values.a.b>: nil pointer evaluating interface {}.b"
+    );
+}
+
+#[test]
+fn control_structures() {
+    assert_eq!(r("{{ if .Values.name }}y{{ else }}n{{ end }}"), "y");
+    assert_eq!(r("{{ if .Values.x }}1{{ else if .Values.name }}2{{ else }}3{{ end }}"), "2");
+    assert_eq!(r("{{ with .Values.name }}{{ . }}{{ end }}"), "web");
+    assert_eq!(r("{{ with .Values.x }}{{ . }}{{ else with .Values.name }}w{{ end }}"), "w");
+    assert_eq!(r("{{ range $i, $e := .Values.list }}{{ $i }}={{ $e }},{{ end }}"), "0=a,1=b,");
+    assert_eq!(r("{{ range .Values.x }}x{{ else }}empty{{ end }}"), "empty");
+    assert_eq!(r("{{ range $k, $v := .Values }}{{ $k }} {{ end }}"), "big list name port ");
+    assert_eq!(r("{{ range 3 }}{{ . }}{{ end }}"), "012");
+    assert_eq!(r("{{ range .Values.list }}{{ if eq . \"a\" }}{{ continue }}{{ end }}{{ . }}{{ end }}"), "b");
+    assert_eq!(r("{{ range .Values.list }}{{ break }}{{ . }}{{ end }}"), "");
+}
+
+#[test]
+fn whitespace_trimming() {
+    assert_eq!(r("a  {{- \"b\" -}}  \n c"), "abc");
+    assert_eq!(r("a {{/* comment */}} b"), "a  b");
+    assert_eq!(r("a {{- /* comment */ -}} b"), "ab");
+}
+
+#[test]
+fn variables_and_scopes() {
+    assert_eq!(r("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}"), "2");
+    assert_eq!(r("{{ $x := \"a\" }}{{ with .Values }}{{ $x }}{{ $.Values.name }}{{ end }}"), "aweb");
+}
+
+#[test]
+fn define_and_template() {
+    assert_eq!(r("{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" .Values.name }}"), "[web]");
+    assert_eq!(r("{{ block \"b\" .Values.name }}<{{ . }}>{{ end }}"), "<web>");
+    assert_eq!(r("{{ define \"t\" }}{{ . }}{{ end }}{{ include \"t\" 5 | printf \"%s!\" }}"), "5!");
+}
+
+#[test]
+fn builtins_behave_like_go() {
+    assert_eq!(r("{{ len .Values.list }} {{ index .Values.list 1 }}"), "2 b");
+    assert_eq!(r("{{ and 1 0 }} {{ or 0 \"\" \"x\" }} {{ not 0 }}"), "0 x true");
+    assert_eq!(r("{{ printf \"%d-%s\" 3 \"x\" }}"), "3-x");
+    assert_eq!(r("{{ printf \"%d\" .Values.port }}"), "%!d(float64=8080)");
+    assert_eq!(r("{{ print 1 2 \"a\" 3 }}"), "1 2a3");
+    assert_eq!(r("{{ eq .Values.name \"web\" }} {{ ne 1 2 }} {{ lt 1 2 }}"), "true true true");
+    assert!(r("{{ eq .Values.port 8080 }}").contains("incompatible types for comparison"));
+    assert_eq!(r("{{ eq .Values.missing \"x\" }}"), "false");
+    assert_eq!(r("{{ slice \"hello\" 1 3 }}"), "el");
+}
+
+#[test]
+fn tpl_renders_strings_as_templates() {
+    assert_eq!(r("{{ tpl \"{{ .Values.name }}-x\" . }}"), "web-x");
+}
+
+#[test]
+fn parse_errors_name_the_template() {
+    assert!(r("{{ if }}").starts_with("ERR: template: gotpl:1:"));
+    assert_eq!(r("{{ nosuch 1 }}"), "ERR: template: gotpl:1: function \"nosuch\" not defined");
+}

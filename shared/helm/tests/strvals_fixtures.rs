@@ -1,0 +1,120 @@
+//! Helm v4.2.3's strvals parsers, recorded by `tests/fixtures/strvals/gen.py`, replayed
+//! against lockgate-helm's `--set*` parsers (output compared as Go's `json.Marshal`).
+
+use std::collections::BTreeMap;
+
+use lockgate_helm::gofmt;
+use lockgate_helm::values::{
+    parse_set, parse_set_file, parse_set_json, parse_set_literal, parse_set_string,
+};
+use lockgate_helm::Value;
+
+/// Go's `json.Marshal` of a parsed values tree.
+fn go_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&gofmt::format_float_json(*f)),
+        Value::Str(s) => go_json_str(s, out),
+        Value::List(l) => {
+            out.push('[');
+            for (i, e) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json(e, out);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, e)) in m.borrow().iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json_str(k, out);
+                out.push(':');
+                go_json(e, out);
+            }
+            out.push('}');
+        }
+        other => panic!("unexpected value {other:?}"),
+    }
+}
+
+fn go_json_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[test]
+fn strvals_matches_helm_on_recorded_expressions() {
+    let text = include_str!("fixtures/strvals/cases.json");
+    let doc: serde_json::Value = serde_json::from_str(text).expect("fixture parses");
+    let files: BTreeMap<String, String> = doc["files"]
+        .as_object()
+        .expect("files")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    let cases = doc["cases"].as_array().expect("cases");
+    let mut failures = Vec::new();
+    for case in cases {
+        let mode = case["mode"].as_str().unwrap_or_default();
+        let expr = case["expr"].as_str().unwrap_or_default();
+        let mut dest = Value::new_map();
+        let res = match mode {
+            "set" => parse_set(expr, &mut dest),
+            "set_string" => parse_set_string(expr, &mut dest),
+            "set_json" => parse_set_json(expr, &mut dest),
+            "set_literal" => parse_set_literal(expr, &mut dest),
+            "set_file" => {
+                let mut reader = |path: &str| -> Result<Value, String> {
+                    files
+                        .get(path)
+                        .map(|t| Value::str(t))
+                        .ok_or_else(|| format!("open {path}: no such file or directory"))
+                };
+                parse_set_file(expr, &mut dest, &mut reader)
+            }
+            other => panic!("unknown mode {other}"),
+        };
+        let got = match res {
+            Ok(()) => {
+                let mut s = String::new();
+                go_json(&dest, &mut s);
+                (Some(s), None)
+            }
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let want = (
+            case["out"].as_str().map(str::to_string),
+            case["err"].as_str().map(str::to_string),
+        );
+        if got != want {
+            failures.push(format!("{mode} {expr:?}: got {got:?}, helm {want:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
