@@ -3,64 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use lockgate_helm::gofmt;
+
 use lockgate_helm::values::{
     parse_set, parse_set_file, parse_set_json, parse_set_literal, parse_set_string,
 };
 use lockgate_helm::Value;
-
-/// Go's `json.Marshal` of a parsed values tree.
-fn go_json(v: &Value, out: &mut String) {
-    match v {
-        Value::Nil => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&gofmt::format_float_json(*f)),
-        Value::Str(s) => go_json_str(s, out),
-        Value::List(l) => {
-            out.push('[');
-            for (i, e) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                go_json(e, out);
-            }
-            out.push(']');
-        }
-        Value::Map(m) => {
-            out.push('{');
-            for (i, (k, e)) in m.borrow().iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                go_json_str(k, out);
-                out.push(':');
-                go_json(e, out);
-            }
-            out.push('}');
-        }
-        other => panic!("unexpected value {other:?}"),
-    }
-}
-
-fn go_json_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
 
 #[test]
 fn strvals_matches_helm_on_recorded_expressions() {
@@ -95,11 +42,7 @@ fn strvals_matches_helm_on_recorded_expressions() {
             other => panic!("unknown mode {other}"),
         };
         let got = match res {
-            Ok(()) => {
-                let mut s = String::new();
-                go_json(&dest, &mut s);
-                (Some(s), None)
-            }
+            Ok(()) => (Some(lockgate_helm::json::to_string(&dest).expect("json")), None),
             Err(e) => (None, Some(e.to_string())),
         };
         let want = (

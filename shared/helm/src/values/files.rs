@@ -51,8 +51,9 @@ pub fn merge_values(opts: &MergeOptions, read: ReadFile<'_>) -> Result<Value, Va
     for value in &opts.json_values {
         let trimmed = value.trim();
         if trimmed.starts_with('{') {
-            let parsed = gojson::unmarshal(trimmed)
-                .map_err(|_| ValuesError::SetJson(format!("failed parsing --set-json data JSON: {value}")))?;
+            let parsed = gojson::unmarshal(trimmed).map_err(|_| {
+                ValuesError::SetJson(format!("failed parsing --set-json data JSON: {value}"))
+            })?;
             let map = match parsed {
                 Value::Map(m) => m.borrow().clone(),
                 _ => Map::new(),
@@ -60,24 +61,29 @@ pub fn merge_values(opts: &MergeOptions, read: ReadFile<'_>) -> Result<Value, Va
             let merged = merge_maps(&map_of(&base), &map);
             base = Value::from_map(merged);
         } else if strvals::parse_set_json(value, &mut base).is_err() {
-            return Err(ValuesError::SetJson(format!("failed parsing --set-json data {value}")));
+            return Err(ValuesError::SetJson(format!(
+                "failed parsing --set-json data {value}"
+            )));
         }
     }
     for value in &opts.values {
         strvals::parse_set(value, &mut base).map_err(|e| ValuesError::Set("--set", e.0))?;
     }
     for value in &opts.string_values {
-        strvals::parse_set_string(value, &mut base).map_err(|e| ValuesError::Set("--set-string", e.0))?;
+        strvals::parse_set_string(value, &mut base)
+            .map_err(|e| ValuesError::Set("--set-string", e.0))?;
     }
     for value in &opts.file_values {
         let mut reader = |path: &str| -> Result<Value, String> {
             let bytes = read(path)?;
             Ok(Value::from(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        strvals::parse_set_file(value, &mut base, &mut reader).map_err(|e| ValuesError::Set("--set-file", e.0))?;
+        strvals::parse_set_file(value, &mut base, &mut reader)
+            .map_err(|e| ValuesError::Set("--set-file", e.0))?;
     }
     for value in &opts.literal_values {
-        literal::parse_set_literal(value, &mut base).map_err(|e| ValuesError::Set("--set-literal", e.0))?;
+        literal::parse_set_literal(value, &mut base)
+            .map_err(|e| ValuesError::Set("--set-literal", e.0))?;
     }
     Ok(base)
 }
@@ -97,31 +103,23 @@ fn map_of(v: &Value) -> Map {
 /// `error reading yaml document: ...` for a bad separator line, `cannot unmarshal yaml
 /// document: ...` for a document that is not a map or not YAML.
 pub fn load_values(text: &str) -> Result<Map, String> {
-    load_values_with(text, &|doc| crate::yaml::parse(doc).map_err(|e| e.message))
+    load_values_with(text, &|doc| {
+        crate::yaml::parse_map(doc).map_err(|e| e.message)
+    })
 }
 
-/// [`load_values`] with the document parser passed in (`sigs.k8s.io/yaml` semantics:
-/// the error text is go-yaml's, without the `error converting YAML to JSON: ` prefix).
-pub(crate) fn load_values_with(text: &str, parse: &dyn Fn(&str) -> Result<Value, String>) -> Result<Map, String> {
+/// [`load_values`] with the document parser passed in: `sigs.k8s.io/yaml.Unmarshal`
+/// into a map (nil documents give an empty map; errors are its full message).
+pub(crate) fn load_values_with(
+    text: &str,
+    parse: &dyn Fn(&str) -> Result<Value, String>,
+) -> Result<Map, String> {
     let mut values = Map::new();
     for doc in split_documents(text)? {
         let current = match parse(&doc) {
-            Ok(Value::Nil) => Map::new(),
             Ok(Value::Map(m)) => m.borrow().clone(),
-            Ok(other) => {
-                let kind = match other {
-                    Value::List(_) => "array",
-                    Value::Str(_) => "string",
-                    Value::Bool(_) => "bool",
-                    _ => "number",
-                };
-                return Err(format!(
-                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
-                ));
-            }
-            Err(e) => {
-                return Err(format!("cannot unmarshal yaml document: error converting YAML to JSON: {e}"));
-            }
+            Ok(_) => Map::new(),
+            Err(e) => return Err(format!("cannot unmarshal yaml document: {e}")),
         };
         values = merge_maps(&values, &current);
     }
@@ -192,6 +190,15 @@ mod tests {
         gojson::unmarshal(doc)
     }
 
+    /// A JSON stand-in for the YAML reader, as `Unmarshal` into a map words errors.
+    fn json_map(doc: &str) -> Result<Value, String> {
+        match json_parse(doc)? {
+            Value::Nil => Ok(Value::new_map()),
+            m @ Value::Map(_) => Ok(m),
+            _ => Err("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}".into()),
+        }
+    }
+
     fn read_fixture(name: &str) -> Result<Vec<u8>, String> {
         match name {
             "a.json" => Ok(br#"{"a": {"x": 1, "y": 2}, "list": [1, 2]}"#.to_vec()),
@@ -218,9 +225,13 @@ mod tests {
 
     #[test]
     fn documents_merge_in_order_and_reject_non_maps() {
-        let m = load_values_with("{\"a\": {\"x\": 1}}\n---\n{\"a\": {\"y\": 2}, \"b\": 1}\n---\n", &json_parse).unwrap();
+        let m = load_values_with(
+            "{\"a\": {\"x\": 1}}\n---\n{\"a\": {\"y\": 2}, \"b\": 1}\n---\n",
+            &json_map,
+        )
+        .unwrap();
         assert_eq!(Value::from_map(m).to_string(), "map[a:map[x:1 y:2] b:1]");
-        let e = load_values_with("[1]", &json_parse).unwrap_err();
+        let e = load_values_with("[1]", &json_map).unwrap_err();
         assert_eq!(
             e,
             "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
@@ -232,7 +243,10 @@ mod tests {
         let a = json_parse(r#"{"a": {"x": 1, "l": [1]}, "s": "x", "m": {"k": 1}}"#).unwrap();
         let b = json_parse(r#"{"a": {"l": [2]}, "s": {"n": 1}, "m": "flat"}"#).unwrap();
         let out = merge_maps(&a.as_map().unwrap().borrow(), &b.as_map().unwrap().borrow());
-        assert_eq!(Value::from_map(out).to_string(), "map[a:map[l:[2] x:1] m:flat s:map[n:1]]");
+        assert_eq!(
+            Value::from_map(out).to_string(),
+            "map[a:map[l:[2] x:1] m:flat s:map[n:1]]"
+        );
     }
 
     #[test]
@@ -247,8 +261,28 @@ mod tests {
         };
         let mut read = read_fixture;
         let v = merge_values(&opts, &mut read).unwrap();
-        assert_eq!(v.to_string(), "map[a:map[x:10 z:[true]] f:file text\n j:map[k:1] lit:a,b n:2]");
+        assert_eq!(
+            v.to_string(),
+            "map[a:map[x:10 z:[true]] f:file text\n j:map[k:1] lit:a,b n:2]"
+        );
         assert_eq!(v.get("a").unwrap().get("x"), Some(Value::Int(10)));
+    }
+
+    #[test]
+    fn yaml_values_files_merge_documents() {
+        let m = load_values("a:\n  x: 1\n---\na:\n  z: [1, 2]\nb: true\n---\n# only a comment\n")
+            .unwrap();
+        assert_eq!(
+            Value::from_map(m).to_string(),
+            "map[a:map[x:1 z:[1 2]] b:true]"
+        );
+        assert_eq!(
+            load_values("- a\n").unwrap_err(),
+            "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        assert!(load_values("a: [").unwrap_err().starts_with(
+            "cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1:"
+        ));
     }
 
     #[test]
@@ -256,28 +290,46 @@ mod tests {
         let mut read = read_fixture;
         let cases: Vec<(MergeOptions, &str)> = vec![
             (
-                MergeOptions { values: vec!["a".into()], ..Default::default() },
+                MergeOptions {
+                    values: vec!["a".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set data: key \"a\" has no value",
             ),
             (
-                MergeOptions { json_values: vec!["{bad".into()], ..Default::default() },
+                MergeOptions {
+                    json_values: vec!["{bad".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set-json data JSON: {bad",
             ),
             (
-                MergeOptions { json_values: vec!["a=x".into()], ..Default::default() },
+                MergeOptions {
+                    json_values: vec!["a=x".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set-json data a=x",
             ),
             (
-                MergeOptions { file_values: vec!["a=nope".into()], ..Default::default() },
+                MergeOptions {
+                    file_values: vec!["a=nope".into()],
+                    ..Default::default()
+                },
                 "failed parsing --set-file data: open nope: no such file or directory",
             ),
             (
-                MergeOptions { value_files: vec!["nope.yaml".into()], ..Default::default() },
+                MergeOptions {
+                    value_files: vec!["nope.yaml".into()],
+                    ..Default::default()
+                },
                 "open nope.yaml: no such file or directory",
             ),
         ];
         for (opts, want) in cases {
-            assert_eq!(merge_values(&opts, &mut read).unwrap_err().to_string(), want);
+            assert_eq!(
+                merge_values(&opts, &mut read).unwrap_err().to_string(),
+                want
+            );
         }
     }
 }

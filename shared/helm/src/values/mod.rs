@@ -2,11 +2,17 @@
 //! defaults with user values (globals, subchart scoping, null deletes), dependency
 //! processing (condition, tags, alias, import-values) and `values.schema.json`.
 
+pub mod coalesce;
+pub mod deps;
 pub mod files;
 pub mod gojson;
 pub mod literal;
+pub mod schema;
+pub mod semver_range;
 pub mod strvals;
 
+pub use coalesce::{coalesce_values, merge_chart_values, Warnings, GLOBAL_KEY};
+pub use deps::process_dependencies;
 pub use files::{load_values, merge_maps, merge_values, MergeOptions};
 pub use literal::parse_set_literal;
 pub use strvals::{parse_set, parse_set_file, parse_set_json, parse_set_string, ParseError};
@@ -32,7 +38,47 @@ pub enum ValuesError {
     /// A `--set`, `--set-string`, `--set-file` or `--set-literal` expression Helm refused.
     #[error("failed parsing {0} data: {1}")]
     Set(&'static str, String),
+    /// Coalescing failed (`type mismatch on NAME: %t`).
+    #[error("{0}")]
+    Coalesce(String),
+    /// Values failed `values.schema.json` (the text after Helm's heading).
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
+    Schema(String),
 }
 
-pub mod prepare;
-pub use prepare::prepare;
+/// What the renderer calls: Helm's `ProcessDependencies` (conditions, tags, aliases,
+/// import-values; disabled subcharts are removed from `chart`), then `CoalesceValues`
+/// and `values.schema.json` validation of the chart and every subchart. Returns the
+/// top chart's `.Values` (subchart values nested under their names or aliases).
+///
+/// # Errors
+/// Helm's messages: `type mismatch on NAME: ...`, or `values don't meet the
+/// specifications of the schema(s) in the following chart(s):\n...`.
+pub fn prepare(
+    chart: &mut crate::chart::Chart,
+    user: &crate::Value,
+) -> Result<crate::Value, ValuesError> {
+    prepare_with(chart, user, false, &mut Vec::new())
+}
+
+/// [`prepare`] with `--skip-schema-validation` and a sink for Helm's warnings
+/// (`warning: skipped value for ...`, `returned non-bool value ...`).
+///
+/// # Errors
+/// As [`prepare`].
+pub fn prepare_with(
+    chart: &mut crate::chart::Chart,
+    user: &crate::Value,
+    skip_schema_validation: bool,
+    warnings: &mut Warnings,
+) -> Result<crate::Value, ValuesError> {
+    process_dependencies(chart, user, warnings)?;
+    let vals = coalesce_values(chart, user, warnings)?;
+    if !skip_schema_validation {
+        schema::validate_against_schema(chart, &vals).map_err(ValuesError::Schema)?;
+    }
+    Ok(vals)
+}
+

@@ -544,3 +544,48 @@ impl Parser<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::gojson::unmarshal;
+
+    #[test]
+    fn set_merges_into_existing_maps_and_lists() {
+        let mut dest = unmarshal(r#"{"a": {"x": 1}, "l": [1, 2, 3]}"#).unwrap();
+        parse_set("a.y=2,l[1]=b", &mut dest).unwrap();
+        assert_eq!(dest.to_string(), "map[a:map[x:1 y:2] l:[1 b 3]]");
+        assert_eq!(dest.get("a").unwrap().get("y"), Some(Value::Int(2)));
+    }
+
+    #[test]
+    fn indexing_a_yaml_number_reports_its_go_type() {
+        let mut dest = unmarshal(r#"{"a": 1}"#).unwrap();
+        let err = parse_set("a[0]=1", &mut dest).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unable to parse key: interface conversion: interface {} is float64, not []interface {}"
+        );
+    }
+
+    #[test]
+    fn typed_values_follow_strvals_rules() {
+        assert_eq!(typed_val("TRUE"), Value::Bool(true));
+        assert_eq!(typed_val("null"), Value::Nil);
+        assert_eq!(typed_val("0"), Value::Int(0));
+        assert_eq!(typed_val("007"), Value::str("007"));
+        assert_eq!(typed_val("-12"), Value::Int(-12));
+        assert_eq!(typed_val("1.5"), Value::str("1.5"));
+        assert_eq!(
+            typed_val("9223372036854775808"),
+            Value::str("9223372036854775808")
+        );
+    }
+
+    #[test]
+    fn non_map_dest_becomes_a_map() {
+        let mut dest = Value::Nil;
+        parse_set_string("a=1", &mut dest).unwrap();
+        assert_eq!(dest.to_string(), "map[a:1]");
+    }
+}
