@@ -118,7 +118,7 @@ fn trim_zero_decimal(s: &str) -> &str {
 
 /// Go's `int64(f)` on amd64: out-of-range and NaN give the minimum int64.
 pub fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64

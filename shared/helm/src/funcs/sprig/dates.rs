@@ -317,6 +317,7 @@ pub fn funcs() -> Vec<FuncSpec> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::super::strval;
     use super::super::testutil::*;

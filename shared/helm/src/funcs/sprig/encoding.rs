@@ -66,7 +66,7 @@ pub fn b32_encode(data: &[u8]) -> String {
 pub fn b32_decode(s: &str) -> Result<Vec<u8>, String> {
     let clean: Vec<u8> = s.bytes().filter(|c| *c != b'\r' && *c != b'\n').collect();
     let err = |at: usize| format!("illegal base32 data at input byte {at}");
-    if clean.len() % 8 != 0 {
+    if !clean.len().is_multiple_of(8) {
         return Err(err(clean.len() / 8 * 8));
     }
     let mut out = Vec::with_capacity(clean.len() / 8 * 5);

@@ -282,6 +282,7 @@ pub fn funcs() -> Vec<FuncSpec> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::super::testutil::*;
     use super::*;

@@ -197,7 +197,7 @@ impl Dec {
     }
 
     /// Exact sum.
-    pub fn add(self, o: Dec) -> Option<Dec> {
+    pub fn checked_add(self, o: Dec) -> Option<Dec> {
         let e = self.e.min(o.e);
         Some(Dec {
             m: self.scaled(e)?.checked_add(o.scaled(e)?)?,
@@ -206,15 +206,15 @@ impl Dec {
     }
 
     /// Exact difference.
-    pub fn sub(self, o: Dec) -> Option<Dec> {
-        self.add(Dec {
+    pub fn checked_sub(self, o: Dec) -> Option<Dec> {
+        self.checked_add(Dec {
             m: o.m.checked_neg()?,
             e: o.e,
         })
     }
 
     /// Exact product.
-    pub fn mul(self, o: Dec) -> Option<Dec> {
+    pub fn checked_mul(self, o: Dec) -> Option<Dec> {
         Some(Dec {
             m: self.m.checked_mul(o.m)?,
             e: self.e.checked_add(o.e)?,
@@ -222,7 +222,7 @@ impl Dec {
     }
 
     /// `Div`: the quotient rounded half away from zero to 16 decimal places.
-    pub fn div(self, o: Dec) -> Option<Dec> {
+    pub fn checked_div(self, o: Dec) -> Option<Dec> {
         if o.m == 0 {
             return None;
         }
@@ -269,10 +269,10 @@ fn decimal_fold(first: &Value, rest: &[Value], op: Op) -> Result<Value, String> 
         }
         let next = if exact {
             match op {
-                Op::Add => d.add(dx),
-                Op::Sub => d.sub(dx),
-                Op::Mul => d.mul(dx),
-                Op::Div => d.div(dx),
+                Op::Add => d.checked_add(dx),
+                Op::Sub => d.checked_sub(dx),
+                Op::Mul => d.checked_mul(dx),
+                Op::Div => d.checked_div(dx),
             }
         } else {
             None

@@ -76,7 +76,7 @@ pub fn translate(pat: &str) -> String {
                     }
                     out.push_str("\\[");
                 }
-                '&' | '-' | '~' if i > 0 && chars[i - 1] == c && i - 1 >= class_start => {
+                '&' | '-' | '~' if i > class_start && chars[i - 1] == c => {
                     out.push('\\');
                     out.push(c);
                 }
