@@ -118,7 +118,7 @@ fn trim_zero_decimal(s: &str) -> &str {
 
 /// Go's `int64(f)` on amd64: out-of-range and NaN give the minimum int64.
 pub fn float_to_int(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223_372_036_854_775_807e18 || f < -9.223_372_036_854_775_808e18 {
+    if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -154,7 +154,11 @@ fn atoi(a: &[Value]) -> Result<Value, String> {
         let body = s.trim_start_matches(['+', '-']);
         s.len() - body.len() <= 1 && !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit())
     };
-    Ok(Value::Int(if ok { parse_int(s, 10).unwrap_or(0) } else { 0 }))
+    Ok(Value::Int(if ok {
+        parse_int(s, 10).unwrap_or(0)
+    } else {
+        0
+    }))
 }
 
 fn int(a: &[Value]) -> Result<Value, String> {
@@ -172,8 +176,14 @@ fn to_string(a: &[Value]) -> Result<Value, String> {
 fn to_decimal(a: &[Value]) -> Result<Value, String> {
     let s = gofmt::sprint_one(&a[0]);
     let body = s.trim_start_matches(['+', '-']);
-    let ok = s.len() - body.len() <= 1 && !body.is_empty() && body.bytes().all(|b| (b'0'..=b'7').contains(&b));
-    Ok(Value::Int(if ok { parse_int(&s, 8).unwrap_or(0) } else { 0 }))
+    let ok = s.len() - body.len() <= 1
+        && !body.is_empty()
+        && body.bytes().all(|b| (b'0'..=b'7').contains(&b));
+    Ok(Value::Int(if ok {
+        parse_int(&s, 8).unwrap_or(0)
+    } else {
+        0
+    }))
 }
 
 /// This module's functions.

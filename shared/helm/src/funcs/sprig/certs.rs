@@ -44,6 +44,13 @@ impl Object for Certificate {
     fn format(&self) -> String {
         format!("{{{} {}}}", self.cert, self.key)
     }
+
+    fn to_json_value(&self) -> Option<Value> {
+        let mut m = crate::value::Map::new();
+        m.insert("Cert".into(), Value::from(self.cert.clone()));
+        m.insert("Key".into(), Value::from(self.key.clone()));
+        Some(Value::from_map(m))
+    }
 }
 
 fn cert_value(c: Certificate) -> Value {
@@ -54,18 +61,32 @@ fn cert_value(c: Certificate) -> Value {
 fn certificate_of(v: &Value) -> Result<Certificate, String> {
     match v {
         Value::Object(o) if o.type_name() == "sprig.certificate" => {
-            let get = |n: &str| o.field(n).and_then(|x| x.as_str().map(String::from)).unwrap_or_default();
-            Ok(Certificate { cert: get("Cert"), key: get("Key") })
+            let get = |n: &str| {
+                o.field(n)
+                    .and_then(|x| x.as_str().map(String::from))
+                    .unwrap_or_default()
+            };
+            Ok(Certificate {
+                cert: get("Cert"),
+                key: get("Key"),
+            })
         }
         other => {
-            let got = if other.is_nil() { "<nil>".to_string() } else { other.type_name() };
-            Err(format!("wrong type for value; expected sprig.certificate; got {got}"))
+            let got = if other.is_nil() {
+                "<nil>".to_string()
+            } else {
+                other.type_name()
+            };
+            Err(format!(
+                "wrong type for value; expected sprig.certificate; got {got}"
+            ))
         }
     }
 }
 
 fn printable(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
 }
 
 /// A Name with only a common name (empty when `cn` is empty, as Go writes it).
@@ -100,7 +121,11 @@ fn key_usage(ku: u16) -> Vec<u8> {
     let a = [(ku as u8).reverse_bits(), ((ku >> 8) as u8).reverse_bits()];
     let bytes: &[u8] = if a[1] != 0 { &a } else { &a[..1] };
     let last = bytes[bytes.len() - 1];
-    let unused = if last == 0 { 0 } else { last.trailing_zeros() as u8 };
+    let unused = if last == 0 {
+        0
+    } else {
+        last.trailing_zeros() as u8
+    };
     let mut body = vec![unused];
     body.extend_from_slice(bytes);
     tlv(0x03, &body)
@@ -114,7 +139,10 @@ fn ips_of(ips: &Value) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
     for ip in ips.as_list().unwrap_or(&[]) {
         let Value::Str(s) = ip else {
-            return Err(format!("error parsing ip: {} is not a string", super::strval(ip)));
+            return Err(format!(
+                "error parsing ip: {} is not a string",
+                super::strval(ip)
+            ));
         };
         let parsed: IpAddr = s.parse().map_err(|_| format!("error parsing ip: {s}"))?;
         out.push(match parsed {
@@ -181,7 +209,10 @@ fn parse_cert(der_bytes: &[u8]) -> Option<Issuer> {
             }
         }
     }
-    Some(Issuer { subject: subject.raw.to_vec(), key_id })
+    Some(Issuer {
+        subject: subject.raw.to_vec(),
+        key_id,
+    })
 }
 
 struct Template {
@@ -193,8 +224,14 @@ struct Template {
 }
 
 /// Go's `x509.CreateCertificate` + PEM, as Sprig's `getCertAndKey`.
-fn create(t: &Template, key: &PrivKey, issuer: Option<(&Issuer, &PrivKey)>) -> Result<Certificate, String> {
-    let spki = key.spki().map_err(|e| format!("error creating certificate: {e}"))?;
+fn create(
+    t: &Template,
+    key: &PrivKey,
+    issuer: Option<(&Issuer, &PrivKey)>,
+) -> Result<Certificate, String> {
+    let spki = key
+        .spki()
+        .map_err(|e| format!("error creating certificate: {e}"))?;
     let signer = issuer.map_or(key, |(_, k)| k);
     // the signer must be able to sign before anything else is checked
     if let PrivKey::Dsa(_) = signer {
@@ -203,7 +240,10 @@ fn create(t: &Template, key: &PrivKey, issuer: Option<(&Issuer, &PrivKey)>) -> R
     let mut serial = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut serial);
     let now = now_time();
-    let not_before = GoTime { nsec: 0, ..now.clone() };
+    let not_before = GoTime {
+        nsec: 0,
+        ..now.clone()
+    };
     let not_after = not_before.add(t.days.saturating_mul(86_400_000_000_000));
     let subject = name(&t.cn);
     let issuer_name = issuer.map_or_else(|| subject.clone(), |(i, _)| i.subject.clone());
@@ -219,13 +259,23 @@ fn create(t: &Template, key: &PrivKey, issuer: Option<(&Issuer, &PrivKey)>) -> R
         false,
         &seq(&[oid("1.3.6.1.5.5.7.3.1"), oid("1.3.6.1.5.5.7.3.2")]),
     ));
-    let bc = if t.is_ca { seq(&[vec![0x01, 0x01, 0xff]]) } else { seq(&[]) };
+    let bc = if t.is_ca {
+        seq(&[vec![0x01, 0x01, 0xff]])
+    } else {
+        seq(&[])
+    };
     exts.push(extension("2.5.29.19", true, &bc));
     if t.is_ca {
         let (spki_t, _) = der::read(&spki).ok_or("error creating certificate: bad key")?;
         let kids = der::children(spki_t.body).ok_or("error creating certificate: bad key")?;
-        let key_bits = kids.get(1).map_or(&[][..], |b| b.body.get(1..).unwrap_or(&[]));
-        exts.push(extension("2.5.29.14", false, &der::octets(&sha1::Sha1::digest(key_bits))));
+        let key_bits = kids
+            .get(1)
+            .map_or(&[][..], |b| b.body.get(1..).unwrap_or(&[]));
+        exts.push(extension(
+            "2.5.29.14",
+            false,
+            &der::octets(&sha1::Sha1::digest(key_bits)),
+        ));
     }
     if let Some((i, _)) = issuer {
         if let Some(kid) = i.key_id.as_ref().filter(|_| i.subject != subject) {
@@ -249,7 +299,9 @@ fn create(t: &Template, key: &PrivKey, issuer: Option<(&Issuer, &PrivKey)>) -> R
         spki,
         tlv(0xa3, &seq(&exts)),
     ]);
-    let (alg, sig) = signer.sign(&tbs).map_err(|e| format!("error creating certificate: {e}"))?;
+    let (alg, sig) = signer
+        .sign(&tbs)
+        .map_err(|e| format!("error creating certificate: {e}"))?;
     let cert = seq(&[tbs, alg, der::bits(&sig)]);
     Ok(Certificate {
         cert: der::pem_encode("CERTIFICATE", &cert),
@@ -273,7 +325,13 @@ fn with_key(pem: &str) -> Result<PrivKey, String> {
 }
 
 fn ca(a: &[Value], key: PrivKey) -> Result<Value, String> {
-    let t = Template { cn: sarg(a, 0).into(), ips: vec![], dns: vec![], days: iarg(a, 1), is_ca: true };
+    let t = Template {
+        cn: sarg(a, 0).into(),
+        ips: vec![],
+        dns: vec![],
+        days: iarg(a, 1),
+        is_ca: true,
+    };
     create(&t, &key, None).map(cert_value)
 }
 
@@ -306,11 +364,13 @@ fn gen_self_signed_with_key(a: &[Value]) -> Result<Value, String> {
 
 fn signed(a: &[Value], key: PrivKey) -> Result<Value, String> {
     let ca = certificate_of(&a[4])?;
-    let signer_der = der::pem_decode(&ca.cert).ok_or("unable to decode certificate")?.1;
-    let issuer = parse_cert(&signer_der).ok_or(
-        "error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate",
-    )?;
-    let signer_key = PrivKey::parse_pem(&ca.key).map_err(|e| format!("error parsing private key: {e}"))?;
+    let signer_der = der::pem_decode(&ca.cert)
+        .ok_or("unable to decode certificate")?
+        .1;
+    let issuer = parse_cert(&signer_der)
+        .ok_or("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate")?;
+    let signer_key =
+        PrivKey::parse_pem(&ca.key).map_err(|e| format!("error parsing private key: {e}"))?;
     let t = Template {
         cn: sarg(a, 0).into(),
         ips: ips_of(&a[1])?,
@@ -336,7 +396,9 @@ fn build_custom_cert(a: &[Value]) -> Result<Value, String> {
     let key = b64_decode(sarg(a, 1)).map_err(|_| "unable to decode base64 private key")?;
     let cert = String::from_utf8_lossy(&cert).into_owned();
     let key = String::from_utf8_lossy(&key).into_owned();
-    let der_bytes = der::pem_decode(&cert).ok_or("unable to decode certificate")?.1;
+    let der_bytes = der::pem_decode(&cert)
+        .ok_or("unable to decode certificate")?
+        .1;
     parse_cert(&der_bytes)
         .ok_or("error parsing certificate: decodedCert.Bytes: x509: malformed certificate")?;
     PrivKey::parse_pem(&key).map_err(|e| format!("error parsing private key: {e}"))?;
@@ -349,10 +411,30 @@ pub fn funcs() -> Vec<FuncSpec> {
     vec![
         func("genCA", &[Str, Int], None, gen_ca),
         func("genCAWithKey", &[Str, Int, Str], None, gen_ca_with_key),
-        func("genSelfSignedCert", &[Str, List, List, Int], None, gen_self_signed),
-        func("genSelfSignedCertWithKey", &[Str, List, List, Int, Str], None, gen_self_signed_with_key),
-        func("genSignedCert", &[Str, List, List, Int, Any], None, gen_signed),
-        func("genSignedCertWithKey", &[Str, List, List, Int, Any, Str], None, gen_signed_with_key),
+        func(
+            "genSelfSignedCert",
+            &[Str, List, List, Int],
+            None,
+            gen_self_signed,
+        ),
+        func(
+            "genSelfSignedCertWithKey",
+            &[Str, List, List, Int, Str],
+            None,
+            gen_self_signed_with_key,
+        ),
+        func(
+            "genSignedCert",
+            &[Str, List, List, Int, Any],
+            None,
+            gen_signed,
+        ),
+        func(
+            "genSignedCertWithKey",
+            &[Str, List, List, Int, Any, Str],
+            None,
+            gen_signed_with_key,
+        ),
         func("buildCustomCert", &[Str, Str], None, build_custom_cert),
     ]
 }
@@ -383,7 +465,14 @@ mod tests {
         assert!(ca_info.key_id.is_some());
         let leaf = call(
             "genSignedCertWithKey",
-            &[s("leaf.example"), l(&[s("10.0.0.1"), s("::1")]), l(&[s("a.example")]), i(30), ca.clone(), s(&ec_key())],
+            &[
+                s("leaf.example"),
+                l(&[s("10.0.0.1"), s("::1")]),
+                l(&[s("a.example")]),
+                i(30),
+                ca.clone(),
+                s(&ec_key()),
+            ],
         )
         .unwrap();
         let (leaf_cert, leaf_key) = fields(&leaf);
@@ -393,7 +482,9 @@ mod tests {
         let info = parse_cert(&leaf_der).unwrap();
         assert_eq!(info.subject, name("leaf.example"));
         // the issuer field holds the CA's subject
-        let issuer_pos = leaf_der.windows(ca_info.subject.len()).position(|w| w == ca_info.subject.as_slice());
+        let issuer_pos = leaf_der
+            .windows(ca_info.subject.len())
+            .position(|w| w == ca_info.subject.as_slice());
         assert!(issuer_pos.is_some());
         // and the certificate verifies with the CA key
         assert_ecdsa_signed_by(&leaf_der, &ca_der);
@@ -406,7 +497,10 @@ mod tests {
         let sig = p256::ecdsa::DerSignature::try_from(&parts[2].body[1..]).unwrap();
         let (ca_t, _) = der::read(ca).unwrap();
         let tbs = der::children(der::children(ca_t.body).unwrap()[0].body).unwrap();
-        let spki = tbs.iter().find(|t| t.tag == 0x30 && t.raw.len() > 80).unwrap();
+        let spki = tbs
+            .iter()
+            .find(|t| t.tag == 0x30 && t.raw.len() > 80)
+            .unwrap();
         use p256::pkcs8::DecodePublicKey as _;
         let vk = p256::ecdsa::VerifyingKey::from_public_key_der(spki.raw).unwrap();
         vk.verify(parts[0].raw, &sig).unwrap();
@@ -415,7 +509,11 @@ mod tests {
     #[test]
     fn self_signed_ed25519_and_build_custom_cert() {
         let key = PrivKey::generate("ed25519").unwrap().to_pem();
-        let c = call("genSelfSignedCertWithKey", &[s("x"), Value::Nil, Value::Nil, i(1), s(&key)]).unwrap();
+        let c = call(
+            "genSelfSignedCertWithKey",
+            &[s("x"), Value::Nil, Value::Nil, i(1), s(&key)],
+        )
+        .unwrap();
         let (cert, k) = fields(&c);
         assert_eq!(k, key);
         let b = call(
@@ -424,9 +522,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fields(&b).0, cert);
-        assert_eq!(show("buildCustomCert", &[s("!!"), s("")]), "ERR unable to decode base64 certificate");
         assert_eq!(
-            show("buildCustomCert", &[s(&GO_STD.encode("x")), s(&GO_STD.encode("y"))]),
+            show("buildCustomCert", &[s("!!"), s("")]),
+            "ERR unable to decode base64 certificate"
+        );
+        assert_eq!(
+            show(
+                "buildCustomCert",
+                &[s(&GO_STD.encode("x")), s(&GO_STD.encode("y"))]
+            ),
             "ERR unable to decode certificate"
         );
     }
@@ -435,11 +539,17 @@ mod tests {
     fn argument_errors_read_like_sprig() {
         let key = ec_key();
         assert_eq!(
-            show("genSelfSignedCertWithKey", &[s("x"), l(&[i(1)]), Value::Nil, i(1), s(&key)]),
+            show(
+                "genSelfSignedCertWithKey",
+                &[s("x"), l(&[i(1)]), Value::Nil, i(1), s(&key)]
+            ),
             "ERR error parsing ip: 1 is not a string"
         );
         assert_eq!(
-            show("genSelfSignedCertWithKey", &[s("x"), l(&[s("1.2.3")]), Value::Nil, i(1), s(&key)]),
+            show(
+                "genSelfSignedCertWithKey",
+                &[s("x"), l(&[s("1.2.3")]), Value::Nil, i(1), s(&key)]
+            ),
             "ERR error parsing ip: 1.2.3"
         );
         assert_eq!(
@@ -447,22 +557,37 @@ mod tests {
             "ERR parsing private key: no PEM data in input"
         );
         assert_eq!(
-            show("genSignedCert", &[s("x"), Value::Nil, Value::Nil, i(1), s("ca")]),
+            show(
+                "genSignedCert",
+                &[s("x"), Value::Nil, Value::Nil, i(1), s("ca")]
+            ),
             "ERR wrong type for value; expected sprig.certificate; got string"
         );
     }
 
     #[test]
     fn key_usage_bits_match_go() {
-        assert_eq!(key_usage(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT), vec![3, 2, 5, 0xa0]);
-        assert_eq!(key_usage(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_CERT_SIGN), vec![3, 2, 2, 0xa4]);
+        assert_eq!(
+            key_usage(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT),
+            vec![3, 2, 5, 0xa0]
+        );
+        assert_eq!(
+            key_usage(KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT | KU_CERT_SIGN),
+            vec![3, 2, 2, 0xa4]
+        );
     }
 
     #[test]
     #[ignore = "RSA key generation is slow in debug builds"]
     fn rsa_ca_and_leaf() {
         let ca = call("genCA", &[s("ca"), i(10)]).unwrap();
-        let leaf = call("genSignedCert", &[s("leaf"), Value::Nil, l(&[s("a")]), i(10), ca]).unwrap();
-        assert!(fields(&leaf).1.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        let leaf = call(
+            "genSignedCert",
+            &[s("leaf"), Value::Nil, l(&[s("a")]), i(10), ca],
+        )
+        .unwrap();
+        assert!(fields(&leaf)
+            .1
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----"));
     }
 }

@@ -61,10 +61,26 @@ fn templates(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "maximum" => &["anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"],
         "long" => &[
-            "CvcvnoCvcvCvcv", "CvcvCvcvnoCvcv", "CvcvCvcvCvcvno", "CvccnoCvcvCvcv", "CvccCvcvnoCvcv",
-            "CvccCvcvCvcvno", "CvcvnoCvccCvcv", "CvcvCvccnoCvcv", "CvcvCvccCvcvno", "CvcvnoCvcvCvcc",
-            "CvcvCvcvnoCvcc", "CvcvCvcvCvccno", "CvccnoCvccCvcv", "CvccCvccnoCvcv", "CvccCvccCvcvno",
-            "CvcvnoCvccCvcc", "CvcvCvccnoCvcc", "CvcvCvccCvccno", "CvccnoCvcvCvcc", "CvccCvcvnoCvcc",
+            "CvcvnoCvcvCvcv",
+            "CvcvCvcvnoCvcv",
+            "CvcvCvcvCvcvno",
+            "CvccnoCvcvCvcv",
+            "CvccCvcvnoCvcv",
+            "CvccCvcvCvcvno",
+            "CvcvnoCvccCvcv",
+            "CvcvCvccnoCvcv",
+            "CvcvCvccCvcvno",
+            "CvcvnoCvcvCvcc",
+            "CvcvCvcvnoCvcc",
+            "CvcvCvcvCvccno",
+            "CvccnoCvccCvcv",
+            "CvccCvccnoCvcv",
+            "CvccCvccCvcvno",
+            "CvcvnoCvccCvcc",
+            "CvcvCvccnoCvcc",
+            "CvcvCvccCvccno",
+            "CvccnoCvcvCvcc",
+            "CvccCvcvnoCvcc",
             "CvccCvcvCvccno",
         ],
         "medium" => &["CvcnoCvc", "CvcCvcno"],
@@ -126,7 +142,13 @@ pub fn derive_password(counter: u32, kind: &str, password: &str, user: &str, sit
 
 fn derive_password_fn(a: &[Value]) -> Result<Value, String> {
     let counter = iarg(a, 0) as u32;
-    Ok(Value::from(derive_password(counter, sarg(a, 1), sarg(a, 2), sarg(a, 3), sarg(a, 4))))
+    Ok(Value::from(derive_password(
+        counter,
+        sarg(a, 1),
+        sarg(a, 2),
+        sarg(a, 3),
+        sarg(a, 4),
+    )))
 }
 
 fn aes_key(password: &str) -> aes::Aes256 {
@@ -230,7 +252,12 @@ pub fn funcs() -> Vec<FuncSpec> {
     vec![
         func("bcrypt", &[Str], None, bcrypt_fn),
         func("htpasswd", &[Str, Str], Some(Str), htpasswd),
-        func("derivePassword", &[Int, Str, Str, Str, Str], None, derive_password_fn),
+        func(
+            "derivePassword",
+            &[Int, Str, Str, Str, Str],
+            None,
+            derive_password_fn,
+        ),
         func("encryptAES", &[Str, Str], None, encrypt_aes_fn),
         func("decryptAES", &[Str, Str], None, decrypt_aes_fn),
         func("randBytes", &[Int], None, rand_bytes),
@@ -263,13 +290,22 @@ mod tests {
         assert!(bcrypt::verify("abc", &h).unwrap());
         let line = show("htpasswd", &[s("myUser"), s("myPassword"), s("sha")]);
         assert_eq!(line, "myUser:{SHA}VBPuJHI7uixaa6LQGWx4s+5GKNE=");
-        assert_eq!(show("htpasswd", &[s("a:b"), s("p"), s("")]), "invalid username: a:b");
+        assert_eq!(
+            show("htpasswd", &[s("a:b"), s("p"), s("")]),
+            "invalid username: a:b"
+        );
     }
 
     #[test]
     fn derive_password_matches_sprig_vectors() {
-        assert_eq!(derive_password(1, "long", "password", "user", "example.com"), "ZedaFaxcZaso9*");
-        assert_eq!(derive_password(1, "nope", "p", "u", "s"), "cannot find password template nope");
+        assert_eq!(
+            derive_password(1, "long", "password", "user", "example.com"),
+            "ZedaFaxcZaso9*"
+        );
+        assert_eq!(
+            derive_password(1, "nope", "p", "u", "s"),
+            "cannot find password template nope"
+        );
     }
 
     #[test]

@@ -63,7 +63,10 @@ impl Object for GoTime {
                         _ => Value::Int(self.unix_nano().saturating_sub(o.unix_nano())),
                     })
                 }
-                None => Err(format!("wrong type for value; expected time.Time; got {}", v.type_name())),
+                None => Err(format!(
+                    "wrong type for value; expected time.Time; got {}",
+                    v.type_name()
+                )),
             },
             ("In", [_]) => Ok(Value::Object(Rc::new(self.clone()))),
             _ => Err(format!("wrong arguments for method {name}")),
@@ -74,8 +77,22 @@ impl Object for GoTime {
         self.to_go_string()
     }
 
+    fn to_json_value(&self) -> Option<Value> {
+        Some(Value::from(format(
+            self,
+            "2006-01-02T15:04:05.999999999Z07:00",
+        )))
+    }
+
+    fn as_string(&self) -> Option<String> {
+        Some(self.to_go_string())
+    }
+
     fn has_method(&self, name: &str) -> bool {
-        matches!(name, "Format" | "Add" | "Before" | "After" | "Equal" | "Sub" | "In")
+        matches!(
+            name,
+            "Format" | "Add" | "Before" | "After" | "Equal" | "Sub" | "In"
+        )
     }
 }
 
@@ -103,13 +120,24 @@ pub fn time_of(v: &Value) -> Option<GoTime> {
     let h: i32 = digits.get(..2).and_then(|x| x.parse().ok()).unwrap_or(0);
     let m: i32 = digits.get(2..4).and_then(|x| x.parse().ok()).unwrap_or(0);
     let offset = sign * (h * 3600 + m * 60);
-    let zone = if zone.starts_with(['+', '-']) { String::new() } else { zone };
-    Some(GoTime { secs, nsec, offset, zone })
+    let zone = if zone.starts_with(['+', '-']) {
+        String::new()
+    } else {
+        zone
+    };
+    Some(GoTime {
+        secs,
+        nsec,
+        offset,
+        zone,
+    })
 }
 
 /// The current time in the local zone (UTC).
 pub fn now_time() -> GoTime {
-    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     GoTime::utc(d.as_secs() as i64, d.subsec_nanos())
 }
 
@@ -152,7 +180,11 @@ fn sarg(a: &[Value], i: usize) -> &str {
 
 fn need_time(v: &Value) -> Result<GoTime, String> {
     time_of(v).ok_or_else(|| {
-        let got = if v.is_nil() { "<nil>".to_string() } else { v.type_name() };
+        let got = if v.is_nil() {
+            "<nil>".to_string()
+        } else {
+            v.type_name()
+        };
         format!("wrong type for value; expected time.Time; got {got}")
     })
 }
@@ -162,23 +194,37 @@ fn now(_: &[Value]) -> Result<Value, String> {
 }
 
 fn date(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(format(&in_zone(&time_arg(&a[1]), "Local"), sarg(a, 0))))
+    Ok(Value::from(format(
+        &in_zone(&time_arg(&a[1]), "Local"),
+        sarg(a, 0),
+    )))
 }
 
 fn date_in_zone(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(format(&in_zone(&time_arg(&a[1]), sarg(a, 2)), sarg(a, 0))))
+    Ok(Value::from(format(
+        &in_zone(&time_arg(&a[1]), sarg(a, 2)),
+        sarg(a, 0),
+    )))
 }
 
 fn html_date(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(format(&in_zone(&time_arg(&a[0]), "Local"), "2006-01-02")))
+    Ok(Value::from(format(
+        &in_zone(&time_arg(&a[0]), "Local"),
+        "2006-01-02",
+    )))
 }
 
 fn html_date_in_zone(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(format(&in_zone(&time_arg(&a[0]), sarg(a, 1)), "2006-01-02")))
+    Ok(Value::from(format(
+        &in_zone(&time_arg(&a[0]), sarg(a, 1)),
+        "2006-01-02",
+    )))
 }
 
 fn to_date(a: &[Value]) -> Result<Value, String> {
-    Ok(obj(timefmt::parse(sarg(a, 0), sarg(a, 1), 0, "UTC").unwrap_or_else(|_| GoTime::zero())))
+    Ok(obj(
+        timefmt::parse(sarg(a, 0), sarg(a, 1), 0, "UTC").unwrap_or_else(|_| GoTime::zero())
+    ))
 }
 
 fn must_to_date(a: &[Value]) -> Result<Value, String> {
@@ -204,7 +250,10 @@ fn since(t: &GoTime) -> i64 {
 
 fn ago(a: &[Value]) -> Result<Value, String> {
     let t = time_arg(&a[0]);
-    Ok(Value::from(format_duration(round_duration(since(&t), 1_000_000_000))))
+    Ok(Value::from(format_duration(round_duration(
+        since(&t),
+        1_000_000_000,
+    ))))
 }
 
 fn duration(a: &[Value]) -> Result<Value, String> {
@@ -268,6 +317,7 @@ pub fn funcs() -> Vec<FuncSpec> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::super::strval;
     use super::super::testutil::*;
@@ -280,11 +330,21 @@ mod tests {
         assert_eq!(strval(&t), "2017-12-31 00:00:00 +0000 UTC");
         assert_eq!(show("unixEpoch", &[t.clone()]), "1514678400");
         assert_eq!(show("htmlDate", &[t.clone()]), "2017-12-31");
-        assert_eq!(show("dateInZone", &[s("2006-01-02 15:04 MST"), t.clone(), s("Europe/Berlin")]), "2017-12-31 01:00 CET");
-        assert_eq!(show("htmlDateInZone", &[t.clone(), s("Nowhere/City")]), "2017-12-31");
+        assert_eq!(
+            show(
+                "dateInZone",
+                &[s("2006-01-02 15:04 MST"), t.clone(), s("Europe/Berlin")]
+            ),
+            "2017-12-31 01:00 CET"
+        );
+        assert_eq!(
+            show("htmlDateInZone", &[t.clone(), s("Nowhere/City")]),
+            "2017-12-31"
+        );
         let bad = call("toDate", &[s("2006-01-02"), s("nope")]).unwrap();
         assert_eq!(strval(&bad), "0001-01-01 00:00:00 +0000 UTC");
-        assert!(show("mustToDate", &[s("2006-01-02"), s("nope")]).starts_with("ERR parsing time \"nope\""));
+        assert!(show("mustToDate", &[s("2006-01-02"), s("nope")])
+            .starts_with("ERR parsing time \"nope\""));
         assert_eq!(show("date", &[s("2006"), i(0)]), "1970");
     }
 
@@ -295,7 +355,10 @@ mod tests {
         assert_eq!(strval(&m), "2017-12-31 01:30:00 +0000 UTC");
         let m = call("dateModify", &[s("bogus"), t.clone()]).unwrap();
         assert_eq!(strval(&m), "2017-12-31 00:00:00 +0000 UTC");
-        assert_eq!(show("mustDateModify", &[s("bogus"), t]), "ERR time: invalid duration \"bogus\"");
+        assert_eq!(
+            show("mustDateModify", &[s("bogus"), t]),
+            "ERR time: invalid duration \"bogus\""
+        );
         assert_eq!(
             show("dateModify", &[s("1h"), s("x")]),
             "ERR wrong type for value; expected time.Time; got string"
@@ -324,6 +387,9 @@ mod tests {
         assert_eq!(n.type_name(), "time.Time");
         let Value::Object(o) = &n else { panic!() };
         assert!(matches!(o.field("Year"), Some(Value::Int(y)) if y >= 2024));
-        assert_eq!(o.call("Format", &[s("2006")]).unwrap().unwrap(), o.field("Year").map(|y| Value::from(strval(&y))).unwrap());
+        assert_eq!(
+            o.call("Format", &[s("2006")]).unwrap().unwrap(),
+            o.field("Year").map(|y| Value::from(strval(&y))).unwrap()
+        );
     }
 }

@@ -56,7 +56,9 @@ fn must_to_json(a: &[Value]) -> Result<Value, String> {
 }
 
 fn to_pretty_json(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(json::to_string_pretty(&a[0]).unwrap_or_default()))
+    Ok(Value::from(
+        json::to_string_pretty(&a[0]).unwrap_or_default(),
+    ))
 }
 
 fn must_to_pretty_json(a: &[Value]) -> Result<Value, String> {
@@ -128,8 +130,14 @@ mod tests {
 
     #[test]
     fn ternary_picks_by_bool() {
-        assert_eq!(show("ternary", &[s("foo"), s("bar"), Value::Bool(true)]), "foo");
-        assert_eq!(show("ternary", &[s("foo"), s("bar"), Value::Bool(false)]), "bar");
+        assert_eq!(
+            show("ternary", &[s("foo"), s("bar"), Value::Bool(true)]),
+            "foo"
+        );
+        assert_eq!(
+            show("ternary", &[s("foo"), s("bar"), Value::Bool(false)]),
+            "bar"
+        );
     }
 
     #[test]

@@ -12,7 +12,12 @@ pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     if n < 0x80 {
         out.push(n as u8);
     } else {
-        let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend(bytes);
     }
@@ -106,7 +111,14 @@ pub fn read(data: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     if end > data.len() {
         return None;
     }
-    Some((Tlv { tag, body: &data[hdr..end], raw: &data[..end] }, &data[end..]))
+    Some((
+        Tlv {
+            tag,
+            body: &data[hdr..end],
+            raw: &data[..end],
+        },
+        &data[end..],
+    ))
 }
 
 /// All TLVs inside a constructed value's contents.
@@ -138,7 +150,10 @@ pub fn oid_text(body: &[u8]) -> String {
             v = 0;
         }
     }
-    arcs.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+    arcs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// `pem.EncodeToMemory`: 64-column base64 between BEGIN/END lines.
@@ -179,7 +194,10 @@ mod tests {
 
     #[test]
     fn encodes_and_reads_back() {
-        assert_eq!(oid("1.2.840.113549.1.1.11"), vec![6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 11]);
+        assert_eq!(
+            oid("1.2.840.113549.1.1.11"),
+            vec![6, 9, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 1, 11]
+        );
         assert_eq!(oid_text(&oid("2.5.29.14")[2..]), "2.5.29.14");
         assert_eq!(uint(&[0x80]), vec![2, 2, 0, 0x80]);
         let long = tlv(0x04, &[7u8; 300]);
@@ -188,6 +206,9 @@ mod tests {
         assert_eq!((t.tag, t.body.len(), rest.len()), (4, 300, 0));
         let pem = pem_encode("TEST", &[1u8; 100]);
         assert_eq!(pem.lines().nth(1).unwrap().len(), 64);
-        assert_eq!(pem_decode(&pem).unwrap(), ("TEST".to_string(), vec![1u8; 100]));
+        assert_eq!(
+            pem_decode(&pem).unwrap(),
+            ("TEST".to_string(), vec![1u8; 100])
+        );
     }
 }

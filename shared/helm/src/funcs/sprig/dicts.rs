@@ -50,7 +50,9 @@ fn has_key(a: &[Value]) -> Result<Value, String> {
 
 fn pluck(a: &[Value]) -> Result<Value, String> {
     let k = key(a, 0);
-    Ok(Value::from_list(a[1..].iter().filter_map(|d| d.get(&k)).collect()))
+    Ok(Value::from_list(
+        a[1..].iter().filter_map(|d| d.get(&k)).collect(),
+    ))
 }
 
 /// `keys`: Go returns each map's keys in random order; we return them sorted per map,
@@ -99,7 +101,11 @@ fn values(a: &[Value]) -> Result<Value, String> {
 }
 
 fn not_a(v: &Value, want: &str) -> String {
-    let got = if v.is_nil() { "nil".to_string() } else { v.type_name() };
+    let got = if v.is_nil() {
+        "nil".to_string()
+    } else {
+        v.type_name()
+    };
     format!("interface conversion: interface {{}} is {got}, not {want}")
 }
 
@@ -227,6 +233,7 @@ pub fn funcs() -> Vec<FuncSpec> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::super::testutil::*;
     use super::*;
@@ -242,7 +249,10 @@ mod tests {
         assert_eq!(show("get", &[d.clone(), s("nope")]), "");
         assert_eq!(show("hasKey", &[d.clone(), s("three")]), "true");
         assert_eq!(show("get", &[Value::Nil, s("x")]), "");
-        assert_eq!(show("set", &[Value::Nil, s("x"), i(1)]), "ERR assignment to entry in nil map");
+        assert_eq!(
+            show("set", &[Value::Nil, s("x"), i(1)]),
+            "ERR assignment to entry in nil map"
+        );
         let k = call("dict", &[i(1), s("a")]).unwrap();
         assert_eq!(strval(&k), "map[1:a]");
     }
@@ -251,9 +261,15 @@ mod tests {
     fn pluck_keys_pick_omit_values() {
         let d1 = m(&[("one", i(1)), ("two", i(222))]);
         let d2 = m(&[("two", i(333))]);
-        assert_eq!(show("pluck", &[s("two"), d1.clone(), d2.clone()]), "[222 333]");
+        assert_eq!(
+            show("pluck", &[s("two"), d1.clone(), d2.clone()]),
+            "[222 333]"
+        );
         assert_eq!(show("keys", &[d1.clone(), d2.clone()]), "[one two two]");
-        assert_eq!(show("pick", &[d1.clone(), s("two"), s("three")]), "map[two:222]");
+        assert_eq!(
+            show("pick", &[d1.clone(), s("two"), s("three")]),
+            "map[two:222]"
+        );
         assert_eq!(show("omit", &[d1.clone(), s("one")]), "map[two:222]");
         assert_eq!(show("values", &[d1]), "[1 222]");
     }
@@ -261,8 +277,14 @@ mod tests {
     #[test]
     fn dig_walks_nested_maps() {
         let d = m(&[("a", m(&[("b", m(&[("c", i(1))]))]))]);
-        assert_eq!(show("dig", &[s("a"), s("b"), s("c"), s(""), d.clone()]), "1");
-        assert_eq!(show("dig", &[s("a"), s("b"), s("z"), s("2"), d.clone()]), "2");
+        assert_eq!(
+            show("dig", &[s("a"), s("b"), s("c"), s(""), d.clone()]),
+            "1"
+        );
+        assert_eq!(
+            show("dig", &[s("a"), s("b"), s("z"), s("2"), d.clone()]),
+            "2"
+        );
         assert_eq!(
             show("dig", &[s("a"), s("b"), s("c"), s("d"), s(""), d.clone()]),
             "ERR interface conversion: interface {} is int, not map[string]interface {}"
@@ -271,7 +293,10 @@ mod tests {
             show("dig", &[i(1), s(""), d]),
             "ERR interface conversion: interface {} is int, not string"
         );
-        assert_eq!(show("dig", &[s("a"), s("")]), "ERR dig needs at least three arguments");
+        assert_eq!(
+            show("dig", &[s("a"), s("")]),
+            "ERR dig needs at least three arguments"
+        );
     }
 
     #[test]
@@ -304,8 +329,16 @@ mod tests {
 
     #[test]
     fn merge_overwrite_replaces_even_with_empty_values() {
-        let dst = m(&[("a", s("one")), ("d", m(&[("f", i(5))])), ("k", m(&[("l", Value::Bool(true))]))]);
-        let src = m(&[("a", i(1)), ("d", m(&[("e", s("four"))])), ("k", m(&[("l", Value::Bool(false))]))]);
+        let dst = m(&[
+            ("a", s("one")),
+            ("d", m(&[("f", i(5))])),
+            ("k", m(&[("l", Value::Bool(true))])),
+        ]);
+        let src = m(&[
+            ("a", i(1)),
+            ("d", m(&[("e", s("four"))])),
+            ("k", m(&[("l", Value::Bool(false))])),
+        ]);
         let out = call("mergeOverwrite", &[dst, src]).unwrap();
         assert_eq!(strval(&out), "map[a:1 d:map[e:four f:5] k:map[l:false]]");
     }
@@ -316,7 +349,10 @@ mod tests {
         // merged into by $two
         let target = m(&[]);
         let one = m(&[("foo", m(&[("bar", s("baz"))])), ("qux", Value::Bool(true))]);
-        let two = m(&[("foo", m(&[("bar", s("baz2"))])), ("qux", Value::Bool(false))]);
+        let two = m(&[
+            ("foo", m(&[("bar", s("baz2"))])),
+            ("qux", Value::Bool(false)),
+        ]);
         call("mergeOverwrite", &[target.clone(), one.clone()]).unwrap();
         call("mergeOverwrite", &[target.clone(), two]).unwrap();
         assert_eq!(strval(&one), "map[foo:map[bar:baz2] qux:true]");

@@ -25,7 +25,8 @@ pub fn b64_decode(s: &str) -> Result<Vec<u8>, String> {
     let clean: String = s.chars().filter(|c| *c != '\r' && *c != '\n').collect();
     GO_STD.decode(clean.as_bytes()).map_err(|e| {
         let at = match e {
-            base64::DecodeError::InvalidByte(at, _) | base64::DecodeError::InvalidLastSymbol(at, _) => at,
+            base64::DecodeError::InvalidByte(at, _)
+            | base64::DecodeError::InvalidLastSymbol(at, _) => at,
             base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidPadding => {
                 clean.len() / 4 * 4
             }
@@ -65,7 +66,7 @@ pub fn b32_encode(data: &[u8]) -> String {
 pub fn b32_decode(s: &str) -> Result<Vec<u8>, String> {
     let clean: Vec<u8> = s.bytes().filter(|c| *c != b'\r' && *c != b'\n').collect();
     let err = |at: usize| format!("illegal base32 data at input byte {at}");
-    if clean.len() % 8 != 0 {
+    if !clean.len().is_multiple_of(8) {
         return Err(err(clean.len() / 8 * 8));
     }
     let mut out = Vec::with_capacity(clean.len() / 8 * 5);
@@ -80,7 +81,10 @@ pub fn b32_decode(s: &str) -> Result<Vec<u8>, String> {
                 len = j;
                 break;
             }
-            let v = B32.iter().position(|x| *x == c).ok_or_else(|| err(q * 8 + j))?;
+            let v = B32
+                .iter()
+                .position(|x| *x == c)
+                .ok_or_else(|| err(q * 8 + j))?;
             n |= (v as u64) << (35 - 5 * j);
         }
         let bytes = match len {
@@ -177,18 +181,30 @@ mod tests {
     fn base64_and_base32_round_trip() {
         assert_eq!(show("b64enc", &[s("abc")]), "YWJj");
         assert_eq!(show("b64dec", &[s("YWJj")]), "abc");
-        assert_eq!(show("b64dec", &[s("YWJ")]), "illegal base64 data at input byte 0");
-        assert_eq!(show("b64dec", &[s("Y!Jj")]), "illegal base64 data at input byte 1");
+        assert_eq!(
+            show("b64dec", &[s("YWJ")]),
+            "illegal base64 data at input byte 0"
+        );
+        assert_eq!(
+            show("b64dec", &[s("Y!Jj")]),
+            "illegal base64 data at input byte 1"
+        );
         assert_eq!(show("b32enc", &[s("abc")]), "MFRGG===");
         assert_eq!(show("b32dec", &[s("MFRGG===")]), "abc");
         assert_eq!(show("b32enc", &[s("abcde")]), "MFRGGZDF");
         assert_eq!(show("b32dec", &[s("MFRGGZDF")]), "abcde");
-        assert_eq!(show("b32dec", &[s("MFRG")]), "illegal base32 data at input byte 0");
+        assert_eq!(
+            show("b32dec", &[s("MFRG")]),
+            "illegal base32 data at input byte 0"
+        );
     }
 
     #[test]
     fn checksums() {
-        assert_eq!(show("sha1sum", &[s("abc")]), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            show("sha1sum", &[s("abc")]),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             show("sha256sum", &[s("abc")]),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -35,7 +35,9 @@ impl PrivKey {
         match kind {
             "" | "rsa" => Self::rsa(4096),
             "ecdsa" => Ok(PrivKey::Ec(p256::SecretKey::random(&mut OsRng))),
-            "ed25519" => Ok(PrivKey::Ed(Box::new(ed25519_dalek::SigningKey::generate(&mut OsRng)))),
+            "ed25519" => Ok(PrivKey::Ed(Box::new(ed25519_dalek::SigningKey::generate(
+                &mut OsRng,
+            )))),
             "dsa" => {
                 let comps = dsa::Components::generate(&mut OsRng, dsa::KeySize::DSA_2048_256);
                 let sk = dsa::SigningKey::generate(&mut OsRng, comps);
@@ -73,7 +75,11 @@ impl PrivKey {
             },
             PrivKey::Ed(k) => {
                 let inner = der::octets(&k.to_bytes());
-                let body = seq(&[der::small_int(0), seq(&[oid(OID_ED25519)]), der::octets(&inner)]);
+                let body = seq(&[
+                    der::small_int(0),
+                    seq(&[oid(OID_ED25519)]),
+                    der::octets(&inner),
+                ]);
                 pem_encode("PRIVATE KEY", &body)
             }
             PrivKey::Dsa(parts) => {
@@ -95,7 +101,10 @@ impl PrivKey {
                 .to_public_key_der()
                 .map(|d| d.as_bytes().to_vec())
                 .map_err(|e| e.to_string()),
-            PrivKey::Ed(k) => Ok(seq(&[seq(&[oid(OID_ED25519)]), bits(&k.verifying_key().to_bytes())])),
+            PrivKey::Ed(k) => Ok(seq(&[
+                seq(&[oid(OID_ED25519)]),
+                bits(&k.verifying_key().to_bytes()),
+            ])),
             PrivKey::Dsa(_) => Err("x509: unsupported public key type: *dsa.PublicKey".into()),
         }
     }
@@ -116,7 +125,10 @@ impl PrivKey {
                 use rsa::signature::{SignatureEncoding as _, Signer as _};
                 let sk = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new((**k).clone());
                 let sig = sk.try_sign(msg).map_err(|e| e.to_string())?;
-                Ok((seq(&[oid("1.2.840.113549.1.1.11"), vec![5, 0]]), sig.to_vec()))
+                Ok((
+                    seq(&[oid("1.2.840.113549.1.1.11"), vec![5, 0]]),
+                    sig.to_vec(),
+                ))
             }
             PrivKey::Ec(k) => {
                 use p256::ecdsa::signature::Signer as _;
@@ -128,7 +140,9 @@ impl PrivKey {
                 use ed25519_dalek::Signer as _;
                 Ok((seq(&[oid(OID_ED25519)]), k.sign(msg).to_bytes().to_vec()))
             }
-            PrivKey::Dsa(_) => Err("x509: certificate private key does not implement crypto.Signer".into()),
+            PrivKey::Dsa(_) => {
+                Err("x509: certificate private key does not implement crypto.Signer".into())
+            }
         }
     }
 
@@ -186,8 +200,14 @@ fn parse_pkcs8(der_bytes: &[u8]) -> Result<PrivKey, String> {
     let malformed = || "x509: malformed PKCS#8 private key".to_string();
     let (t, _) = der::read(der_bytes).ok_or_else(malformed)?;
     let kids = der::children(t.body).ok_or_else(malformed)?;
-    let alg = kids.get(1).and_then(|a| der::children(a.body)).ok_or_else(malformed)?;
-    let alg_oid = alg.first().map(|o| oid_text(o.body)).ok_or_else(malformed)?;
+    let alg = kids
+        .get(1)
+        .and_then(|a| der::children(a.body))
+        .ok_or_else(malformed)?;
+    let alg_oid = alg
+        .first()
+        .map(|o| oid_text(o.body))
+        .ok_or_else(malformed)?;
     match alg_oid.as_str() {
         OID_RSA => rsa::RsaPrivateKey::from_pkcs8_der(der_bytes)
             .map(|k| PrivKey::Rsa(Box::new(k)))
@@ -202,11 +222,16 @@ fn parse_pkcs8(der_bytes: &[u8]) -> Result<PrivKey, String> {
                 .map_err(|_| "x509: failed to parse EC private key embedded in PKCS#8".to_string())
         }
         OID_ED25519 => {
-            let inner = kids.get(2).and_then(|o| der::read(o.body)).map(|(t, _)| t.body);
+            let inner = kids
+                .get(2)
+                .and_then(|o| der::read(o.body))
+                .map(|(t, _)| t.body);
             let seed: [u8; 32] = inner
                 .and_then(|b| b.try_into().ok())
                 .ok_or("x509: invalid Ed25519 private key")?;
-            Ok(PrivKey::Ed(Box::new(ed25519_dalek::SigningKey::from_bytes(&seed))))
+            Ok(PrivKey::Ed(Box::new(
+                ed25519_dalek::SigningKey::from_bytes(&seed),
+            )))
         }
         other => Err(format!(
             "x509: PKCS#8 wrapping contained private key with unknown algorithm: {other}"
@@ -237,8 +262,15 @@ mod tests {
     fn ecdsa_and_ed25519_keys_round_trip_through_pem() {
         for kind in ["ecdsa", "ed25519"] {
             let pem = show("genPrivateKey", &[s(kind)]);
-            let want = if kind == "ecdsa" { "EC PRIVATE KEY" } else { "PRIVATE KEY" };
-            assert!(pem.starts_with(&format!("-----BEGIN {want}-----\n")), "{pem}");
+            let want = if kind == "ecdsa" {
+                "EC PRIVATE KEY"
+            } else {
+                "PRIVATE KEY"
+            };
+            assert!(
+                pem.starts_with(&format!("-----BEGIN {want}-----\n")),
+                "{pem}"
+            );
             let k = PrivKey::parse_pem(&pem).unwrap();
             assert_eq!(k.to_pem(), pem);
         }
@@ -247,14 +279,20 @@ mod tests {
 
     #[test]
     fn parse_errors_read_like_sprig() {
-        assert_eq!(PrivKey::parse_pem("junk").unwrap_err(), "no PEM data in input");
+        assert_eq!(
+            PrivKey::parse_pem("junk").unwrap_err(),
+            "no PEM data in input"
+        );
         let cert = pem_encode("CERTIFICATE", &[1, 2]);
         assert_eq!(
             PrivKey::parse_pem(&cert).unwrap_err(),
             "no private key data in PEM block of type CERTIFICATE"
         );
         let odd = pem_encode("FOO PRIVATE KEY", &[1, 2]);
-        assert_eq!(PrivKey::parse_pem(&odd).unwrap_err(), "invalid private key type FOO PRIVATE KEY");
+        assert_eq!(
+            PrivKey::parse_pem(&odd).unwrap_err(),
+            "invalid private key type FOO PRIVATE KEY"
+        );
     }
 
     #[test]

@@ -84,7 +84,9 @@ fn reverse(a: &[Value]) -> Result<Value, String> {
 
 fn compact(a: &[Value]) -> Result<Value, String> {
     let l = items(&a[0], "Cannot compact on type")?;
-    Ok(Value::from_list(l.into_iter().filter(|v| !empty(v)).collect()))
+    Ok(Value::from_list(
+        l.into_iter().filter(|v| !empty(v)).collect(),
+    ))
 }
 
 fn uniq(a: &[Value]) -> Result<Value, String> {
@@ -101,7 +103,9 @@ fn uniq(a: &[Value]) -> Result<Value, String> {
 fn without(a: &[Value]) -> Result<Value, String> {
     let l = items(&a[0], "Cannot find without on type")?;
     let omit = &a[1..];
-    Ok(Value::from_list(l.into_iter().filter(|v| !omit.contains(v)).collect()))
+    Ok(Value::from_list(
+        l.into_iter().filter(|v| !omit.contains(v)).collect(),
+    ))
 }
 
 fn has(a: &[Value]) -> Result<Value, String> {
@@ -119,7 +123,11 @@ fn slice(a: &[Value]) -> Result<Value, String> {
         return Ok(Value::Nil);
     }
     let start = a.get(1).map(to_int64).unwrap_or(0);
-    let end = if a.len() < 3 { l.len() as i64 } else { to_int64(&a[2]) };
+    let end = if a.len() < 3 {
+        l.len() as i64
+    } else {
+        to_int64(&a[2])
+    };
     if start < 0 || end < start || end > l.len() as i64 {
         return Err("reflect: slice index out of range".into());
     }
@@ -194,7 +202,11 @@ fn until(a: &[Value]) -> Result<Value, String> {
 }
 
 fn until_step_fn(a: &[Value]) -> Result<Value, String> {
-    Ok(ints(until_step(int_arg(a, 0), int_arg(a, 1), int_arg(a, 2))))
+    Ok(ints(until_step(
+        int_arg(a, 0),
+        int_arg(a, 1),
+        int_arg(a, 2),
+    )))
 }
 
 fn seq(a: &[Value]) -> Result<Value, String> {
@@ -270,6 +282,7 @@ pub fn funcs() -> Vec<FuncSpec> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cloned_ref_to_slice_refs)]
 mod tests {
     use super::super::testutil::*;
     use super::*;
@@ -290,23 +303,38 @@ mod tests {
 
     #[test]
     fn non_lists_fail_with_sprig_text() {
-        assert_eq!(show("first", &[s("x")]), "ERR Cannot find first on type string");
-        assert_eq!(show("mustPush", &[i(1), i(2)]), "ERR Cannot push on type int");
+        assert_eq!(
+            show("first", &[s("x")]),
+            "ERR Cannot find first on type string"
+        );
+        assert_eq!(
+            show("mustPush", &[i(1), i(2)]),
+            "ERR Cannot push on type int"
+        );
         assert_eq!(show("rest", &[Value::Nil]), format!("ERR {NIL_DEREF}"));
-        assert_eq!(show("mustHas", &[i(1), s("x")]), "ERR Cannot find has on type string");
+        assert_eq!(
+            show("mustHas", &[i(1), s("x")]),
+            "ERR Cannot find has on type string"
+        );
         assert_eq!(show("has", &[s("bar"), Value::Nil]), "false");
         assert_eq!(
             show("slice", &[m(&[])]),
             "ERR list should be type of slice or array but map"
         );
-        assert_eq!(show("concat", &[l(&[]), i(1)]), "ERR Cannot concat type int as list");
+        assert_eq!(
+            show("concat", &[l(&[]), i(1)]),
+            "ERR Cannot concat type int as list"
+        );
     }
 
     #[test]
     fn uniq_compact_without_use_deep_equality() {
         let v = l(&[s("foo"), i(1), i(1), s("foo"), Value::Float(1.0)]);
         assert_eq!(show("uniq", &[v]), "[foo 1 1]");
-        assert_eq!(show("compact", &[l(&[i(1), i(0), s(""), s("hello")])]), "[1 hello]");
+        assert_eq!(
+            show("compact", &[l(&[i(1), i(0), s(""), s("hello")])]),
+            "[1 hello]"
+        );
         assert_eq!(show("without", &[l(&[i(1), i(1), i(2)]), i(1)]), "[2]");
         assert_eq!(show("has", &[i(1), l(&[i(1), i(2)])]), "true");
     }
@@ -317,7 +345,10 @@ mod tests {
         assert_eq!(show("slice", &[l3.clone()]), "[1 2 3]");
         assert_eq!(show("slice", &[l3.clone(), i(1)]), "[2 3]");
         assert_eq!(show("slice", &[l3.clone(), i(0), i(1)]), "[1]");
-        assert_eq!(show("slice", &[l3.clone(), i(2), i(5)]), "ERR reflect: slice index out of range");
+        assert_eq!(
+            show("slice", &[l3.clone(), i(2), i(5)]),
+            "ERR reflect: slice index out of range"
+        );
         assert_eq!(call("slice", &[l(&[])]).unwrap(), Value::Nil);
         let c = call("chunk", &[i(2), l3.clone()]).unwrap();
         assert_eq!(strval(&c), "[[1 2] [3]]");
@@ -327,7 +358,10 @@ mod tests {
 
     #[test]
     fn sort_alpha_sorts_strings() {
-        assert_eq!(show("sortAlpha", &[l(&[i(2), i(1), s("b"), s("a")])]), "[1 2 a b]");
+        assert_eq!(
+            show("sortAlpha", &[l(&[i(2), i(1), s("b"), s("a")])]),
+            "[1 2 a b]"
+        );
         assert_eq!(show("sortAlpha", &[s("x")]), "[x]");
         assert_eq!(show("sortAlpha", &[Value::Nil]), "[<nil>]");
     }

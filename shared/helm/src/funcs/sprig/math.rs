@@ -16,7 +16,9 @@ fn add1(a: &[Value]) -> Result<Value, String> {
 }
 
 fn add(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::Int(a.iter().fold(0i64, |acc, v| acc.wrapping_add(to_int64(v)))))
+    Ok(Value::Int(
+        a.iter().fold(0i64, |acc, v| acc.wrapping_add(to_int64(v))),
+    ))
 }
 
 fn sub(a: &[Value]) -> Result<Value, String> {
@@ -41,15 +43,23 @@ fn modulo(a: &[Value]) -> Result<Value, String> {
 
 fn mul(a: &[Value]) -> Result<Value, String> {
     let first = to_int64(&a[0]);
-    Ok(Value::Int(a[1..].iter().fold(first, |acc, v| acc.wrapping_mul(to_int64(v)))))
+    Ok(Value::Int(
+        a[1..]
+            .iter()
+            .fold(first, |acc, v| acc.wrapping_mul(to_int64(v))),
+    ))
 }
 
 fn max(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::Int(a.iter().map(to_int64).fold(to_int64(&a[0]), i64::max)))
+    Ok(Value::Int(
+        a.iter().map(to_int64).fold(to_int64(&a[0]), i64::max),
+    ))
 }
 
 fn min(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::Int(a.iter().map(to_int64).fold(to_int64(&a[0]), i64::min)))
+    Ok(Value::Int(
+        a.iter().map(to_int64).fold(to_int64(&a[0]), i64::min),
+    ))
 }
 
 /// Go's `math.Max`.
@@ -90,12 +100,16 @@ pub fn go_min(x: f64, y: f64) -> f64 {
 
 fn maxf(a: &[Value]) -> Result<Value, String> {
     let first = to_float64(&a[0]);
-    Ok(Value::Float(a[1..].iter().map(to_float64).fold(first, go_max)))
+    Ok(Value::Float(
+        a[1..].iter().map(to_float64).fold(first, go_max),
+    ))
 }
 
 fn minf(a: &[Value]) -> Result<Value, String> {
     let first = to_float64(&a[0]);
-    Ok(Value::Float(a[1..].iter().map(to_float64).fold(first, go_min)))
+    Ok(Value::Float(
+        a[1..].iter().map(to_float64).fold(first, go_min),
+    ))
 }
 
 fn ceil(a: &[Value]) -> Result<Value, String> {
@@ -119,7 +133,11 @@ fn round(a: &[Value]) -> Result<Value, String> {
     let pow = 10f64.powf(places);
     let digit = pow * val;
     let frac = digit - digit.trunc();
-    let r = if frac >= round_on { digit.ceil() } else { digit.floor() };
+    let r = if frac >= round_on {
+        digit.ceil()
+    } else {
+        digit.floor()
+    };
     Ok(Value::Float(r / pow))
 }
 
@@ -179,7 +197,7 @@ impl Dec {
     }
 
     /// Exact sum.
-    pub fn add(self, o: Dec) -> Option<Dec> {
+    pub fn checked_add(self, o: Dec) -> Option<Dec> {
         let e = self.e.min(o.e);
         Some(Dec {
             m: self.scaled(e)?.checked_add(o.scaled(e)?)?,
@@ -188,12 +206,15 @@ impl Dec {
     }
 
     /// Exact difference.
-    pub fn sub(self, o: Dec) -> Option<Dec> {
-        self.add(Dec { m: o.m.checked_neg()?, e: o.e })
+    pub fn checked_sub(self, o: Dec) -> Option<Dec> {
+        self.checked_add(Dec {
+            m: o.m.checked_neg()?,
+            e: o.e,
+        })
     }
 
     /// Exact product.
-    pub fn mul(self, o: Dec) -> Option<Dec> {
+    pub fn checked_mul(self, o: Dec) -> Option<Dec> {
         Some(Dec {
             m: self.m.checked_mul(o.m)?,
             e: self.e.checked_add(o.e)?,
@@ -201,7 +222,7 @@ impl Dec {
     }
 
     /// `Div`: the quotient rounded half away from zero to 16 decimal places.
-    pub fn div(self, o: Dec) -> Option<Dec> {
+    pub fn checked_div(self, o: Dec) -> Option<Dec> {
         if o.m == 0 {
             return None;
         }
@@ -248,10 +269,10 @@ fn decimal_fold(first: &Value, rest: &[Value], op: Op) -> Result<Value, String> 
         }
         let next = if exact {
             match op {
-                Op::Add => d.add(dx),
-                Op::Sub => d.sub(dx),
-                Op::Mul => d.mul(dx),
-                Op::Div => d.div(dx),
+                Op::Add => d.checked_add(dx),
+                Op::Sub => d.checked_sub(dx),
+                Op::Mul => d.checked_mul(dx),
+                Op::Div => d.checked_div(dx),
             }
         } else {
             None
@@ -379,6 +400,9 @@ mod tests {
             let Value::Int(n) = v else { panic!() };
             assert!((3..6).contains(&n));
         }
-        assert_eq!(show("randInt", &[i(3), i(3)]), "ERR invalid argument to Intn");
+        assert_eq!(
+            show("randInt", &[i(3), i(3)]),
+            "ERR invalid argument to Intn"
+        );
     }
 }

@@ -25,9 +25,9 @@ pub mod reflect;
 pub mod regex;
 pub mod semver;
 pub mod strings;
+pub mod timefmt;
 pub mod urls;
 pub mod wordcase;
-pub mod timefmt;
 
 #[cfg(test)]
 mod vectors;
@@ -57,7 +57,8 @@ pub fn funcs() -> Vec<FuncSpec> {
 }
 
 /// Go's panic text for a method call through a nil interface (`reflect.TypeOf(nil).Kind()`).
-pub(crate) const NIL_DEREF: &str = "runtime error: invalid memory address or nil pointer dereference";
+pub(crate) const NIL_DEREF: &str =
+    "runtime error: invalid memory address or nil pointer dereference";
 
 /// Sprig's `strval`: strings as they are, bytes as text, Stringers via `String()`, the
 /// rest as `fmt.Sprintf("%v")`.
@@ -126,7 +127,9 @@ pub fn slice_str(s: &str, lo: i64, hi: i64) -> Result<String, String> {
         });
     }
     if lo < 0 || lo > hi {
-        return Err(format!("runtime error: slice bounds out of range [{lo}:{hi}]"));
+        return Err(format!(
+            "runtime error: slice bounds out of range [{lo}:{hi}]"
+        ));
     }
     Ok(bytes_to_string(&s.as_bytes()[lo as usize..hi as usize]))
 }
@@ -177,8 +180,31 @@ pub fn go_is_space(c: char) -> bool {
 /// Go counts plus the general punctuation blocks.
 pub fn go_is_punct(c: char) -> bool {
     if c.is_ascii() {
-        return matches!(c, '!' | '"' | '#' | '%' | '&' | '\'' | '(' | ')' | '*' | ',' | '-'
-            | '.' | '/' | ':' | ';' | '?' | '@' | '[' | '\\' | ']' | '_' | '{' | '}');
+        return matches!(
+            c,
+            '!' | '"'
+                | '#'
+                | '%'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | ','
+                | '-'
+                | '.'
+                | '/'
+                | ':'
+                | ';'
+                | '?'
+                | '@'
+                | '['
+                | '\\'
+                | ']'
+                | '_'
+                | '{'
+                | '}'
+        );
     }
     matches!(c as u32, 0xa1 | 0xa7 | 0xab | 0xb6 | 0xb7 | 0xbb | 0xbf | 0x2010..=0x2027
         | 0x2030..=0x205e | 0x3001..=0x3003 | 0x3008..=0x3011 | 0xff01..=0xff0f)

@@ -64,7 +64,10 @@ mod tests {
         assert_eq!(show("kindOf", &[l(&[s("hello")])]), "slice");
         assert_eq!(show("kindOf", &[m(&[])]), "map");
         assert_eq!(show("kindOf", &[Value::Nil]), "invalid");
-        assert_eq!(show("typeIs", &[s("*sprig.fixtureTO"), s("hello")]), "false");
+        assert_eq!(
+            show("typeIs", &[s("*sprig.fixtureTO"), s("hello")]),
+            "false"
+        );
         assert_eq!(show("typeIsLike", &[s("string"), s("foo")]), "true");
         assert_eq!(show("kindIs", &[s("ptr"), s("hello")]), "false");
         assert_eq!(show("kindIs", &[s("int"), i(1)]), "true");
@@ -74,6 +77,9 @@ mod tests {
     fn deep_equal_distinguishes_ints_and_floats() {
         assert_eq!(show("deepEqual", &[i(1), i(1)]), "true");
         assert_eq!(show("deepEqual", &[i(1), Value::Float(1.0)]), "false");
-        assert_eq!(show("deepEqual", &[m(&[("a", i(1))]), m(&[("a", i(1))])]), "true");
+        assert_eq!(
+            show("deepEqual", &[m(&[("a", i(1))]), m(&[("a", i(1))])]),
+            "true"
+        );
     }
 }

@@ -76,7 +76,7 @@ pub fn translate(pat: &str) -> String {
                     }
                     out.push_str("\\[");
                 }
-                '&' | '-' | '~' if i > 0 && chars[i - 1] == c && i - 1 >= class_start => {
+                '&' | '-' | '~' if i > class_start && chars[i - 1] == c => {
                     out.push('\\');
                     out.push(c);
                 }
@@ -193,7 +193,9 @@ fn split(re: &Regex, text: &str, n: i64) -> Vec<String> {
 }
 
 fn regex_match(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::Bool(compile(sarg(a, 0)).is_ok_and(|re| re.is_match(sarg(a, 1)))))
+    Ok(Value::Bool(
+        compile(sarg(a, 0)).is_ok_and(|re| re.is_match(sarg(a, 1))),
+    ))
 }
 
 fn must_regex_match(a: &[Value]) -> Result<Value, String> {
@@ -201,11 +203,19 @@ fn must_regex_match(a: &[Value]) -> Result<Value, String> {
 }
 
 fn regex_find_all(a: &[Value]) -> Result<Value, String> {
-    Ok(str_list(find_all(&must_compile(sarg(a, 0))?, sarg(a, 1), narg(a, 2))))
+    Ok(str_list(find_all(
+        &must_compile(sarg(a, 0))?,
+        sarg(a, 1),
+        narg(a, 2),
+    )))
 }
 
 fn must_regex_find_all(a: &[Value]) -> Result<Value, String> {
-    Ok(str_list(find_all(&compile(sarg(a, 0))?, sarg(a, 1), narg(a, 2))))
+    Ok(str_list(find_all(
+        &compile(sarg(a, 0))?,
+        sarg(a, 1),
+        narg(a, 2),
+    )))
 }
 
 fn find(re: &Regex, text: &str) -> Value {
@@ -230,15 +240,30 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Value {
 }
 
 fn regex_replace_all(a: &[Value]) -> Result<Value, String> {
-    Ok(replace(&must_compile(sarg(a, 0))?, sarg(a, 1), sarg(a, 2), false))
+    Ok(replace(
+        &must_compile(sarg(a, 0))?,
+        sarg(a, 1),
+        sarg(a, 2),
+        false,
+    ))
 }
 
 fn must_regex_replace_all(a: &[Value]) -> Result<Value, String> {
-    Ok(replace(&compile(sarg(a, 0))?, sarg(a, 1), sarg(a, 2), false))
+    Ok(replace(
+        &compile(sarg(a, 0))?,
+        sarg(a, 1),
+        sarg(a, 2),
+        false,
+    ))
 }
 
 fn regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
-    Ok(replace(&must_compile(sarg(a, 0))?, sarg(a, 1), sarg(a, 2), true))
+    Ok(replace(
+        &must_compile(sarg(a, 0))?,
+        sarg(a, 1),
+        sarg(a, 2),
+        true,
+    ))
 }
 
 fn must_regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
@@ -246,11 +271,19 @@ fn must_regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
 }
 
 fn regex_split(a: &[Value]) -> Result<Value, String> {
-    Ok(str_list(split(&must_compile(sarg(a, 0))?, sarg(a, 1), narg(a, 2))))
+    Ok(str_list(split(
+        &must_compile(sarg(a, 0))?,
+        sarg(a, 1),
+        narg(a, 2),
+    )))
 }
 
 fn must_regex_split(a: &[Value]) -> Result<Value, String> {
-    Ok(str_list(split(&compile(sarg(a, 0))?, sarg(a, 1), narg(a, 2))))
+    Ok(str_list(split(
+        &compile(sarg(a, 0))?,
+        sarg(a, 1),
+        narg(a, 2),
+    )))
 }
 
 /// Go's `regexp.QuoteMeta`.
@@ -276,13 +309,33 @@ pub fn funcs() -> Vec<FuncSpec> {
         func("regexMatch", &[Str, Str], None, regex_match),
         func("mustRegexMatch", &[Str, Str], None, must_regex_match),
         func("regexFindAll", &[Str, Str, Int], None, regex_find_all),
-        func("mustRegexFindAll", &[Str, Str, Int], None, must_regex_find_all),
+        func(
+            "mustRegexFindAll",
+            &[Str, Str, Int],
+            None,
+            must_regex_find_all,
+        ),
         func("regexFind", &[Str, Str], None, regex_find),
         func("mustRegexFind", &[Str, Str], None, must_regex_find),
         func("regexReplaceAll", &[Str, Str, Str], None, regex_replace_all),
-        func("mustRegexReplaceAll", &[Str, Str, Str], None, must_regex_replace_all),
-        func("regexReplaceAllLiteral", &[Str, Str, Str], None, regex_replace_all_literal),
-        func("mustRegexReplaceAllLiteral", &[Str, Str, Str], None, must_regex_replace_all_literal),
+        func(
+            "mustRegexReplaceAll",
+            &[Str, Str, Str],
+            None,
+            must_regex_replace_all,
+        ),
+        func(
+            "regexReplaceAllLiteral",
+            &[Str, Str, Str],
+            None,
+            regex_replace_all_literal,
+        ),
+        func(
+            "mustRegexReplaceAllLiteral",
+            &[Str, Str, Str],
+            None,
+            must_regex_replace_all_literal,
+        ),
         func("regexSplit", &[Str, Str, Int], None, regex_split),
         func("mustRegexSplit", &[Str, Str, Int], None, must_regex_split),
         func("regexQuoteMeta", &[Str], None, regex_quote_meta),
@@ -295,17 +348,53 @@ mod tests {
 
     #[test]
     fn match_find_replace_like_sprig_tests() {
-        assert_eq!(show("regexMatch", &[s("^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[A-Za-z]{2,}$"), s("test@acme.com")]), "true");
+        assert_eq!(
+            show(
+                "regexMatch",
+                &[
+                    s("^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[A-Za-z]{2,}$"),
+                    s("test@acme.com")
+                ]
+            ),
+            "true"
+        );
         assert_eq!(show("regexMatch", &[s("("), s("x")]), "false");
-        assert_eq!(show("regexFindAll", &[s("a{2}"), s("aaaaaaaa"), i(-1)]), "[aa aa aa aa]");
-        assert_eq!(show("regexFindAll", &[s("a{2}"), s("aaaaaaaa"), i(2)]), "[aa aa]");
-        assert_eq!(show("regexFind", &[s("[a-zA-Z][1-9]"), s("abcd1234")]), "d1");
-        assert_eq!(show("regexReplaceAll", &[s("a(x*)b"), s("-ab-axxb-"), s("${1}W")]), "-W-xxW-");
-        assert_eq!(show("regexReplaceAll", &[s("a(x*)b"), s("-ab-axxb-"), s("$1W")]), "---");
-        assert_eq!(show("regexReplaceAllLiteral", &[s("a(x*)b"), s("-ab-axxb-"), s("${1}")]), "-${1}-${1}-");
+        assert_eq!(
+            show("regexFindAll", &[s("a{2}"), s("aaaaaaaa"), i(-1)]),
+            "[aa aa aa aa]"
+        );
+        assert_eq!(
+            show("regexFindAll", &[s("a{2}"), s("aaaaaaaa"), i(2)]),
+            "[aa aa]"
+        );
+        assert_eq!(
+            show("regexFind", &[s("[a-zA-Z][1-9]"), s("abcd1234")]),
+            "d1"
+        );
+        assert_eq!(
+            show(
+                "regexReplaceAll",
+                &[s("a(x*)b"), s("-ab-axxb-"), s("${1}W")]
+            ),
+            "-W-xxW-"
+        );
+        assert_eq!(
+            show("regexReplaceAll", &[s("a(x*)b"), s("-ab-axxb-"), s("$1W")]),
+            "---"
+        );
+        assert_eq!(
+            show(
+                "regexReplaceAllLiteral",
+                &[s("a(x*)b"), s("-ab-axxb-"), s("${1}")]
+            ),
+            "-${1}-${1}-"
+        );
         assert_eq!(show("regexSplit", &[s("z+"), s("pizza"), i(-1)]), "[pi a]");
         assert_eq!(show("regexSplit", &[s("z+"), s("pizza"), i(1)]), "[pizza]");
-        assert_eq!(show("regexSplit", &[s("/"), s("foo/bar/baz"), i(-1)]), "[foo bar baz]");
+        assert_eq!(
+            show("regexSplit", &[s("/"), s("foo/bar/baz"), i(-1)]),
+            "[foo bar baz]"
+        );
         assert_eq!(show("regexQuoteMeta", &[s("1.2.3")]), "1\\.2\\.3");
     }
 

@@ -106,8 +106,16 @@ impl Version {
         let caps = patterns().loose.captures(v).ok_or(INVALID)?;
         let g = |i: usize| caps.get(i).map_or("", |m| m.as_str());
         let major = parse_segment(g(1))?;
-        let minor = if g(2).is_empty() { 0 } else { parse_segment(&g(2)[1..])? };
-        let patch = if g(3).is_empty() { 0 } else { parse_segment(&g(3)[1..])? };
+        let minor = if g(2).is_empty() {
+            0
+        } else {
+            parse_segment(&g(2)[1..])?
+        };
+        let patch = if g(3).is_empty() {
+            0
+        } else {
+            parse_segment(&g(3)[1..])?
+        };
         let ver = Version {
             major,
             minor,
@@ -157,7 +165,10 @@ fn compare_prerelease(a: &str, b: &str) -> Ordering {
     let ap: Vec<&str> = a.split('.').collect();
     let bp: Vec<&str> = b.split('.').collect();
     for i in 0..ap.len().max(bp.len()) {
-        let d = compare_pre_part(ap.get(i).copied().unwrap_or(""), bp.get(i).copied().unwrap_or(""));
+        let d = compare_pre_part(
+            ap.get(i).copied().unwrap_or(""),
+            bp.get(i).copied().unwrap_or(""),
+        );
         if d != Ordering::Equal {
             return d;
         }
@@ -253,6 +264,14 @@ impl Object for Version {
         self.canonical()
     }
 
+    fn to_json_value(&self) -> Option<Value> {
+        Some(Value::from(self.canonical()))
+    }
+
+    fn as_string(&self) -> Option<String> {
+        Some(self.canonical())
+    }
+
     fn has_method(&self, name: &str) -> bool {
         matches!(
             name,
@@ -311,7 +330,10 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
             dirty: true,
         });
     }
-    let caps = patterns().constraint.captures(c).ok_or_else(|| improper(c))?;
+    let caps = patterns()
+        .constraint
+        .captures(c)
+        .ok_or_else(|| improper(c))?;
     let g = |i: usize| caps.get(i).map_or("", |m| m.as_str());
     let op = match g(1) {
         "" | "=" => Op::TildeOrEqual,
@@ -442,7 +464,7 @@ impl Constraint {
         if v.major != c.major {
             return false;
         }
-        !(v.minor != c.minor && !self.minor_dirty)
+        v.minor == c.minor || self.minor_dirty
     }
 }
 
@@ -532,7 +554,9 @@ mod tests {
     use super::*;
 
     fn check(c: &str, v: &str) -> bool {
-        Constraints::parse(c).unwrap().check(&Version::parse(v).unwrap())
+        Constraints::parse(c)
+            .unwrap()
+            .check(&Version::parse(v).unwrap())
     }
 
     #[test]
@@ -543,7 +567,10 @@ mod tests {
         assert_eq!(v.metadata, "c0ff33");
         assert_eq!(Version::parse("v1.2").unwrap().canonical(), "1.2.0");
         assert_eq!(Version::parse("badVersion").unwrap_err(), INVALID);
-        assert_eq!(Version::parse("1.2.3-01").unwrap_err(), "version segment starts with 0");
+        assert_eq!(
+            Version::parse("1.2.3-01").unwrap_err(),
+            "version segment starts with 0"
+        );
     }
 
     #[test]
@@ -578,7 +605,10 @@ mod tests {
             show("semverCompare", &[s("badConstraint"), s("1.2.3")]),
             "ERR improper constraint: \"badConstraint\""
         );
-        assert_eq!(show("semverCompare", &[s("1.2.0"), s("badVersion")]), format!("ERR {INVALID}"));
+        assert_eq!(
+            show("semverCompare", &[s("1.2.0"), s("badVersion")]),
+            format!("ERR {INVALID}")
+        );
     }
 
     #[test]

@@ -189,7 +189,11 @@ pub fn go_replace_all(s: &str, old: &str, new: &str) -> String {
 }
 
 fn plural(a: &[Value]) -> Result<Value, String> {
-    ok_str(if arg_int(a, 2) == 1 { arg_str(a, 0) } else { arg_str(a, 1) })
+    ok_str(if arg_int(a, 2) == 1 {
+        arg_str(a, 0)
+    } else {
+        arg_str(a, 1)
+    })
 }
 
 /// Sprig's `strslice`: the elements of a slice as strings (nils dropped); a non-slice
@@ -218,7 +222,11 @@ pub fn go_split_n(s: &str, sep: &str, n: i64) -> Vec<String> {
     if sep.is_empty() {
         // explode into runes, the last one holding the rest
         let chars: Vec<char> = s.chars().collect();
-        let limit = if n < 0 || n as usize > chars.len() { chars.len() } else { n as usize };
+        let limit = if n < 0 || n as usize > chars.len() {
+            chars.len()
+        } else {
+            n as usize
+        };
         let mut out: Vec<String> = Vec::with_capacity(limit);
         let mut idx = 0;
         for (i, c) in s.char_indices() {
@@ -258,7 +266,11 @@ fn split_list(a: &[Value]) -> Result<Value, String> {
 }
 
 fn splitn(a: &[Value]) -> Result<Value, String> {
-    Ok(indexed_map(go_split_n(arg_str(a, 2), arg_str(a, 0), arg_int(a, 1))))
+    Ok(indexed_map(go_split_n(
+        arg_str(a, 2),
+        arg_str(a, 0),
+        arg_int(a, 1),
+    )))
 }
 
 fn random_from(count: i64, alphabet: &[u8]) -> String {
@@ -372,12 +384,18 @@ mod tests {
     fn indent_prefixes_every_line() {
         assert_eq!(show("indent", &[i(4), s("a\nb\nc")]), "    a\n    b\n    c");
         assert_eq!(show("nindent", &[i(2), s("a\nb")]), "\n  a\n  b");
-        assert_eq!(show("indent", &[i(-1), s("a")]), "ERR strings: negative Repeat count");
+        assert_eq!(
+            show("indent", &[i(-1), s("a")]),
+            "ERR strings: negative Repeat count"
+        );
     }
 
     #[test]
     fn title_follows_go_word_boundaries() {
-        assert_eq!(show("title", &[s("hello world-foo_bar 3d")]), "Hello World-Foo_bar 3d");
+        assert_eq!(
+            show("title", &[s("hello world-foo_bar 3d")]),
+            "Hello World-Foo_bar 3d"
+        );
         assert_eq!(show("upper", &[s("straße")]), "STRAßE");
         assert_eq!(show("lower", &[s("ÀB")]), "àb");
     }
@@ -395,7 +413,10 @@ mod tests {
 
     #[test]
     fn join_and_to_strings_drop_nils() {
-        assert_eq!(show("join", &[s("-"), l(&[i(1), Value::Nil, s("2")])]), "1-2");
+        assert_eq!(
+            show("join", &[s("-"), l(&[i(1), Value::Nil, s("2")])]),
+            "1-2"
+        );
         assert_eq!(show("join", &[s("-"), s("abc")]), "abc");
         assert_eq!(show("join", &[s("-"), Value::Nil]), "");
         let v = call("toStrings", &[l(&[i(1), i(2)])]).unwrap();
@@ -411,7 +432,10 @@ mod tests {
         assert_eq!(show("contains", &[s("cat"), s("fair catch")]), "true");
         assert_eq!(show("hasPrefix", &[s("cat"), s("catch")]), "true");
         assert_eq!(show("hasSuffix", &[s("cat"), s("ducat")]), "true");
-        assert_eq!(show("replace", &[s(" "), s("-"), s("I Am Henry VIII")]), "I-Am-Henry-VIII");
+        assert_eq!(
+            show("replace", &[s(" "), s("-"), s("I Am Henry VIII")]),
+            "I-Am-Henry-VIII"
+        );
         assert_eq!(show("replace", &[s(""), s("-"), s("ab")]), "-a-b-");
         assert_eq!(show("plural", &[s("one"), s("many"), i(1)]), "one");
         assert_eq!(show("plural", &[s("one"), s("many"), i(2)]), "many");
@@ -425,9 +449,15 @@ mod tests {
         let v = show("randAlphaNum", &[i(12)]);
         assert_eq!(v.len(), 12);
         assert!(v.bytes().all(|b| b.is_ascii_alphanumeric()));
-        assert!(show("randAlpha", &[i(8)]).bytes().all(|b| b.is_ascii_alphabetic()));
-        assert!(show("randNumeric", &[i(8)]).bytes().all(|b| b.is_ascii_digit()));
-        assert!(show("randAscii", &[i(8)]).bytes().all(|b| (32..=126).contains(&b)));
+        assert!(show("randAlpha", &[i(8)])
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic()));
+        assert!(show("randNumeric", &[i(8)])
+            .bytes()
+            .all(|b| b.is_ascii_digit()));
+        assert!(show("randAscii", &[i(8)])
+            .bytes()
+            .all(|b| (32..=126).contains(&b)));
         assert_eq!(show("randAlpha", &[i(-1)]), "");
     }
 }

@@ -45,7 +45,12 @@ pub const ZERO_UNIX: i64 = -62_135_596_800;
 impl GoTime {
     /// A UTC time.
     pub fn utc(secs: i64, nsec: u32) -> GoTime {
-        GoTime { secs, nsec, offset: 0, zone: "UTC".into() }
+        GoTime {
+            secs,
+            nsec,
+            offset: 0,
+            zone: "UTC".into(),
+        }
     }
 
     /// Go's zero time.
@@ -56,7 +61,9 @@ impl GoTime {
     /// The wall-clock fields.
     pub fn civil(&self) -> Civil {
         let local = self.secs.saturating_add(i64::from(self.offset));
-        let dt = DateTime::from_timestamp(local, 0).unwrap_or_default().naive_utc();
+        let dt = DateTime::from_timestamp(local, 0)
+            .unwrap_or_default()
+            .naive_utc();
         Civil {
             year: i64::from(dt.year()),
             month: dt.month(),
@@ -88,7 +95,11 @@ impl GoTime {
             ns -= 1_000_000_000;
             secs += 1;
         }
-        GoTime { secs, nsec: ns as u32, ..self.clone() }
+        GoTime {
+            secs,
+            nsec: ns as u32,
+            ..self.clone()
+        }
     }
 
     /// Go's `Time.String()`.
@@ -98,10 +109,28 @@ impl GoTime {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
-const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Std {
@@ -165,7 +194,14 @@ fn next_std(l: &[u8]) -> Option<(usize, Std, usize)> {
             }
             b'0' => {
                 if l.len() >= i + 2 && (b'1'..=b'6').contains(&l[i + 1]) {
-                    let s = [Std::ZeroMonth, Std::ZeroDay, Std::ZeroHour12, Std::ZeroMinute, Std::ZeroSecond, Std::Year];
+                    let s = [
+                        Std::ZeroMonth,
+                        Std::ZeroDay,
+                        Std::ZeroHour12,
+                        Std::ZeroMinute,
+                        Std::ZeroSecond,
+                        Std::Year,
+                    ];
                     Some((s[(l[i + 1] - b'1') as usize], 2))
                 } else if has(i, "002") {
                     Some((Std::ZeroYearDay, 3))
@@ -173,8 +209,16 @@ fn next_std(l: &[u8]) -> Option<(usize, Std, usize)> {
                     None
                 }
             }
-            b'1' => Some(if has(i, "15") { (Std::Hour, 2) } else { (Std::NumMonth, 1) }),
-            b'2' => Some(if has(i, "2006") { (Std::LongYear, 4) } else { (Std::Day, 1) }),
+            b'1' => Some(if has(i, "15") {
+                (Std::Hour, 2)
+            } else {
+                (Std::NumMonth, 1)
+            }),
+            b'2' => Some(if has(i, "2006") {
+                (Std::LongYear, 4)
+            } else {
+                (Std::Day, 1)
+            }),
             b'_' => {
                 if has(i, "_2") {
                     if has(i, "_2006") {
@@ -262,7 +306,12 @@ pub fn format(t: &GoTime, layout: &str) -> String {
                     0 => 12,
                     h => h,
                 };
-                pad(&mut out, i64::from(h), if std == Std::Hour12 { 0 } else { 2 }, '0');
+                pad(
+                    &mut out,
+                    i64::from(h),
+                    if std == Std::Hour12 { 0 } else { 2 },
+                    '0',
+                );
             }
             Std::Minute => pad(&mut out, i64::from(c.min), 0, '0'),
             Std::ZeroMinute => pad(&mut out, i64::from(c.min), 2, '0'),
@@ -348,13 +397,17 @@ fn getnum(v: &str, fixed: bool) -> Option<(i64, &str)> {
         }
         return Some((i64::from(b[0] - b'0'), &v[1..]));
     }
-    Some((i64::from(b[0] - b'0') * 10 + i64::from(b[1] - b'0'), &v[2..]))
+    Some((
+        i64::from(b[0] - b'0') * 10 + i64::from(b[1] - b'0'),
+        &v[2..],
+    ))
 }
 
 fn lookup<'a>(v: &'a str, names: &[&str], abbrev: bool) -> Option<(usize, &'a str)> {
     for (i, n) in names.iter().enumerate() {
         let n = if abbrev { &n[..3] } else { n };
-        if v.len() >= n.len() && v.is_char_boundary(n.len()) && v[..n.len()].eq_ignore_ascii_case(n) {
+        if v.len() >= n.len() && v.is_char_boundary(n.len()) && v[..n.len()].eq_ignore_ascii_case(n)
+        {
             return Some((i, &v[n.len()..]));
         }
     }
@@ -431,9 +484,15 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
                 month = n;
                 r
             }),
-            Std::WeekDay | Std::LongWeekDay => lookup(v, &DAYS, std == Std::WeekDay).map(|(_, r)| r),
+            Std::WeekDay | Std::LongWeekDay => {
+                lookup(v, &DAYS, std == Std::WeekDay).map(|(_, r)| r)
+            }
             Std::Day | Std::UnderDay | Std::ZeroDay => {
-                let v2 = if std == Std::UnderDay { v.strip_prefix(' ').unwrap_or(v) } else { v };
+                let v2 = if std == Std::UnderDay {
+                    v.strip_prefix(' ').unwrap_or(v)
+                } else {
+                    v
+                };
                 getnum(v2, std == Std::ZeroDay).map(|(n, r)| {
                     day = n;
                     r
@@ -477,8 +536,15 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
                 sec = n;
                 // a fraction right after seconds is read even if the layout has none
                 let rb = r.as_bytes();
-                let next_is_frac = matches!(next_std(l.as_bytes()), Some((0, Std::Frac0(..) | Std::Frac9(..), _)));
-                if rb.len() >= 2 && (rb[0] == b'.' || rb[0] == b',') && rb[1].is_ascii_digit() && !next_is_frac {
+                let next_is_frac = matches!(
+                    next_std(l.as_bytes()),
+                    Some((0, Std::Frac0(..) | Std::Frac9(..), _))
+                );
+                if rb.len() >= 2
+                    && (rb[0] == b'.' || rb[0] == b',')
+                    && rb[1].is_ascii_digit()
+                    && !next_is_frac
+                {
                     let n = 1 + rb[1..].iter().take_while(|c| c.is_ascii_digit()).count();
                     nsec = frac_nanos(&r[1..n]);
                     r = &r[n..];
@@ -486,7 +552,11 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
                 r
             }),
             Std::PM | Std::Pm => {
-                let (p, a) = if std == Std::PM { ("PM", "AM") } else { ("pm", "am") };
+                let (p, a) = if std == Std::PM {
+                    ("PM", "AM")
+                } else {
+                    ("pm", "am")
+                };
                 if let Some(r) = v.strip_prefix(p) {
                     pm = true;
                     Some(r)
@@ -543,7 +613,10 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
             }
         };
         if let Some(what) = range_err {
-            return Err(format!("parsing time {}: {what} out of range", gofmt::quote(value)));
+            return Err(format!(
+                "parsing time {}: {what} out of range",
+                gofmt::quote(value)
+            ));
         }
         match res {
             Some(r) => v = r,
@@ -565,7 +638,10 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
     if yday >= 0 {
         let leap = days_in(2, year) == 29;
         if yday < 1 || yday > if leap { 366 } else { 365 } {
-            return Err(format!("parsing time {}: day-of-year out of range", gofmt::quote(value)));
+            return Err(format!(
+                "parsing time {}: day-of-year out of range",
+                gofmt::quote(value)
+            ));
         }
         let mut rem = yday;
         let mut m = 1;
@@ -574,7 +650,10 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
             m += 1;
         }
         if (month >= 0 && month != m) || (day >= 0 && day != rem) {
-            return Err(format!("parsing time {}: day-of-year does not match", gofmt::quote(value)));
+            return Err(format!(
+                "parsing time {}: day-of-year does not match",
+                gofmt::quote(value)
+            ));
         }
         month = m;
         day = rem;
@@ -587,7 +666,10 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
         }
     }
     if day < 1 || day > days_in(month, year) {
-        return Err(format!("parsing time {}: day out of range", gofmt::quote(value)));
+        return Err(format!(
+            "parsing time {}: day out of range",
+            gofmt::quote(value)
+        ));
     }
     let date = NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)
         .and_then(|d| d.and_hms_opt(hour as u32, min as u32, sec as u32))
@@ -598,16 +680,40 @@ pub fn parse(layout: &str, value: &str, offset: i32, zone: &str) -> Result<GoTim
         return Ok(GoTime::utc(wall, nsec));
     }
     if let Some(o) = zone_off {
-        let name = if o == offset { zone.to_string() } else { String::new() };
-        return Ok(GoTime { secs: wall - i64::from(o), nsec, offset: o, zone: name });
+        let name = if o == offset {
+            zone.to_string()
+        } else {
+            String::new()
+        };
+        return Ok(GoTime {
+            secs: wall - i64::from(o),
+            nsec,
+            offset: o,
+            zone: name,
+        });
     }
     if let Some(n) = zone_name {
         if n == zone {
-            return Ok(GoTime { secs: wall - i64::from(offset), nsec, offset, zone: n });
+            return Ok(GoTime {
+                secs: wall - i64::from(offset),
+                nsec,
+                offset,
+                zone: n,
+            });
         }
-        return Ok(GoTime { secs: wall, nsec, offset: 0, zone: n });
+        return Ok(GoTime {
+            secs: wall,
+            nsec,
+            offset: 0,
+            zone: n,
+        });
     }
-    Ok(GoTime { secs: wall - i64::from(offset), nsec, offset, zone: zone.to_string() })
+    Ok(GoTime {
+        secs: wall - i64::from(offset),
+        nsec,
+        offset,
+        zone: zone.to_string(),
+    })
 }
 
 fn frac_nanos(digits: &str) -> i64 {
@@ -627,14 +733,21 @@ fn parse_offset<'a>(v: &'a str, p: &str) -> Option<(i32, &'a str)> {
         _ => return None,
     };
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let num = |s: &[u8]| -> i32 { std::str::from_utf8(s).ok().and_then(|x| x.parse().ok()).unwrap_or(0) };
+    let num = |s: &[u8]| -> i32 {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0)
+    };
     let (h, m, s, used) = match p {
         "07" if b.len() >= 3 && digits(&b[1..3]) => (num(&b[1..3]), 0, 0, 3),
         "0700" if b.len() >= 5 && digits(&b[1..5]) => (num(&b[1..3]), num(&b[3..5]), 0, 5),
         "07:00" if b.len() >= 6 && b[3] == b':' && digits(&b[1..3]) && digits(&b[4..6]) => {
             (num(&b[1..3]), num(&b[4..6]), 0, 6)
         }
-        "070000" if b.len() >= 7 && digits(&b[1..7]) => (num(&b[1..3]), num(&b[3..5]), num(&b[5..7]), 7),
+        "070000" if b.len() >= 7 && digits(&b[1..7]) => {
+            (num(&b[1..3]), num(&b[3..5]), num(&b[5..7]), 7)
+        }
         "07:00:00" if b.len() >= 9 && b[3] == b':' && b[6] == b':' => {
             (num(&b[1..3]), num(&b[4..6]), num(&b[7..9]), 9)
         }
@@ -668,7 +781,11 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
             return Err(invalid());
         }
         let int_len = b.iter().take_while(|c| c.is_ascii_digit()).count();
-        let int_part: u128 = if int_len == 0 { 0 } else { rest[..int_len].parse().map_err(|_| invalid())? };
+        let int_part: u128 = if int_len == 0 {
+            0
+        } else {
+            rest[..int_len].parse().map_err(|_| invalid())?
+        };
         rest = &rest[int_len..];
         let mut frac = "";
         if let Some(r) = rest.strip_prefix('.') {
@@ -720,7 +837,11 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
     if !neg && total > i64::MAX as u128 {
         return Err(invalid());
     }
-    Ok(if neg { (total as i128).wrapping_neg() as i64 } else { total as i64 })
+    Ok(if neg {
+        (total as i128).wrapping_neg() as i64
+    } else {
+        total as i64
+    })
 }
 
 fn frac_str(v: u64, prec: u32) -> (String, u64) {
@@ -808,23 +929,45 @@ mod tests {
 
     #[test]
     fn formats_go_layouts() {
-        let x = GoTime { nsec: 123_400_000, ..t(1_514_678_400 + 13 * 3600 + 5 * 60 + 7) };
+        let x = GoTime {
+            nsec: 123_400_000,
+            ..t(1_514_678_400 + 13 * 3600 + 5 * 60 + 7)
+        };
         assert_eq!(format(&x, "2006-01-02 15:04:05"), "2017-12-31 13:05:07");
         assert_eq!(format(&x, "02/01/2006"), "31/12/2017");
         assert_eq!(format(&x, "Jan _2 3:04PM"), "Dec 31 1:05PM");
         assert_eq!(format(&x, "Monday, January 2 06"), "Sunday, December 31 17");
-        assert_eq!(format(&x, "15:04:05.000 .999 Z07:00 -0700 MST"), "13:05:07.123 .123 Z +0000 UTC");
+        assert_eq!(
+            format(&x, "15:04:05.000 .999 Z07:00 -0700 MST"),
+            "13:05:07.123 .123 Z +0000 UTC"
+        );
         assert_eq!(x.to_go_string(), "2017-12-31 13:05:07.1234 +0000 UTC");
-        assert_eq!(GoTime::zero().to_go_string(), "0001-01-01 00:00:00 +0000 UTC");
-        let cet = GoTime { offset: 3600, zone: "CET".into(), ..t(0) };
-        assert_eq!(format(&cet, "2006-01-02T15:04:05Z07:00 MST"), "1970-01-01T01:00:00+01:00 CET");
+        assert_eq!(
+            GoTime::zero().to_go_string(),
+            "0001-01-01 00:00:00 +0000 UTC"
+        );
+        let cet = GoTime {
+            offset: 3600,
+            zone: "CET".into(),
+            ..t(0)
+        };
+        assert_eq!(
+            format(&cet, "2006-01-02T15:04:05Z07:00 MST"),
+            "1970-01-01T01:00:00+01:00 CET"
+        );
     }
 
     #[test]
     fn parses_go_layouts() {
         let x = parse("2006-01-02", "2017-12-31", 0, "UTC").unwrap();
         assert_eq!(x.to_go_string(), "2017-12-31 00:00:00 +0000 UTC");
-        let x = parse("2006-01-02T15:04:05Z07:00", "2020-02-29T10:00:00+02:00", 0, "UTC").unwrap();
+        let x = parse(
+            "2006-01-02T15:04:05Z07:00",
+            "2020-02-29T10:00:00+02:00",
+            0,
+            "UTC",
+        )
+        .unwrap();
         assert_eq!(x.secs, 1_582_963_200);
         assert_eq!(x.to_go_string(), "2020-02-29 10:00:00 +0200 +0200");
         assert_eq!(
@@ -852,9 +995,18 @@ mod tests {
         assert_eq!(parse_duration("1h2m3.5s").unwrap(), 3_723_500_000_000);
         assert_eq!(parse_duration("-1.5h").unwrap(), -5_400_000_000_000);
         assert_eq!(parse_duration("300ms").unwrap(), 300_000_000);
-        assert_eq!(parse_duration("x").unwrap_err(), "time: invalid duration \"x\"");
-        assert_eq!(parse_duration("1").unwrap_err(), "time: missing unit in duration \"1\"");
-        assert_eq!(parse_duration("1d").unwrap_err(), "time: unknown unit \"d\" in duration \"1d\"");
+        assert_eq!(
+            parse_duration("x").unwrap_err(),
+            "time: invalid duration \"x\""
+        );
+        assert_eq!(
+            parse_duration("1").unwrap_err(),
+            "time: missing unit in duration \"1\""
+        );
+        assert_eq!(
+            parse_duration("1d").unwrap_err(),
+            "time: unknown unit \"d\" in duration \"1d\""
+        );
         assert_eq!(format_duration(61_000_000_000), "1m1s");
         assert_eq!(format_duration(3_600_000_000_000), "1h0m0s");
         assert_eq!(format_duration(93_784_000_000_000), "26h3m4s");
@@ -863,6 +1015,9 @@ mod tests {
         assert_eq!(format_duration(-2_500_000_000), "-2.5s");
         assert_eq!(format_duration(0), "0s");
         assert_eq!(round_duration(1_600_000_000, 1_000_000_000), 2_000_000_000);
-        assert_eq!(round_duration(-1_500_000_000, 1_000_000_000), -2_000_000_000);
+        assert_eq!(
+            round_duration(-1_500_000_000, 1_000_000_000),
+            -2_000_000_000
+        );
     }
 }

@@ -78,7 +78,10 @@ fn unescape(s: &str) -> Result<String, String> {
     while i < b.len() {
         if b[i] == b'%' {
             let hex = |c: u8| (c as char).to_digit(16);
-            match (b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+            match (
+                b.get(i + 1).and_then(|c| hex(*c)),
+                b.get(i + 2).and_then(|c| hex(*c)),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push((h * 16 + l) as u8);
                     i += 3;
@@ -195,9 +198,9 @@ fn parse_authority(u: &mut Url, authority: &str) -> Result<(), String> {
     };
     u.host = parse_host(host)?;
     if let Some(ui) = userinfo {
-        let ok = ui.bytes().all(|c| {
-            c.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&c)
-        });
+        let ok = ui
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&c));
         if !ok {
             return Err("net/url: invalid userinfo".into());
         }
@@ -312,7 +315,10 @@ fn url_parse(a: &[Value]) -> Result<Value, String> {
     put("query", u.raw_query.clone());
     put("opaque", u.opaque.clone());
     put("fragment", u.fragment.clone());
-    put("userinfo", u.user.as_ref().map(user_string).unwrap_or_default());
+    put(
+        "userinfo",
+        u.user.as_ref().map(user_string).unwrap_or_default(),
+    );
     Ok(Value::from_map(m))
 }
 
@@ -393,7 +399,10 @@ mod tests {
             ("scheme", s("proto")),
             ("userinfo", s("ASDJKJSD")),
         ]);
-        assert_eq!(show("urlJoin", &[d]), "proto://ASDJKJSD@host:80/path#fragment");
+        assert_eq!(
+            show("urlJoin", &[d]),
+            "proto://ASDJKJSD@host:80/path#fragment"
+        );
         let d = m(&[("scheme", s("http")), ("host", s("h")), ("path", s("a b"))]);
         assert_eq!(show("urlJoin", &[d]), "http://h/a%20b");
         let d = m(&[("host", i(1))]);

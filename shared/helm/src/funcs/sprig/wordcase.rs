@@ -331,17 +331,25 @@ pub fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> Result<String, S
         offset = len - (max_width - 3);
     }
     if offset <= 4 {
-        return Ok(format!("{}...", bytes_to_string(&b[..(max_width - 3) as usize])));
+        return Ok(format!(
+            "{}...",
+            bytes_to_string(&b[..(max_width - 3) as usize])
+        ));
     }
     if max_width < 7 {
-        return Err("stringutils illegal argument: Minimum abbreviation width with offset is 7".into());
+        return Err(
+            "stringutils illegal argument: Minimum abbreviation width with offset is 7".into(),
+        );
     }
     if offset + max_width - 3 < len {
         let rest = bytes_to_string(&b[offset as usize..]);
         let inner = abbreviate_full(&rest, 0, max_width - 3).unwrap_or_default();
         return Ok(format!("...{inner}"));
     }
-    Ok(format!("...{}", bytes_to_string(&b[(len - (max_width - 3)) as usize..])))
+    Ok(format!(
+        "...{}",
+        bytes_to_string(&b[(len - (max_width - 3)) as usize..])
+    ))
 }
 
 /// goutils `WrapCustom`, on bytes as goutils does.
@@ -444,7 +452,12 @@ fn wrap(a: &[Value]) -> Result<Value, String> {
 }
 
 fn wrap_with(a: &[Value]) -> Result<Value, String> {
-    ok_str(wrap_custom(arg_str(a, 2), arg_int(a, 0), arg_str(a, 1), true))
+    ok_str(wrap_custom(
+        arg_str(a, 2),
+        arg_int(a, 0),
+        arg_str(a, 1),
+        true,
+    ))
 }
 
 fn shuffle(a: &[Value]) -> Result<Value, String> {
@@ -517,12 +530,18 @@ mod tests {
     #[test]
     fn goutils_word_helpers() {
         assert_eq!(show("abbrev", &[i(5), s("hello world")]), "he...");
-        assert_eq!(show("abbrevboth", &[i(5), i(10), s("1234 5678 9123")]), "...5678...");
+        assert_eq!(
+            show("abbrevboth", &[i(5), i(10), s("1234 5678 9123")]),
+            "...5678..."
+        );
         assert_eq!(show("nospace", &[s("h e l l o ")]), "hello");
         assert_eq!(show("untitle", &[s("First Try")]), "first try");
         assert_eq!(show("initials", &[s("First Try")]), "FT");
         assert_eq!(show("wrap", &[i(5), s("Hello World")]), "Hello\nWorld");
-        assert_eq!(show("wrapWith", &[i(5), s("\t"), s("Hello World")]), "Hello\tWorld");
+        assert_eq!(
+            show("wrapWith", &[i(5), s("\t"), s("Hello World")]),
+            "Hello\tWorld"
+        );
         assert_eq!(show("wrapWith", &[i(3), s("|"), s("abcdefg")]), "abc|def|g");
         assert_eq!(show("wrap", &[i(3), s("abcdefg hi")]), "abcdefg\nhi");
         assert_eq!(show("swapcase", &[s("This Is A.Test")]), "tHIS iS a.tEST");
