@@ -160,7 +160,9 @@ fn main() -> ExitCode {
         .stack_size(512 * 1024 * 1024)
         .spawn(move || run(cli));
     let result = match child {
-        Ok(h) => h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("internal error"))),
+        Ok(h) => h
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error"))),
         Err(e) => Err(anyhow::anyhow!("cannot start worker thread: {e}")),
     };
     match result {
@@ -258,16 +260,29 @@ fn package(a: PackageArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn repo_index(dir: PathBuf, url: Option<String>, merge: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+fn repo_index(
+    dir: PathBuf,
+    url: Option<String>,
+    merge: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     use anyhow::Context as _;
     let existing = match &merge {
-        Some(p) => Some(std::fs::read(p).with_context(|| format!("reading --merge {}", p.display()))?),
+        Some(p) => {
+            Some(std::fs::read(p).with_context(|| format!("reading --merge {}", p.display()))?)
+        }
         None => None,
     };
     let now = chrono::Local::now().fixed_offset();
-    let index = lockgate_helm::repo::repo_index(&dir, url.as_deref().unwrap_or(""), existing.as_deref(), now)
-        .map_err(|e| anyhow::anyhow!("indexing {}: {e}", dir.display()))?;
-    let text = index.to_yaml().map_err(|e| anyhow::anyhow!("writing index: {e}"))?;
+    let index = lockgate_helm::repo::repo_index(
+        &dir,
+        url.as_deref().unwrap_or(""),
+        existing.as_deref(),
+        now,
+    )
+    .map_err(|e| anyhow::anyhow!("indexing {}: {e}", dir.display()))?;
+    let text = index
+        .to_yaml()
+        .map_err(|e| anyhow::anyhow!("writing index: {e}"))?;
     let out = dir.join("index.yaml");
     std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
     Ok(ExitCode::SUCCESS)

@@ -55,7 +55,15 @@ fn webapp_defaults_match_helm() {
 fn webapp_with_values_file_release_and_namespace_matches_helm() {
     assert_golden(
         "webapp-ingress",
-        &[WEBAPP, "-f", "shared/helm/tests/charts/webapp/ci/ingress-values.yaml", "--name", "prod", "-n", "web"],
+        &[
+            WEBAPP,
+            "-f",
+            "shared/helm/tests/charts/webapp/ci/ingress-values.yaml",
+            "--name",
+            "prod",
+            "-n",
+            "web",
+        ],
     );
 }
 
@@ -63,7 +71,13 @@ fn webapp_with_values_file_release_and_namespace_matches_helm() {
 fn webapp_with_crds_skipped_tests_and_kube_version_matches_helm() {
     assert_golden(
         "webapp-crds-skiptests",
-        &[WEBAPP, "--include-crds", "--skip-tests", "--kube-version", "v1.30.0"],
+        &[
+            WEBAPP,
+            "--include-crds",
+            "--skip-tests",
+            "--kube-version",
+            "v1.30.0",
+        ],
     );
 }
 
@@ -72,8 +86,17 @@ fn webapp_with_set_flags_matches_helm() {
     assert_golden(
         "webapp-set",
         &[
-            WEBAPP, "--set", "replicaCount=5", "--set", "image.tag=v9", "--set-string",
-            "env.RETRIES=7", "--set", "env.LIST={a,b}", "--set", "cache.enabled=false",
+            WEBAPP,
+            "--set",
+            "replicaCount=5",
+            "--set",
+            "image.tag=v9",
+            "--set-string",
+            "env.RETRIES=7",
+            "--set",
+            "env.LIST={a,b}",
+            "--set",
+            "cache.enabled=false",
         ],
     );
 }
@@ -89,12 +112,21 @@ fn missing_chart_names_the_path() {
 fn template_error_names_file_and_line() {
     let dir = tempdir();
     std::fs::create_dir_all(dir.join("templates")).unwrap();
-    std::fs::write(dir.join("Chart.yaml"), "apiVersion: v2\nname: bad\nversion: 0.1.0\n").unwrap();
-    std::fs::write(dir.join("templates/cm.yaml"), "a: 1\nb: {{ .Values.x.y }}\n").unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("templates/cm.yaml"),
+        "a: 1\nb: {{ .Values.x.y }}\n",
+    )
+    .unwrap();
     let (ok, _, stderr) = template(&[dir.to_str().unwrap()]);
     assert!(!ok);
     assert!(
-        stderr.contains("bad/templates/cm.yaml:2:") && stderr.contains("nil pointer evaluating interface {}.y"),
+        stderr.contains("bad/templates/cm.yaml:2:")
+            && stderr.contains("nil pointer evaluating interface {}.y"),
         "{stderr}"
     );
 }

@@ -49,7 +49,9 @@ pub enum ActionError {
     #[error("invalid --kube-version: {0}")]
     KubeVersion(String),
     /// The chart's `kubeVersion` excludes the target version.
-    #[error("chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}")]
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}"
+    )]
     IncompatibleKube {
         /// the chart's constraint
         constraint: String,
@@ -108,12 +110,13 @@ pub fn render(req: &TemplateRequest) -> Result<Rendered, ActionError> {
         path: req.chart.display().to_string(),
         source,
     })?;
-    let mut read = |name: &str| {
-        std::fs::read(name).map_err(|e| format!("open {name}: {}", io_reason(&e)))
-    };
+    let mut read =
+        |name: &str| std::fs::read(name).map_err(|e| format!("open {name}: {}", io_reason(&e)));
     let user = values::merge_values(&req.values, &mut read)?;
     let caps = Capabilities::new(
-        req.kube_version.as_deref().unwrap_or(engine::caps::DEFAULT_KUBE_VERSION),
+        req.kube_version
+            .as_deref()
+            .unwrap_or(engine::caps::DEFAULT_KUBE_VERSION),
         &req.api_versions,
     )
     .map_err(ActionError::KubeVersion)?;

@@ -700,7 +700,10 @@ mod tests {
         assert_eq!(s("%.2f", &[Value::Float(1.005)]), "1.00");
         assert_eq!(s("%q", &[Value::str("a\"b")]), "\"a\\\"b\"");
         assert_eq!(s("%v %v", &[Value::Int(1)]), "1 %!v(MISSING)");
-        assert_eq!(s("%s", &[Value::Int(1), Value::str("x")]), "%!s(int=1)%!(EXTRA string=x)");
+        assert_eq!(
+            s("%s", &[Value::Int(1), Value::str("x")]),
+            "%!s(int=1)%!(EXTRA string=x)"
+        );
         assert_eq!(s("%x", &[Value::str("hi")]), "6869");
         assert_eq!(s("%-4s|", &[Value::str("a")]), "a   |");
     }

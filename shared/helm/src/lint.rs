@@ -64,7 +64,12 @@ impl Report {
     pub fn render(&self) -> String {
         let mut s = format!("==> Linting {}\n", self.chart);
         for f in &self.findings {
-            s.push_str(&format!("[{}] {}: {}\n", f.severity.label(), f.path, f.message));
+            s.push_str(&format!(
+                "[{}] {}: {}\n",
+                f.severity.label(),
+                f.path,
+                f.message
+            ));
         }
         s.push('\n');
         s
@@ -72,9 +77,9 @@ impl Report {
 
     /// Whether the chart failed: any error, or any warning when strict.
     pub fn failed(&self, strict: bool) -> bool {
-        self.findings.iter().any(|f| {
-            f.severity == Severity::Error || (strict && f.severity == Severity::Warning)
-        })
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
     }
 }
 
@@ -87,7 +92,11 @@ pub fn lint(chart_path: &Path, values: &MergeOptions, strict: bool) -> Report {
     let chart = match chart::load(chart_path) {
         Ok(c) => c,
         Err(e) => {
-            r.add(Severity::Error, "Chart.yaml", format!("unable to load chart: {e}"));
+            r.add(
+                Severity::Error,
+                "Chart.yaml",
+                format!("unable to load chart: {e}"),
+            );
             return r;
         }
     };
@@ -124,18 +133,28 @@ pub fn lint(chart_path: &Path, values: &MergeOptions, strict: bool) -> Report {
     };
     let prefix = format!("{}/", chart.name());
     for (path, text) in &rendered.raw {
-        if path.ends_with("NOTES.txt") || !path.starts_with(&prefix) || path[prefix.len()..].starts_with("charts/") {
+        if path.ends_with("NOTES.txt")
+            || !path.starts_with(&prefix)
+            || path[prefix.len()..].starts_with("charts/")
+        {
             continue;
         }
         let rel = &path[prefix.len()..];
         for doc in release::split_manifests(text) {
-            if doc.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+            if doc
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+            {
                 continue;
             }
             let parsed = match crate::yaml::parse(&doc) {
                 Ok(v) => v,
                 Err(e) => {
-                    r.add(Severity::Error, rel, format!("unable to parse YAML: {}", e.message));
+                    r.add(
+                        Severity::Error,
+                        rel,
+                        format!("unable to parse YAML: {}", e.message),
+                    );
                     continue;
                 }
             };
@@ -151,23 +170,43 @@ fn lint_chartfile(chart: &Chart, r: &mut Report) {
     if md.name.is_empty() {
         r.add(Severity::Error, f, "name is required");
     } else if !is_valid_chart_name(&md.name) {
-        r.add(Severity::Error, f, format!("chart.metadata.name {:?} is invalid", md.name));
+        r.add(
+            Severity::Error,
+            f,
+            format!("chart.metadata.name {:?} is invalid", md.name),
+        );
     }
     match md.api_version.as_str() {
-        "" => r.add(Severity::Error, f, "apiVersion is required. The value must be either \"v1\" or \"v2\""),
+        "" => r.add(
+            Severity::Error,
+            f,
+            "apiVersion is required. The value must be either \"v1\" or \"v2\"",
+        ),
         "v1" | "v2" => {}
-        other => r.add(Severity::Error, f, format!("apiVersion '{other}' is not valid. The value must be either \"v1\" or \"v2\"")),
+        other => r.add(
+            Severity::Error,
+            f,
+            format!("apiVersion '{other}' is not valid. The value must be either \"v1\" or \"v2\""),
+        ),
     }
     if md.version.is_empty() {
         r.add(Severity::Error, f, "version is required");
     } else if chart::semver::Version::parse(&md.version).is_err() {
-        r.add(Severity::Error, f, format!("version '{}' is not a valid SemVer", md.version));
+        r.add(
+            Severity::Error,
+            f,
+            format!("version '{}' is not a valid SemVer", md.version),
+        );
     }
     for m in &md.maintainers {
         if m.name.is_empty() {
             r.add(Severity::Error, f, "each maintainer requires a name");
         } else if !m.email.is_empty() && !m.email.contains('@') {
-            r.add(Severity::Error, f, format!("invalid email '{}' for maintainer '{}'", m.email, m.name));
+            r.add(
+                Severity::Error,
+                f,
+                format!("invalid email '{}' for maintainer '{}'", m.email, m.name),
+            );
         }
     }
     for s in &md.sources {
@@ -178,13 +217,28 @@ fn lint_chartfile(chart: &Chart, r: &mut Report) {
     if md.icon.is_empty() {
         r.add(Severity::Info, f, "icon is recommended");
     } else if !(md.icon.starts_with("http://") || md.icon.starts_with("https://")) {
-        r.add(Severity::Error, f, format!("invalid icon URL '{}'", md.icon));
+        r.add(
+            Severity::Error,
+            f,
+            format!("invalid icon URL '{}'", md.icon),
+        );
     }
     if !md.chart_type.is_empty() && md.api_version == "v1" {
-        r.add(Severity::Error, f, "chart type is not valid in apiVersion 'v1'. It is valid in apiVersion 'v2'");
+        r.add(
+            Severity::Error,
+            f,
+            "chart type is not valid in apiVersion 'v1'. It is valid in apiVersion 'v2'",
+        );
     }
     if !matches!(md.chart_type.as_str(), "" | "application" | "library") {
-        r.add(Severity::Error, f, format!("chart type '{}' is not valid: use application or library", md.chart_type));
+        r.add(
+            Severity::Error,
+            f,
+            format!(
+                "chart type '{}' is not valid: use application or library",
+                md.chart_type
+            ),
+        );
     }
     if !md.dependencies.is_empty() && md.api_version == "v1" {
         r.add(Severity::Error, f, "dependencies are not valid in the Chart file with apiVersion 'v1'. They are valid in apiVersion 'v2'");
@@ -201,7 +255,9 @@ fn is_dns1123_subdomain(s: &str) -> bool {
         && s.len() <= 253
         && s.split('.').all(|label| {
             !label.is_empty()
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -210,17 +266,35 @@ fn is_dns1123_subdomain(s: &str) -> bool {
 fn lint_object(obj: &Value, path: &str, r: &mut Report) {
     let Value::Map(_) = obj else {
         if !obj.is_nil() {
-            r.add(Severity::Error, path, "document is not a Kubernetes object (a YAML mapping is expected)");
+            r.add(
+                Severity::Error,
+                path,
+                "document is not a Kubernetes object (a YAML mapping is expected)",
+            );
         }
         return;
     };
-    let api = obj.get("apiVersion").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    let kind = obj.get("kind").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let api = obj
+        .get("apiVersion")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let kind = obj
+        .get("kind")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
     if api.is_empty() {
-        r.add(Severity::Error, path, "object has no apiVersion: set apiVersion (e.g. apps/v1)");
+        r.add(
+            Severity::Error,
+            path,
+            "object has no apiVersion: set apiVersion (e.g. apps/v1)",
+        );
     }
     if kind.is_empty() {
-        r.add(Severity::Error, path, "object has no kind: set kind (e.g. Deployment)");
+        r.add(
+            Severity::Error,
+            path,
+            "object has no kind: set kind (e.g. Deployment)",
+        );
     }
     let name = obj
         .get("metadata")
@@ -236,7 +310,10 @@ fn lint_object(obj: &Value, path: &str, r: &mut Report) {
             ),
         );
     }
-    if matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") {
+    if matches!(
+        kind.as_str(),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+    ) {
         let sel = obj.get("spec").and_then(|s| s.get("selector"));
         let has = sel
             .map(|s| s.get("matchLabels").is_some() || s.get("matchExpressions").is_some())

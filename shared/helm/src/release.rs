@@ -12,20 +12,58 @@ use crate::value::Value;
 
 /// Helm's install order of kinds (unknown kinds go last, alphabetically).
 pub const INSTALL_ORDER: &[&str] = &[
-    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange",
-    "PodSecurityPolicy", "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList",
-    "ConfigMap", "StorageClass", "PersistentVolume", "PersistentVolumeClaim",
-    "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
-    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service",
-    "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
-    "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
-    "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
 ];
 
 /// The hook events Helm knows.
 pub const HOOK_EVENTS: &[&str] = &[
-    "pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade", "post-upgrade",
-    "pre-rollback", "post-rollback", "test", "test-success",
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
 ];
 
 /// One document of the release manifest.
@@ -79,8 +117,10 @@ pub enum SortError {
 }
 
 fn is_go_space(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' | '\u{85}' | '\u{a0}')
-        || c.is_whitespace()
+    matches!(
+        c,
+        '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' | '\u{85}' | '\u{a0}'
+    ) || c.is_whitespace()
 }
 
 /// Splits a rendered file into documents as Helm's `SplitManifests` yields them.
@@ -130,9 +170,15 @@ pub fn sort_manifests(
                 path: path.clone(),
                 message: e.message,
             })?;
-            let kind = head.get("kind").map(|v| scalar_string(&v)).unwrap_or_default();
+            let kind = head
+                .get("kind")
+                .map(|v| scalar_string(&v))
+                .unwrap_or_default();
             let md = head.get("metadata").unwrap_or_default();
-            let name = md.get("name").map(|v| scalar_string(&v)).unwrap_or_default();
+            let name = md
+                .get("name")
+                .map(|v| scalar_string(&v))
+                .unwrap_or_default();
             let manifest = Manifest {
                 path: path.clone(),
                 content: doc,
@@ -177,7 +223,8 @@ pub fn sort_manifests(
         }
     }
     out.manifests.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));
-    out.hooks.sort_by(|a, b| kind_cmp(&a.manifest.kind, &b.manifest.kind));
+    out.hooks
+        .sort_by(|a, b| kind_cmp(&a.manifest.kind, &b.manifest.kind));
     Ok(out)
 }
 
@@ -196,7 +243,10 @@ fn kind_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 pub fn crd_objects(chart: &Chart) -> Vec<(String, String)> {
     fn walk(c: &Chart, id: &str, out: &mut Vec<(String, String)>) {
         for f in c.crd_files() {
-            out.push((format!("{id}/{}", f.name), String::from_utf8_lossy(&f.data).into_owned()));
+            out.push((
+                format!("{id}/{}", f.name),
+                String::from_utf8_lossy(&f.data).into_owned(),
+            ));
         }
         for d in &c.dependencies {
             walk(d, &format!("{id}/charts/{}", d.name()), out);
@@ -239,7 +289,10 @@ pub fn template_stdout(chart: &Chart, sorted: &SortedRelease, opts: TemplateOutp
         if opts.skip_tests && h.events.iter().any(|e| e == "test" || e == "test-success") {
             continue;
         }
-        out.push_str(&format!("---\n# Source: {}\n{}\n", h.manifest.path, h.manifest.content));
+        out.push_str(&format!(
+            "---\n# Source: {}\n{}\n",
+            h.manifest.path, h.manifest.content
+        ));
     }
     out
 }

@@ -44,6 +44,10 @@ pub trait Object: fmt::Debug {
     fn len(&self) -> Option<usize> {
         None
     }
+    /// Whether `len` is zero (`None` when the object has no length).
+    fn is_empty(&self) -> Option<bool> {
+        self.len().map(|n| n == 0)
+    }
     /// Key/element pairs for `range`, for map- and slice-like objects (in Go's order).
     fn entries(&self) -> Option<Vec<(Value, Value)>> {
         None

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-
 use lockgate_helm::values::{
     parse_set, parse_set_file, parse_set_json, parse_set_literal, parse_set_string,
 };
@@ -42,7 +41,10 @@ fn strvals_matches_helm_on_recorded_expressions() {
             other => panic!("unknown mode {other}"),
         };
         let got = match res {
-            Ok(()) => (Some(lockgate_helm::json::to_string(&dest).expect("json")), None),
+            Ok(()) => (
+                Some(lockgate_helm::json::to_string(&dest).expect("json")),
+                None,
+            ),
             Err(e) => (None, Some(e.to_string())),
         };
         let want = (

@@ -2,7 +2,6 @@
 //! `tests/fixtures/values/gen.py` on small chart trees, replayed against
 //! `lockgate_helm::values::prepare` (charts built in memory, values as Helm reads them).
 
-
 use lockgate_helm::chart::{Chart, Dependency, Metadata};
 use lockgate_helm::values::{gojson, prepare};
 use lockgate_helm::Value;
@@ -12,13 +11,11 @@ fn json_value(v: &serde_json::Value) -> Value {
 }
 
 fn build_chart(spec: &serde_json::Value) -> Chart {
-    let mut meta = Metadata {
-        api_version: "v2".into(),
-        name: spec["name"].as_str().unwrap_or_default().into(),
-        version: spec["version"].as_str().unwrap_or_default().into(),
-        chart_type: spec["type"].as_str().unwrap_or_default().into(),
-        ..Default::default()
-    };
+    let mut meta = Metadata::default();
+    meta.api_version = "v2".into();
+    meta.name = spec["name"].as_str().unwrap_or_default().into();
+    meta.version = spec["version"].as_str().unwrap_or_default().into();
+    meta.chart_type = spec["type"].as_str().unwrap_or_default().into();
     let mut raw =
         serde_json::json!({"apiVersion": "v2", "name": meta.name, "version": meta.version});
     if let Some(deps) = spec.get("dependencies") {
@@ -115,7 +112,10 @@ fn prepare_matches_helm_on_recorded_charts() {
         let mut chart = build_chart(&case["chart"]);
         let user = json_value(&case["user"]);
         let got = match prepare(&mut chart, &user) {
-            Ok(v) => (Some(lockgate_helm::json::to_string(&v).expect("json")), None),
+            Ok(v) => (
+                Some(lockgate_helm::json::to_string(&v).expect("json")),
+                None,
+            ),
             Err(e) => (None, Some(normalise(&e.to_string()))),
         };
         let want = (

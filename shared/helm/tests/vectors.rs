@@ -11,9 +11,11 @@ fn to_value(j: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(0.0)),
         serde_json::Value::String(s) => Value::str(s),
         serde_json::Value::Array(a) => Value::from_list(a.iter().map(to_value).collect()),
-        serde_json::Value::Object(o) => {
-            Value::from_map(o.iter().map(|(k, v)| (k.clone(), to_value(v))).collect::<Map>())
-        }
+        serde_json::Value::Object(o) => Value::from_map(
+            o.iter()
+                .map(|(k, v)| (k.clone(), to_value(v)))
+                .collect::<Map>(),
+        ),
     }
 }
 
@@ -30,7 +32,10 @@ fn shape_ok(template: &str, expected: &str, got: &str) -> Option<bool> {
 }
 
 fn run(file: &str) -> (usize, Vec<String>) {
-    let path = format!("{}/tests/fixtures/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/vectors/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("vector file")).expect("json");
     let vectors = doc["vectors"].as_array().expect("vectors");
@@ -69,11 +74,21 @@ fn run(file: &str) -> (usize, Vec<String>) {
 #[test]
 fn sprig_vectors_match_helm() {
     let (n, failures) = run("sprig_vectors.json");
-    assert!(failures.is_empty(), "{} of {n} sprig vectors differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} sprig vectors differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn helm_function_vectors_match_helm() {
     let (n, failures) = run("helm_funcs_vectors.json");
-    assert!(failures.is_empty(), "{} of {n} helm vectors differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {n} helm vectors differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

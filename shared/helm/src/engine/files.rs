@@ -110,7 +110,12 @@ impl Object for Files {
         };
         Some(Ok(match name {
             "Get" => Value::from(self.get(&arg)),
-            "GetBytes" => Value::Bytes(self.0.get(&arg).cloned().unwrap_or_else(|| Rc::from(&[][..]))),
+            "GetBytes" => Value::Bytes(
+                self.0
+                    .get(&arg)
+                    .cloned()
+                    .unwrap_or_else(|| Rc::from(&[][..])),
+            ),
             "Glob" => self.glob(&arg).to_value(),
             "Lines" => {
                 let Some(b) = self.0.get(&arg) else {
@@ -236,7 +241,10 @@ mod tests {
     use super::glob_match;
 
     fn m(p: &str, s: &str) -> bool {
-        glob_match(&p.chars().collect::<Vec<_>>(), &s.chars().collect::<Vec<_>>())
+        glob_match(
+            &p.chars().collect::<Vec<_>>(),
+            &s.chars().collect::<Vec<_>>(),
+        )
     }
 
     #[test]

@@ -167,7 +167,10 @@ fn collect(
     next.insert("Chart".into(), chart_value(c, parent_id.is_none()));
     next.insert("Files".into(), Files::new(&c.files).to_value());
     next.insert("Release".into(), top.get("Release").unwrap_or_default());
-    next.insert("Capabilities".into(), top.get("Capabilities").unwrap_or_default());
+    next.insert(
+        "Capabilities".into(),
+        top.get("Capabilities").unwrap_or_default(),
+    );
     next.insert("Values".into(), values);
     let next = Value::from_map(next);
     let mut subcharts = Map::new();

@@ -84,7 +84,10 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
 
 fn want_args(name: &str, args: &[Value], n: usize) -> Result<(), String> {
     if args.len() != n {
-        return Err(format!("wrong number of args for {name}: want {n} got {}", args.len()));
+        return Err(format!(
+            "wrong number of args for {name}: want {n} got {}",
+            args.len()
+        ));
     }
     Ok(())
 }
@@ -113,7 +116,10 @@ fn int_index(v: &Value) -> Result<i64, String> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Nil => Err("cannot index slice/array with nil".into()),
-        other => Err(format!("cannot index slice/array with type {}", other.type_name())),
+        other => Err(format!(
+            "cannot index slice/array with type {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -187,11 +193,11 @@ fn slice(item: &Value, idx: &[Value]) -> Result<Value, String> {
         return Err(format!("invalid slice index: {} > {}", ix[0], ix[1]));
     }
     Ok(match item {
-        Value::Str(s) => Value::from(
-            s.get(ix[0]..ix[1])
-                .map(str::to_string)
-                .unwrap_or_else(|| String::from_utf8_lossy(&s.as_bytes()[ix[0]..ix[1]]).into_owned()),
-        ),
+        Value::Str(s) => {
+            Value::from(s.get(ix[0]..ix[1]).map(str::to_string).unwrap_or_else(|| {
+                String::from_utf8_lossy(&s.as_bytes()[ix[0]..ix[1]]).into_owned()
+            }))
+        }
         Value::List(l) => Value::from_list(l[ix[0]..ix[1]].to_vec()),
         Value::Bytes(b) => Value::Bytes(b[ix[0]..ix[1]].into()),
         _ => Value::Nil,
@@ -237,7 +243,11 @@ fn eq(a: &Value, others: &[Value]) -> Result<bool, String> {
                 (Value::Str(x), Value::Str(y)) => x == y,
                 (Value::Nil, Value::Nil) => true,
                 (Value::List(_) | Value::Map(_) | Value::Bytes(_), _) => {
-                    return Err(format!("non-comparable type {}: {}", gofmt::sprint_one(a), a.type_name()))
+                    return Err(format!(
+                        "non-comparable type {}: {}",
+                        gofmt::sprint_one(a),
+                        a.type_name()
+                    ))
                 }
                 (Value::Object(x), Value::Object(y)) => std::rc::Rc::ptr_eq(x, y),
                 _ => false,
@@ -252,10 +262,9 @@ fn eq(a: &Value, others: &[Value]) -> Result<bool, String> {
 
 fn compare(a: &Value, b: &Value) -> Result<Ordering, String> {
     let (k1, k2) = (kind(a), kind(b));
-    if !matches!(k1, Kind::Int | Kind::Float | Kind::Str) || !matches!(k2, Kind::Int | Kind::Float | Kind::Str) {
-        if k1 == Kind::Bool || k2 == Kind::Bool || k1 == Kind::Invalid || k2 == Kind::Invalid || k1 == Kind::Other || k2 == Kind::Other {
-            return Err("invalid type for comparison".into());
-        }
+    let ordered = |k: Kind| matches!(k, Kind::Int | Kind::Float | Kind::Str);
+    if !ordered(k1) || !ordered(k2) {
+        return Err("invalid type for comparison".into());
     }
     if k1 != k2 {
         return Err("incompatible types for comparison".into());
@@ -308,7 +317,9 @@ fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => {
                 let _ = write!(out, "%{b:02X}");

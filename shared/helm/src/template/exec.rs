@@ -167,10 +167,18 @@ impl State<'_> {
                     };
                     let Some(entry) = self.lookup(name) else {
                         let node = match pipe {
-                            Some(p) => format!("{{{{template {} {}}}}}", gofmt::quote(name), pipe_string(p)),
+                            Some(p) => format!(
+                                "{{{{template {} {}}}}}",
+                                gofmt::quote(name),
+                                pipe_string(p)
+                            ),
                             None => format!("{{{{template {}}}}}", gofmt::quote(name)),
                         };
-                        return Err(self.err_at(*pos, &node, &format!("template {} not defined", gofmt::quote(name))));
+                        return Err(self.err_at(
+                            *pos,
+                            &node,
+                            &format!("template {} not defined", gofmt::quote(name)),
+                        ));
                     };
                     self.run_template(&entry, name, data, out)?;
                 }
@@ -227,13 +235,19 @@ impl State<'_> {
                 .enumerate()
                 .map(|(i, v)| (Value::Int(i as i64), Value::Int(*v as i64)))
                 .collect(),
-            Value::Int(n) => (0..(*n).max(0)).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+            Value::Int(n) => (0..(*n).max(0))
+                .map(|i| (Value::Int(i), Value::Int(i)))
+                .collect(),
             Value::Nil => Vec::new(),
             Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
             other => {
                 let mut s = String::new();
                 gofmt::write_value(&mut s, other);
-                return Err(self.err_at(b.pipe.pos, &pipe_string(&b.pipe), &format!("range can't iterate over {s}")));
+                return Err(self.err_at(
+                    b.pipe.pos,
+                    &pipe_string(&b.pipe),
+                    &format!("range can't iterate over {s}"),
+                ));
             }
         };
         let is_int_range = matches!(val, Value::Int(_));
@@ -309,23 +323,48 @@ impl State<'_> {
     fn eval_command(&mut self, dot: &Value, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
         let first = &cmd.args[0];
         match first {
-            Arg::Field(fields, pos) => {
-                self.eval_field_chain(dot, dot, self.dot_strict, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
-            }
+            Arg::Field(fields, pos) => self.eval_field_chain(
+                dot,
+                dot,
+                self.dot_strict,
+                fields,
+                &cmd.args[1..],
+                fin,
+                *pos,
+                &arg_string(first),
+            ),
             Arg::Variable(name, fields, pos) => {
                 let v = self.var(name);
                 if fields.is_empty() {
                     self.not_a_function(cmd, fin.as_ref())?;
                     return Ok(v);
                 }
-                self.eval_field_chain(dot, &v, false, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
+                self.eval_field_chain(
+                    dot,
+                    &v,
+                    false,
+                    fields,
+                    &cmd.args[1..],
+                    fin,
+                    *pos,
+                    &arg_string(first),
+                )
             }
             Arg::Chain(base, fields, pos) => {
                 let v = self.eval_arg_any(dot, base)?.0;
                 // a parenthesized pipeline's nil result is Go's invalid value: its fields
                 // are "no value", not an error
                 let strict = !matches!(**base, Arg::Pipe(_));
-                self.eval_field_chain(dot, &v, strict, fields, &cmd.args[1..], fin, *pos, &arg_string(first))
+                self.eval_field_chain(
+                    dot,
+                    &v,
+                    strict,
+                    fields,
+                    &cmd.args[1..],
+                    fin,
+                    *pos,
+                    &arg_string(first),
+                )
             }
             Arg::Ident(name, _) => self.eval_function(dot, name, cmd, fin),
             Arg::Pipe(p) => {
@@ -352,7 +391,10 @@ impl State<'_> {
             return Err(self.err_at(
                 cmd.pos,
                 &cmd_string(cmd),
-                &format!("can't give argument to non-function {}", arg_string(&cmd.args[0])),
+                &format!(
+                    "can't give argument to non-function {}",
+                    arg_string(&cmd.args[0])
+                ),
             ));
         }
         Ok(())
@@ -379,13 +421,21 @@ impl State<'_> {
             cur = match &cur {
                 Value::Map(m) => {
                     if has_args {
-                        return Err(self.err_at(pos, node, &format!("{f} is not a method but has arguments")));
+                        return Err(self.err_at(
+                            pos,
+                            node,
+                            &format!("{f} is not a method but has arguments"),
+                        ));
                     }
                     let got = m.borrow().get(&**f).cloned();
                     match got {
                         Some(v) => v,
                         None if self.opts.strict => {
-                            return Err(self.err_at(pos, node, &format!("map has no entry for key {}", gofmt::quote(f))))
+                            return Err(self.err_at(
+                                pos,
+                                node,
+                                &format!("map has no entry for key {}", gofmt::quote(f)),
+                            ))
                         }
                         None => Value::Nil,
                     }
@@ -402,7 +452,11 @@ impl State<'_> {
                         match o.call(f, &argv) {
                             Some(Ok(v)) => v,
                             Some(Err(e)) => {
-                                return Err(self.err_at(pos, node, &format!("error calling {f}: {e}")))
+                                return Err(self.err_at(
+                                    pos,
+                                    node,
+                                    &format!("error calling {f}: {e}"),
+                                ))
                             }
                             None => {
                                 return Err(self.err_at(
@@ -427,10 +481,18 @@ impl State<'_> {
                 }
                 Value::Nil => {
                     if cur_strict {
-                        return Err(self.err_at(pos, node, &format!("nil pointer evaluating interface {{}}.{f}")));
+                        return Err(self.err_at(
+                            pos,
+                            node,
+                            &format!("nil pointer evaluating interface {{}}.{f}"),
+                        ));
                     }
                     if self.opts.strict {
-                        return Err(self.err_at(pos, node, &format!("nil data; no entry for key {}", gofmt::quote(f))));
+                        return Err(self.err_at(
+                            pos,
+                            node,
+                            &format!("nil data; no entry for key {}", gofmt::quote(f)),
+                        ));
                     }
                     Value::Nil
                 }
@@ -458,7 +520,16 @@ impl State<'_> {
     fn eval_arg_any(&mut self, dot: &Value, a: &Arg) -> R<(Value, Origin)> {
         match a {
             Arg::Field(fields, pos) => Ok((
-                self.eval_field_chain(dot, dot, self.dot_strict, fields, &[], None, *pos, &arg_string(a))?,
+                self.eval_field_chain(
+                    dot,
+                    dot,
+                    self.dot_strict,
+                    fields,
+                    &[],
+                    None,
+                    *pos,
+                    &arg_string(a),
+                )?,
                 Origin::Field,
             )),
             Arg::Variable(name, fields, pos) => {
@@ -475,7 +546,16 @@ impl State<'_> {
                 let v = self.eval_arg_any(dot, base)?.0;
                 let strict = !matches!(**base, Arg::Pipe(_));
                 Ok((
-                    self.eval_field_chain(dot, &v, strict, fields, &[], None, *pos, &arg_string(a))?,
+                    self.eval_field_chain(
+                        dot,
+                        &v,
+                        strict,
+                        fields,
+                        &[],
+                        None,
+                        *pos,
+                        &arg_string(a),
+                    )?,
                     Origin::Field,
                 ))
             }
@@ -499,13 +579,23 @@ impl State<'_> {
         }
     }
 
-    fn eval_function(&mut self, dot: &Value, name: &str, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
+    fn eval_function(
+        &mut self,
+        dot: &Value,
+        name: &str,
+        cmd: &Cmd,
+        fin: Option<Value>,
+    ) -> R<Value> {
         let args = &cmd.args[1..];
         // short-circuit and/or
         if name == "and" || name == "or" {
             let total = args.len() + usize::from(fin.is_some());
             if total == 0 {
-                return Err(self.err_at(cmd.pos, &cmd_string(cmd), &format!("wrong number of args for {name}: want at least 1 got 0")));
+                return Err(self.err_at(
+                    cmd.pos,
+                    &cmd_string(cmd),
+                    &format!("wrong number of args for {name}: want at least 1 got 0"),
+                ));
             }
             let mut last = Value::Nil;
             for a in args {
@@ -531,7 +621,8 @@ impl State<'_> {
         let node = cmd_string(cmd);
         if builtins::is_builtin(name) {
             let vals: Vec<Value> = argv.into_iter().map(|(v, _)| v).collect();
-            return builtins::call(name, &vals).map_err(|e| self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}")));
+            return builtins::call(name, &vals)
+                .map_err(|e| self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}")));
         }
         match name {
             "include" => return self.call_include(cmd, &node, argv),
@@ -539,18 +630,40 @@ impl State<'_> {
             _ => {}
         }
         let Some(spec) = registry().get(name) else {
-            return Err(self.err_at(cmd.pos, &node, &format!("function {} not defined", gofmt::quote(name))));
+            return Err(self.err_at(
+                cmd.pos,
+                &node,
+                &format!("function {} not defined", gofmt::quote(name)),
+            ));
         };
         let nfixed = spec.params.len();
         if spec.variadic.is_none() && argv.len() != nfixed {
-            return Err(self.err_at(cmd.pos, &node, &format!("wrong number of args for {name}: want {nfixed} got {}", argv.len())));
+            return Err(self.err_at(
+                cmd.pos,
+                &node,
+                &format!(
+                    "wrong number of args for {name}: want {nfixed} got {}",
+                    argv.len()
+                ),
+            ));
         }
         if spec.variadic.is_some() && argv.len() < nfixed {
-            return Err(self.err_at(cmd.pos, &node, &format!("wrong number of args for {name}: want at least {nfixed} got {}", argv.len())));
+            return Err(self.err_at(
+                cmd.pos,
+                &node,
+                &format!(
+                    "wrong number of args for {name}: want at least {nfixed} got {}",
+                    argv.len()
+                ),
+            ));
         }
         let mut vals = Vec::with_capacity(argv.len());
         for (i, (v, origin)) in argv.into_iter().enumerate() {
-            let p = if i < nfixed { spec.params[i] } else { spec.variadic.unwrap_or(Param::Any) };
+            let p = if i < nfixed {
+                spec.params[i]
+            } else {
+                spec.variadic.unwrap_or(Param::Any)
+            };
             let conv = convert(v, origin, p).map_err(|e| self.err_at(cmd.pos, &node, &e))?;
             vals.push(conv);
         }
@@ -563,7 +676,14 @@ impl State<'_> {
 
     fn call_include(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
         if argv.len() != 2 {
-            return Err(self.err_at(cmd.pos, node, &format!("wrong number of args for include: want 2 got {}", argv.len())));
+            return Err(self.err_at(
+                cmd.pos,
+                node,
+                &format!(
+                    "wrong number of args for include: want 2 got {}",
+                    argv.len()
+                ),
+            ));
         }
         let mut it = argv.into_iter();
         let (name_v, o) = it.next().unwrap_or_default_pair();
@@ -604,7 +724,11 @@ impl State<'_> {
 
     fn call_tpl(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
         if argv.len() != 2 {
-            return Err(self.err_at(cmd.pos, node, &format!("wrong number of args for tpl: want 2 got {}", argv.len())));
+            return Err(self.err_at(
+                cmd.pos,
+                node,
+                &format!("wrong number of args for tpl: want 2 got {}", argv.len()),
+            ));
         }
         let mut it = argv.into_iter();
         let (t, o) = it.next().unwrap_or_default_pair();
@@ -632,14 +756,21 @@ impl State<'_> {
         });
         let mut overlay = HashMap::new();
         for (n, body) in parsed.defines {
-            overlay.insert(n, Entry { body, source: source.clone() });
+            overlay.insert(
+                n,
+                Entry {
+                    body,
+                    source: source.clone(),
+                },
+            );
         }
         let entry = Entry {
             body: Rc::new(parsed.root),
             source,
         };
         overlay.insert("gotpl".to_string(), entry.clone());
-        self.sets.push(Rc::new(RefCell::new(SetRef::Overlay(overlay))));
+        self.sets
+            .push(Rc::new(RefCell::new(SetRef::Overlay(overlay))));
         let mut buf = String::new();
         let r = self.run_template(&entry, "gotpl", data, &mut buf);
         self.sets.pop();
@@ -679,16 +810,16 @@ fn convert(v: Value, origin: Origin, p: Param) -> Result<Value, String> {
         Param::List => "[]interface {}",
         Param::Map => "map[string]interface {}",
     };
-    let ok = match (&v, p) {
-        (Value::Str(_), Param::Str) => true,
-        (Value::Int(_), Param::Int) => true,
-        (Value::Float(_), Param::Float) => true,
-        (Value::Bool(_), Param::Bool) => true,
-        (Value::List(_), Param::List) => true,
-        (Value::Map(_), Param::Map) => true,
-        (Value::Nil, Param::List | Param::Map) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (&v, p),
+        (Value::Str(_), Param::Str)
+            | (Value::Int(_), Param::Int)
+            | (Value::Float(_), Param::Float)
+            | (Value::Bool(_), Param::Bool)
+            | (Value::List(_), Param::List)
+            | (Value::Map(_), Param::Map)
+            | (Value::Nil, Param::List | Param::Map)
+    );
     if ok {
         return Ok(v);
     }
@@ -700,13 +831,21 @@ fn convert(v: Value, origin: Origin, p: Param) -> Result<Value, String> {
             (other, Param::Float) => Err(format!("expected float; found {}", const_text(other))),
             (other, Param::Str) => Err(format!("expected string; found {}", const_text(other))),
             (other, Param::Bool) => Err(format!("expected bool; found {}", const_text(other))),
-            (other, _) => Err(format!("wrong type for value; expected {want}; got {}", other.type_name())),
+            (other, _) => Err(format!(
+                "wrong type for value; expected {want}; got {}",
+                other.type_name()
+            )),
         };
     }
     match (&v, origin) {
-        (Value::Nil, Origin::Field) => Err(format!("wrong type for value; expected {want}; got interface {{}}")),
+        (Value::Nil, Origin::Field) => Err(format!(
+            "wrong type for value; expected {want}; got interface {{}}"
+        )),
         (Value::Nil, _) => Err(format!("invalid value; expected {want}")),
-        (other, _) => Err(format!("wrong type for value; expected {want}; got {}", other.type_name())),
+        (other, _) => Err(format!(
+            "wrong type for value; expected {want}; got {}",
+            other.type_name()
+        )),
     }
 }
 
@@ -766,6 +905,12 @@ fn pipe_string(p: &Pipe) -> String {
         s.push_str(&p.decl.join(", "));
         s.push_str(if p.is_assign { " = " } else { " := " });
     }
-    s.push_str(&p.cmds.iter().map(cmd_string).collect::<Vec<_>>().join(" | "));
+    s.push_str(
+        &p.cmds
+            .iter()
+            .map(cmd_string)
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
     s
 }

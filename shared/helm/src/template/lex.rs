@@ -108,7 +108,8 @@ impl Lexer<'_> {
             let mut trim_left = false;
             if let Some(n) = next {
                 // "{{- " trims the text before it
-                if self.b.get(n + 2) == Some(&b'-') && self.b.get(n + 3).is_some_and(|c| is_space(*c))
+                if self.b.get(n + 2) == Some(&b'-')
+                    && self.b.get(n + 3).is_some_and(|c| is_space(*c))
                 {
                     trim_left = true;
                 }
@@ -296,7 +297,13 @@ impl Lexer<'_> {
                 b'+' | b'-' | b'0'..=b'9' => {
                     let t = self.lex_number();
                     if t.is_empty() || t == "+" || t == "-" {
-                        return Err((format!("bad number syntax: {:?}", &self.src[start..self.pos.max(start + 1)]), line));
+                        return Err((
+                            format!(
+                                "bad number syntax: {:?}",
+                                &self.src[start..self.pos.max(start + 1)]
+                            ),
+                            line,
+                        ));
                     }
                     self.emit(Tok::Number(t), start, line);
                 }
@@ -410,7 +417,8 @@ impl Lexer<'_> {
                                 'u' => 4,
                                 _ => 8,
                             };
-                            let hex: String = (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
+                            let hex: String =
+                                (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
                             let v = u32::from_str_radix(&hex, 16)
                                 .map_err(|_| ("invalid syntax".to_string(), self.line))?;
                             out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
@@ -440,7 +448,9 @@ impl Lexer<'_> {
         let mut chars = rest.char_indices();
         let (val, end) = match chars.next() {
             Some((_, '\\')) => {
-                let (i, e) = chars.next().ok_or(("unterminated character constant".to_string(), self.line))?;
+                let (i, e) = chars
+                    .next()
+                    .ok_or(("unterminated character constant".to_string(), self.line))?;
                 let v = match e {
                     'n' => '\n' as i64,
                     't' => '\t' as i64,

@@ -144,9 +144,9 @@ pub fn parse(src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseE
     };
     let (root, end) = p.list()?;
     match end {
-        End::Eof => {}
-        End::End(line) => return Err(p.err_at("unexpected {{end}}", line)),
-        End::Else(line, _) => return Err(p.err_at("unexpected {{else}}", line)),
+        ListEnd::Eof => {}
+        ListEnd::Close(line) => return Err(p.err_at("unexpected {{end}}", line)),
+        ListEnd::Else(line, _) => return Err(p.err_at("unexpected {{else}}", line)),
     }
     Ok(Parsed {
         root,
@@ -155,9 +155,9 @@ pub fn parse(src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseE
 }
 
 /// What ended a list.
-enum End {
+enum ListEnd {
     Eof,
-    End(usize),
+    Close(usize),
     /// `{{else}}` (line, and the kind of `else if`/`else with` if any)
     Else(usize, Option<BranchKind>),
 }
@@ -222,12 +222,12 @@ impl Parser<'_> {
     }
 
     /// Parses nodes until EOF, `{{end}}` or `{{else}}`.
-    fn list(&mut self) -> Result<(List, End), ParseError> {
+    fn list(&mut self) -> Result<(List, ListEnd), ParseError> {
         let mut out = Vec::new();
         loop {
             let t = self.next();
             match t.tok {
-                Tok::Eof => return Ok((out, End::Eof)),
+                Tok::Eof => return Ok((out, ListEnd::Eof)),
                 Tok::Text(s) => out.push(Node::Text(Rc::from(s))),
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
@@ -235,7 +235,7 @@ impl Parser<'_> {
                         Tok::Keyword("end") => {
                             self.next();
                             self.expect_right("end")?;
-                            return Ok((out, End::End(kw.line)));
+                            return Ok((out, ListEnd::Close(kw.line)));
                         }
                         Tok::Keyword("else") => {
                             self.next();
@@ -243,15 +243,18 @@ impl Parser<'_> {
                             match n.tok {
                                 Tok::Keyword("if") => {
                                     self.next();
-                                    return Ok((out, End::Else(kw.line, Some(BranchKind::If))));
+                                    return Ok((out, ListEnd::Else(kw.line, Some(BranchKind::If))));
                                 }
                                 Tok::Keyword("with") => {
                                     self.next();
-                                    return Ok((out, End::Else(kw.line, Some(BranchKind::With))));
+                                    return Ok((
+                                        out,
+                                        ListEnd::Else(kw.line, Some(BranchKind::With)),
+                                    ));
                                 }
                                 _ => {
                                     self.expect_right("else")?;
-                                    return Ok((out, End::Else(kw.line, None)));
+                                    return Ok((out, ListEnd::Else(kw.line, None)));
                                 }
                             }
                         }
@@ -294,12 +297,20 @@ impl Parser<'_> {
             Tok::Keyword("break") | Tok::Keyword("continue") => {
                 self.next();
                 if self.range_depth == 0 {
-                    let kw = if t.tok == Tok::Keyword("break") { "break" } else { "continue" };
+                    let kw = if t.tok == Tok::Keyword("break") {
+                        "break"
+                    } else {
+                        "continue"
+                    };
                     return Err(self.err_at(&format!("{{{{{kw}}}}} outside {{{{range}}}}"), t.line));
                 }
                 let is_break = t.tok == Tok::Keyword("break");
                 self.expect_right(if is_break { "break" } else { "continue" })?;
-                Ok(Some(if is_break { Node::Break } else { Node::Continue }))
+                Ok(Some(if is_break {
+                    Node::Break
+                } else {
+                    Node::Continue
+                }))
             }
             Tok::Keyword("template") => {
                 self.next();
@@ -321,9 +332,9 @@ impl Parser<'_> {
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
                 match end {
-                    End::End(_) => {}
-                    End::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
-                    End::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
+                    ListEnd::Close(_) => {}
+                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    ListEnd::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
                 }
                 self.defines.push((name, Rc::new(body)));
                 Ok(None)
@@ -334,7 +345,7 @@ impl Parser<'_> {
                 let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
-                if !matches!(end, End::End(_)) {
+                if !matches!(end, ListEnd::Close(_)) {
                     return Err(self.err_at("unexpected EOF", self.peek().line));
                 }
                 self.defines.push((name.clone(), Rc::new(body)));
@@ -387,20 +398,20 @@ impl Parser<'_> {
             self.range_depth -= 1;
         }
         let else_list = match end {
-            End::End(_) => None,
-            End::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
-            End::Else(_, None) => {
+            ListEnd::Close(_) => None,
+            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+            ListEnd::Else(_, None) => {
                 let (el, end2) = self.list()?;
                 match end2 {
-                    End::End(_) => {}
-                    End::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
-                    End::Else(l, _) => {
+                    ListEnd::Close(_) => {}
+                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    ListEnd::Else(l, _) => {
                         return Err(self.err_at("expected end; found {{else}}", l));
                     }
                 }
                 Some(el)
             }
-            End::Else(_, Some(k)) => {
+            ListEnd::Else(_, Some(k)) => {
                 // `else if` / `else with`: a nested branch that consumes the shared end
                 let nested = self.branch(k)?;
                 Some(vec![nested])
@@ -579,7 +590,10 @@ impl Parser<'_> {
                 return Err(self.err_at(&format!("unexpected <{k}> in command"), t.line))
             }
             other => {
-                return Err(self.err_at(&format!("unexpected {} in operand", describe(&other)), t.line))
+                return Err(self.err_at(
+                    &format!("unexpected {} in operand", describe(&other)),
+                    t.line,
+                ))
             }
         };
         // a chain: (x).a.b
@@ -600,7 +614,6 @@ impl Parser<'_> {
         Ok(base)
     }
 }
-
 
 fn describe(t: &Tok) -> String {
     match t {
@@ -634,7 +647,8 @@ fn parse_number(text: &str) -> Result<Value, String> {
         i64::from_str_radix(o, 8).ok()
     } else if let Some(b) = lower.strip_prefix("0b") {
         i64::from_str_radix(b, 2).ok()
-    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit()) {
+    } else if lower.len() > 1 && lower.starts_with('0') && lower.bytes().all(|c| c.is_ascii_digit())
+    {
         i64::from_str_radix(&lower[1..], 8).ok()
     } else if lower.bytes().all(|c| c.is_ascii_digit()) {
         lower.parse::<i64>().ok()
@@ -653,9 +667,15 @@ fn parse_number(text: &str) -> Result<Value, String> {
             let (int_part, frac_part) = mant.split_once('.').unwrap_or((mant, ""));
             let mut m = 0f64;
             for c in int_part.chars().chain(frac_part.chars()) {
-                m = m * 16.0 + f64::from(c.to_digit(16).ok_or_else(|| format!("illegal number syntax: {text:?}"))?);
+                m = m * 16.0
+                    + f64::from(
+                        c.to_digit(16)
+                            .ok_or_else(|| format!("illegal number syntax: {text:?}"))?,
+                    );
             }
-            let e: i32 = exp.parse().map_err(|_| format!("illegal number syntax: {text:?}"))?;
+            let e: i32 = exp
+                .parse()
+                .map_err(|_| format!("illegal number syntax: {text:?}"))?;
             let v = m * 2f64.powi(e - 4 * frac_part.len() as i32);
             return Ok(Value::Float(if neg { -v } else { v }));
         }

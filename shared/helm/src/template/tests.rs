@@ -8,7 +8,10 @@ fn vals() -> Value {
     inner.insert("name".into(), Value::str("web"));
     inner.insert("port".into(), Value::Float(8080.0));
     inner.insert("big".into(), Value::Float(1_000_000.0));
-    inner.insert("list".into(), Value::from_list(vec![Value::str("a"), Value::str("b")]));
+    inner.insert(
+        "list".into(),
+        Value::from_list(vec![Value::str("a"), Value::str("b")]),
+    );
     let mut m = Map::new();
     m.insert("Values".into(), Value::from_map(inner));
     Value::from_map(m)
@@ -38,14 +41,29 @@ fn nil_intermediate_field_is_an_error() {
 #[test]
 fn control_structures() {
     assert_eq!(r("{{ if .Values.name }}y{{ else }}n{{ end }}"), "y");
-    assert_eq!(r("{{ if .Values.x }}1{{ else if .Values.name }}2{{ else }}3{{ end }}"), "2");
+    assert_eq!(
+        r("{{ if .Values.x }}1{{ else if .Values.name }}2{{ else }}3{{ end }}"),
+        "2"
+    );
     assert_eq!(r("{{ with .Values.name }}{{ . }}{{ end }}"), "web");
-    assert_eq!(r("{{ with .Values.x }}{{ . }}{{ else with .Values.name }}w{{ end }}"), "w");
-    assert_eq!(r("{{ range $i, $e := .Values.list }}{{ $i }}={{ $e }},{{ end }}"), "0=a,1=b,");
+    assert_eq!(
+        r("{{ with .Values.x }}{{ . }}{{ else with .Values.name }}w{{ end }}"),
+        "w"
+    );
+    assert_eq!(
+        r("{{ range $i, $e := .Values.list }}{{ $i }}={{ $e }},{{ end }}"),
+        "0=a,1=b,"
+    );
     assert_eq!(r("{{ range .Values.x }}x{{ else }}empty{{ end }}"), "empty");
-    assert_eq!(r("{{ range $k, $v := .Values }}{{ $k }} {{ end }}"), "big list name port ");
+    assert_eq!(
+        r("{{ range $k, $v := .Values }}{{ $k }} {{ end }}"),
+        "big list name port "
+    );
     assert_eq!(r("{{ range 3 }}{{ . }}{{ end }}"), "012");
-    assert_eq!(r("{{ range .Values.list }}{{ if eq . \"a\" }}{{ continue }}{{ end }}{{ . }}{{ end }}"), "b");
+    assert_eq!(
+        r("{{ range .Values.list }}{{ if eq . \"a\" }}{{ continue }}{{ end }}{{ . }}{{ end }}"),
+        "b"
+    );
     assert_eq!(r("{{ range .Values.list }}{{ break }}{{ . }}{{ end }}"), "");
 }
 
@@ -58,25 +76,49 @@ fn whitespace_trimming() {
 
 #[test]
 fn variables_and_scopes() {
-    assert_eq!(r("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}"), "2");
-    assert_eq!(r("{{ $x := \"a\" }}{{ with .Values }}{{ $x }}{{ $.Values.name }}{{ end }}"), "aweb");
+    assert_eq!(
+        r("{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}"),
+        "2"
+    );
+    assert_eq!(
+        r("{{ $x := \"a\" }}{{ with .Values }}{{ $x }}{{ $.Values.name }}{{ end }}"),
+        "aweb"
+    );
 }
 
 #[test]
 fn define_and_template() {
-    assert_eq!(r("{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" .Values.name }}"), "[web]");
-    assert_eq!(r("{{ block \"b\" .Values.name }}<{{ . }}>{{ end }}"), "<web>");
-    assert_eq!(r("{{ define \"t\" }}{{ . }}{{ end }}{{ include \"t\" 5 | printf \"%s!\" }}"), "5!");
+    assert_eq!(
+        r("{{ define \"t\" }}[{{ . }}]{{ end }}{{ template \"t\" .Values.name }}"),
+        "[web]"
+    );
+    assert_eq!(
+        r("{{ block \"b\" .Values.name }}<{{ . }}>{{ end }}"),
+        "<web>"
+    );
+    assert_eq!(
+        r("{{ define \"t\" }}{{ . }}{{ end }}{{ include \"t\" 5 | printf \"%s!\" }}"),
+        "5!"
+    );
 }
 
 #[test]
 fn builtins_behave_like_go() {
-    assert_eq!(r("{{ len .Values.list }} {{ index .Values.list 1 }}"), "2 b");
-    assert_eq!(r("{{ and 1 0 }} {{ or 0 \"\" \"x\" }} {{ not 0 }}"), "0 x true");
+    assert_eq!(
+        r("{{ len .Values.list }} {{ index .Values.list 1 }}"),
+        "2 b"
+    );
+    assert_eq!(
+        r("{{ and 1 0 }} {{ or 0 \"\" \"x\" }} {{ not 0 }}"),
+        "0 x true"
+    );
     assert_eq!(r("{{ printf \"%d-%s\" 3 \"x\" }}"), "3-x");
     assert_eq!(r("{{ printf \"%d\" .Values.port }}"), "%!d(float64=8080)");
     assert_eq!(r("{{ print 1 2 \"a\" 3 }}"), "1 2a3");
-    assert_eq!(r("{{ eq .Values.name \"web\" }} {{ ne 1 2 }} {{ lt 1 2 }}"), "true true true");
+    assert_eq!(
+        r("{{ eq .Values.name \"web\" }} {{ ne 1 2 }} {{ lt 1 2 }}"),
+        "true true true"
+    );
     assert!(r("{{ eq .Values.port 8080 }}").contains("incompatible types for comparison"));
     assert_eq!(r("{{ eq .Values.missing \"x\" }}"), "false");
     assert_eq!(r("{{ slice \"hello\" 1 3 }}"), "el");
@@ -90,5 +132,8 @@ fn tpl_renders_strings_as_templates() {
 #[test]
 fn parse_errors_name_the_template() {
     assert!(r("{{ if }}").starts_with("ERR: template: gotpl:1:"));
-    assert_eq!(r("{{ nosuch 1 }}"), "ERR: template: gotpl:1: function \"nosuch\" not defined");
+    assert_eq!(
+        r("{{ nosuch 1 }}"),
+        "ERR: template: gotpl:1: function \"nosuch\" not defined"
+    );
 }

@@ -81,4 +81,3 @@ pub fn prepare_with(
     }
     Ok(vals)
 }
-
