@@ -578,7 +578,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "RSA key generation is slow in debug builds"]
     fn rsa_ca_and_leaf() {
         let ca = call("genCA", &[s("ca"), i(10)]).unwrap();
         let leaf = call(

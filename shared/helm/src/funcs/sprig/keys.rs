@@ -296,7 +296,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "4096-bit RSA and DSA parameter generation are slow in debug builds"]
     fn rsa_and_dsa_keys() {
         let pem = show("genPrivateKey", &[s("rsa")]);
         assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
