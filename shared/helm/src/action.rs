@@ -34,7 +34,7 @@ pub struct TemplateRequest {
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     /// The chart could not be loaded.
-    #[error("loading chart {path}: {source}")]
+    #[error("loading chart {path}")]
     Load {
         /// the chart path
         path: String,

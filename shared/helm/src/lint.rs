@@ -127,7 +127,7 @@ pub fn lint(chart_path: &Path, values: &MergeOptions, strict: bool) -> Report {
     let rendered = match action::render(&req) {
         Ok(x) => x,
         Err(e) => {
-            r.add(Severity::Error, "templates/", e.to_string());
+            r.add(Severity::Error, "templates/", error_chain(&e));
             return r;
         }
     };
@@ -326,4 +326,19 @@ fn lint_object(obj: &Value, path: &str, r: &mut Report) {
             );
         }
     }
+}
+
+/// An error and its sources, joined as `a: b: c`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(src) = cur {
+        let t = src.to_string();
+        if !s.ends_with(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = src.source();
+    }
+    s
 }

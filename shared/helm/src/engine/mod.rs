@@ -69,12 +69,12 @@ pub struct RenderOptions {
 /// Why a render failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    /// A template did not parse.
+    /// A template did not parse (Helm's `cleanupParseError` wording).
     #[error("parse error at ({}:{}): {}", .0.name, .0.line, .0.message)]
-    Parse(#[source] crate::template::ParseError),
+    Parse(crate::template::ParseError),
     /// A template failed while executing (Go's message, naming file, line and column).
-    #[error("{0}")]
-    Exec(#[source] crate::template::ExecError),
+    #[error(transparent)]
+    Exec(crate::template::ExecError),
     /// `required` or `fail` stopped the render: Helm's `execution error at (FILE:L:C): MSG`.
     #[error("execution error at ({location}): {message}")]
     Failed {
