@@ -114,12 +114,12 @@ impl State<'_> {
         None
     }
 
-    fn err_at(&self, pos: Pos, node: &str, msg: &str) -> ExecError {
+    fn err_at(&self, pos: Pos, node: &(impl Describe + ?Sized), msg: &str) -> ExecError {
         ExecError(format!(
             "template: {}: executing {} at <{}>: {}",
             self.source.location(pos.offset),
             gofmt::quote(&self.tmpl_name),
-            node,
+            node.describe(),
             msg
         ))
     }
@@ -331,7 +331,7 @@ impl State<'_> {
                 &cmd.args[1..],
                 fin,
                 *pos,
-                &arg_string(first),
+                first,
             ),
             Arg::Variable(name, fields, pos) => {
                 let v = self.var(name);
@@ -347,7 +347,7 @@ impl State<'_> {
                     &cmd.args[1..],
                     fin,
                     *pos,
-                    &arg_string(first),
+                    first,
                 )
             }
             Arg::Chain(base, fields, pos) => {
@@ -363,7 +363,7 @@ impl State<'_> {
                     &cmd.args[1..],
                     fin,
                     *pos,
-                    &arg_string(first),
+                    first,
                 )
             }
             Arg::Ident(name, _) => self.eval_function(dot, name, cmd, fin),
@@ -410,8 +410,9 @@ impl State<'_> {
         args: &[Arg],
         fin: Option<Value>,
         pos: Pos,
-        node: &str,
+        node_arg: &Arg,
     ) -> R<Value> {
+        let node = &NodeText::Arg(node_arg);
         let mut cur = receiver.clone();
         let mut cur_strict = strict;
         let n = fields.len();
@@ -528,7 +529,7 @@ impl State<'_> {
                     &[],
                     None,
                     *pos,
-                    &arg_string(a),
+                    a,
                 )?,
                 Origin::Field,
             )),
@@ -538,7 +539,7 @@ impl State<'_> {
                     return Ok((v, Origin::Other));
                 }
                 Ok((
-                    self.eval_field_chain(dot, &v, false, fields, &[], None, *pos, &arg_string(a))?,
+                    self.eval_field_chain(dot, &v, false, fields, &[], None, *pos, a)?,
                     Origin::Field,
                 ))
             }
@@ -554,7 +555,7 @@ impl State<'_> {
                         &[],
                         None,
                         *pos,
-                        &arg_string(a),
+                        a,
                     )?,
                     Origin::Field,
                 ))
@@ -618,7 +619,7 @@ impl State<'_> {
         if let Some(f) = fin {
             argv.push((f, Origin::Other));
         }
-        let node = cmd_string(cmd);
+        let node = &NodeText::Cmd(cmd);
         if builtins::is_builtin(name) {
             let vals: Vec<Value> = argv.into_iter().map(|(v, _)| v).collect();
             return builtins::call(name, &vals)
@@ -674,7 +675,7 @@ impl State<'_> {
         }
     }
 
-    fn call_include(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
+    fn call_include(&mut self, cmd: &Cmd, node: &NodeText<'_>, argv: Vec<(Value, Origin)>) -> R<Value> {
         if argv.len() != 2 {
             return Err(self.err_at(
                 cmd.pos,
@@ -722,7 +723,7 @@ impl State<'_> {
         Ok(Value::from(buf))
     }
 
-    fn call_tpl(&mut self, cmd: &Cmd, node: &str, argv: Vec<(Value, Origin)>) -> R<Value> {
+    fn call_tpl(&mut self, cmd: &Cmd, node: &NodeText<'_>, argv: Vec<(Value, Origin)>) -> R<Value> {
         if argv.len() != 2 {
             return Err(self.err_at(
                 cmd.pos,
@@ -862,6 +863,44 @@ fn print_value(out: &mut String, v: &Value) {
         Value::Nil => out.push_str("<no value>"),
         Value::Str(s) => out.push_str(s),
         other => gofmt::write_value(out, other),
+    }
+}
+
+/// The node an error is reported at, turned into Go's text only when an error happens.
+enum NodeText<'a> {
+    Arg(&'a Arg),
+    Cmd(&'a Cmd),
+}
+
+/// Something that prints as a template node in an error message.
+trait Describe {
+    fn describe(&self) -> String;
+}
+
+impl Describe for str {
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Describe for String {
+    fn describe(&self) -> String {
+        self.clone()
+    }
+}
+
+impl Describe for NodeText<'_> {
+    fn describe(&self) -> String {
+        match self {
+            NodeText::Arg(a) => arg_string(a),
+            NodeText::Cmd(c) => cmd_string(c),
+        }
+    }
+}
+
+impl<T: Describe + ?Sized> Describe for &T {
+    fn describe(&self) -> String {
+        (**self).describe()
     }
 }
 
