@@ -149,7 +149,7 @@ impl State<'_> {
     fn walk(&mut self, dot: &Value, list: &List, out: &mut String) -> R<Flow> {
         for node in list {
             match node {
-                Node::Text(t) => out.push_str(t),
+                Node::Text(r) => out.push_str(&self.source.text[r.clone()]),
                 Node::Action(pipe) => {
                     let v = self.eval_pipeline(dot, pipe)?;
                     if pipe.decl.is_empty() {

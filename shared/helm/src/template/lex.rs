@@ -3,29 +3,29 @@
 
 /// A token kind.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
-    /// Plain text between actions.
-    Text(String),
+pub enum Tok<'a> {
+    /// Plain text between actions, as a byte range of the source.
+    Text(usize, usize),
     /// `{{` (after trimming)
     LeftDelim,
     /// `}}`
     RightDelim,
     /// `.Name` (one segment)
-    Field(String),
+    Field(&'a str),
     /// `$name` or `$`
-    Variable(String),
+    Variable(&'a str),
     /// `.`
     Dot,
     /// identifier (function name)
-    Ident(String),
+    Ident(&'a str),
     /// `if`, `range`, `end`, ... and `nil`, `true`, `false`
     Keyword(&'static str),
     /// `"..."`, `` `...` `` (already unquoted)
-    Str(String),
+    Str(std::borrow::Cow<'a, str>),
     /// `'c'`: the rune's value and its text
-    Char(i64, String),
+    Char(i64, &'a str),
     /// number literal text
-    Number(String),
+    Number(&'a str),
     /// `:=`
     Declare,
     /// `=`
@@ -46,9 +46,9 @@ pub enum Tok {
 
 /// A token with its byte offset and line in the template source.
 #[derive(Clone, Debug)]
-pub struct Token {
+pub struct Token<'a> {
     /// kind
-    pub tok: Tok,
+    pub tok: Tok<'a>,
     /// byte offset
     pub pos: usize,
     /// 1-based line
@@ -61,7 +61,7 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Splits a template into tokens, or returns Go's lexer error text and line.
-pub fn lex(src: &str) -> Result<Vec<Token>, (String, usize)> {
+pub fn lex(src: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
@@ -78,7 +78,7 @@ struct Lexer<'a> {
     b: &'a [u8],
     pos: usize,
     line: usize,
-    out: Vec<Token>,
+    out: Vec<Token<'a>>,
 }
 
 fn is_space(c: u8) -> bool {
@@ -89,8 +89,8 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
-impl Lexer<'_> {
-    fn emit(&mut self, tok: Tok, pos: usize, line: usize) {
+impl<'a> Lexer<'a> {
+    fn emit(&mut self, tok: Tok<'a>, pos: usize, line: usize) {
         self.out.push(Token { tok, pos, line });
     }
 
@@ -120,7 +120,8 @@ impl Lexer<'_> {
             let text_line = self.line;
             self.line += self.src[start..end].matches('\n').count();
             if !text.is_empty() {
-                self.emit(Tok::Text(text.to_string()), start, text_line);
+                let off = text.as_ptr() as usize - self.src.as_ptr() as usize;
+                self.emit(Tok::Text(off, off + text.len()), start, text_line);
             }
             let Some(n) = next else {
                 self.emit(Tok::Eof, self.b.len(), self.line);
@@ -261,10 +262,15 @@ impl Lexer<'_> {
                     let Some(end) = self.src[self.pos + 1..].find('`') else {
                         return Err(("unterminated raw quoted string".into(), line));
                     };
-                    let s = self.src[self.pos + 1..self.pos + 1 + end].to_string();
+                    let s = &self.src[self.pos + 1..self.pos + 1 + end];
                     self.line += s.matches('\n').count();
                     self.pos += end + 2;
-                    self.emit(Tok::Str(s.replace('\r', "")), start, line);
+                    let s = if s.contains('\r') {
+                        std::borrow::Cow::Owned(s.replace('\r', ""))
+                    } else {
+                        std::borrow::Cow::Borrowed(s)
+                    };
+                    self.emit(Tok::Str(s), start, line);
                 }
                 b'\'' => {
                     let (v, text) = self.lex_char()?;
@@ -273,7 +279,7 @@ impl Lexer<'_> {
                 b'$' => {
                     self.pos += 1;
                     let name_end = self.scan_alnum(self.pos);
-                    let name = format!("${}", &self.src[self.pos..name_end]);
+                    let name = &self.src[start..name_end];
                     self.pos = name_end;
                     self.emit(Tok::Variable(name), start, line);
                 }
@@ -289,7 +295,7 @@ impl Lexer<'_> {
                     if name_end == self.pos {
                         self.emit(Tok::Dot, start, line);
                     } else {
-                        let name = self.src[self.pos..name_end].to_string();
+                        let name = &self.src[self.pos..name_end];
                         self.pos = name_end;
                         self.emit(Tok::Field(name), start, line);
                     }
@@ -316,7 +322,7 @@ impl Lexer<'_> {
                         if let Some(k) = KEYWORDS.iter().find(|k| **k == word) {
                             self.emit(Tok::Keyword(k), start, line);
                         } else {
-                            self.emit(Tok::Ident(word.to_string()), start, line);
+                            self.emit(Tok::Ident(word), start, line);
                         }
                     } else {
                         return Err((format!("unexpected {ch:?} in command"), line));
@@ -337,7 +343,7 @@ impl Lexer<'_> {
         p
     }
 
-    fn lex_number(&mut self) -> String {
+    fn lex_number(&mut self) -> &'a str {
         let start = self.pos;
         let b = self.b;
         let mut p = self.pos;
@@ -385,17 +391,24 @@ impl Lexer<'_> {
             p += 1;
         }
         self.pos = p;
-        self.src[start..p].to_string()
+        &self.src[start..p]
     }
 
-    fn lex_quote(&mut self) -> Result<String, (String, usize)> {
+    fn lex_quote(&mut self) -> Result<std::borrow::Cow<'a, str>, (String, usize)> {
+        let body = &self.src[self.pos + 1..];
+        if let Some(end) = body.find(['"', '\\', '\n']) {
+            if body.as_bytes()[end] == b'"' {
+                self.pos += 1 + end + 1;
+                return Ok(std::borrow::Cow::Borrowed(&body[..end]));
+            }
+        }
         let mut out = String::new();
         let mut chars = self.src[self.pos + 1..].char_indices();
         while let Some((i, c)) = chars.next() {
             match c {
                 '"' => {
                     self.pos += 1 + i + 1;
-                    return Ok(out);
+                    return Ok(std::borrow::Cow::Owned(out));
                 }
                 '\n' => return Err(("unterminated quoted string".into(), self.line)),
                 '\\' => {
@@ -443,7 +456,7 @@ impl Lexer<'_> {
         Err(("unterminated quoted string".into(), self.line))
     }
 
-    fn lex_char(&mut self) -> Result<(i64, String), (String, usize)> {
+    fn lex_char(&mut self) -> Result<(i64, &'a str), (String, usize)> {
         let rest = &self.src[self.pos + 1..];
         let mut chars = rest.char_indices();
         let (val, end) = match chars.next() {
@@ -468,7 +481,7 @@ impl Lexer<'_> {
         if !rest[end..].starts_with('\'') {
             return Err(("unterminated character constant".into(), self.line));
         }
-        let text = self.src[self.pos..self.pos + 1 + end + 1].to_string();
+        let text = &self.src[self.pos..self.pos + 1 + end + 1];
         self.pos += 1 + end + 1;
         Ok((val, text))
     }

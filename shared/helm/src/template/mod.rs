@@ -102,7 +102,7 @@ impl TemplateSet {
     }
 
     fn insert(&mut self, name: String, body: Rc<List>, source: &Rc<Source>) {
-        if is_empty_tree(&body) && self.entries.contains_key(&name) {
+        if is_empty_tree(&body, &source.text) && self.entries.contains_key(&name) {
             return;
         }
         self.entries.insert(
@@ -133,9 +133,9 @@ impl TemplateSet {
     }
 }
 
-fn is_empty_tree(list: &List) -> bool {
+fn is_empty_tree(list: &List, text: &str) -> bool {
     list.iter().all(|n| match n {
-        parse::Node::Text(t) => t.trim().is_empty(),
+        parse::Node::Text(r) => text[r.clone()].trim().is_empty(),
         _ => false,
     })
 }

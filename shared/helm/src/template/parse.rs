@@ -13,8 +13,8 @@ pub type List = Vec<Node>;
 /// A node of a template body.
 #[derive(Debug)]
 pub enum Node {
-    /// literal text
-    Text(Rc<str>),
+    /// literal text: a byte range of the template's source
+    Text(std::ops::Range<usize>),
     /// `{{ pipeline }}`
     Action(Pipe),
     /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else)
@@ -162,8 +162,8 @@ enum ListEnd {
     Else(usize, Option<BranchKind>),
 }
 
-struct Parser<'f> {
-    toks: Vec<Token>,
+struct Parser<'a, 'f> {
+    toks: Vec<Token<'a>>,
     i: usize,
     is_func: &'f dyn Fn(&str) -> bool,
     defines: Vec<(String, Rc<List>)>,
@@ -171,12 +171,12 @@ struct Parser<'f> {
     vars: Vec<String>,
 }
 
-impl Parser<'_> {
-    fn peek(&self) -> &Token {
+impl<'a> Parser<'a, '_> {
+    fn peek(&self) -> &Token<'a> {
         &self.toks[self.i.min(self.toks.len() - 1)]
     }
 
-    fn next(&mut self) -> Token {
+    fn next(&mut self) -> Token<'a> {
         let t = self.peek().clone();
         if self.i < self.toks.len() {
             self.i += 1;
@@ -184,7 +184,7 @@ impl Parser<'_> {
         t
     }
 
-    fn next_non_space(&mut self) -> Token {
+    fn next_non_space(&mut self) -> Token<'a> {
         loop {
             let t = self.next();
             if t.tok != Tok::Space {
@@ -193,7 +193,7 @@ impl Parser<'_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Token {
+    fn peek_non_space(&mut self) -> Token<'a> {
         while self.peek().tok == Tok::Space {
             self.i += 1;
         }
@@ -228,7 +228,7 @@ impl Parser<'_> {
             let t = self.next();
             match t.tok {
                 Tok::Eof => return Ok((out, ListEnd::Eof)),
-                Tok::Text(s) => out.push(Node::Text(Rc::from(s))),
+                Tok::Text(a, b) => out.push(Node::Text(a..b)),
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
                     match kw.tok {
@@ -327,6 +327,7 @@ impl Parser<'_> {
                 let Tok::Str(name) = name_tok.tok else {
                     return Err(self.err_at("unexpected name in define clause", t.line));
                 };
+                let name = name.into_owned();
                 self.expect_right("define clause")?;
                 let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
                 let (body, end) = self.list()?;
@@ -365,7 +366,7 @@ impl Parser<'_> {
     fn template_call(&mut self, ctx: &str) -> Result<(String, Option<Pipe>), ParseError> {
         let t = self.next_non_space();
         let name = match t.tok {
-            Tok::Str(s) => s,
+            Tok::Str(s) => s.into_owned(),
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in {ctx} clause", describe(&other)),
@@ -436,7 +437,8 @@ impl Parser<'_> {
             pos: Self::pos(&start),
         };
         // declarations: $x := / $x = / $i, $e :=
-        if let Tok::Variable(v) = &start.tok {
+        if let Tok::Variable(v) = start.tok {
+            let v = v.to_string();
             let save = self.i;
             self.next();
             let after = self.peek_non_space();
@@ -452,6 +454,7 @@ impl Parser<'_> {
                     let Tok::Variable(v2) = v2.tok else {
                         return Err(self.err(format!("expected variable in {ctx}")));
                     };
+                    let v2 = v2.to_string();
                     let op = self.next_non_space();
                     if op.tok != Tok::Declare && op.tok != Tok::Assign {
                         return Err(self.err(format!("expected := in {ctx}")));
@@ -537,8 +540,8 @@ impl Parser<'_> {
     /// chain position, which error messages report).
     fn chain_fields(&mut self, fields: &mut Vec<Rc<str>>) -> Option<Pos> {
         let mut first = None;
-        while let Tok::Field(f2) = &self.peek().tok {
-            fields.push(Rc::from(f2.as_str()));
+        while let Tok::Field(f2) = self.peek().tok {
+            fields.push(Rc::from(f2));
             first.get_or_insert(Self::pos(self.peek()));
             self.next();
         }
@@ -555,6 +558,7 @@ impl Parser<'_> {
                 return Ok(Arg::Field(fields, fpos));
             }
             Tok::Variable(v) => {
+                let v = v.to_string();
                 if !self.vars.contains(&v) {
                     return Err(self.err_at(&format!("undefined variable \"{v}\""), t.line));
                 }
@@ -568,11 +572,15 @@ impl Parser<'_> {
             Tok::Keyword("false") => Arg::Const(Value::Bool(false), "false".into()),
             Tok::Str(s) => {
                 let text = crate::gofmt::quote(&s);
-                Arg::Const(Value::from(s), text)
+                Arg::Const(Value::str(&s), text)
             }
-            Tok::Char(v, text) => Arg::Const(Value::Int(v), text),
-            Tok::Number(n) => Arg::Const(parse_number(&n).map_err(|m| self.err_at(&m, t.line))?, n),
+            Tok::Char(v, text) => Arg::Const(Value::Int(v), text.to_string()),
+            Tok::Number(n) => Arg::Const(
+                parse_number(n).map_err(|m| self.err_at(&m, t.line))?,
+                n.to_string(),
+            ),
             Tok::Ident(name) => {
+                let name = name.to_string();
                 if !(self.is_func)(&name) {
                     return Err(self.err_at(&format!("function \"{name}\" not defined"), t.line));
                 }
@@ -600,8 +608,8 @@ impl Parser<'_> {
         if let Tok::Field(_) = self.peek().tok {
             let mut fields = Vec::new();
             let cpos = Self::pos(self.peek());
-            while let Tok::Field(f2) = &self.peek().tok {
-                fields.push(Rc::from(f2.as_str()));
+            while let Tok::Field(f2) = self.peek().tok {
+                fields.push(Rc::from(f2));
                 self.next();
             }
             match base {
@@ -618,7 +626,7 @@ impl Parser<'_> {
 fn describe(t: &Tok) -> String {
     match t {
         Tok::RightDelim => "\"}}\"".into(),
-        Tok::Text(s) => format!("{s:?}"),
+        Tok::Text(..) => "text".into(),
         Tok::Ident(s) | Tok::Number(s) | Tok::Variable(s) => format!("<{s}>"),
         Tok::Field(s) => format!("<.{s}>"),
         Tok::Keyword(k) => format!("<{k}>"),
