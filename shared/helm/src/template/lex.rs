@@ -38,8 +38,6 @@ pub enum Tok<'a> {
     RParen,
     /// `,`
     Comma,
-    /// white space inside an action
-    Space,
     /// end of input
     Eof,
 }
@@ -53,6 +51,8 @@ pub struct Token<'a> {
     pub pos: usize,
     /// 1-based line
     pub line: usize,
+    /// white space came right before this token (inside an action)
+    pub space_before: bool,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -67,7 +67,8 @@ pub fn lex(src: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
         b: src.as_bytes(),
         pos: 0,
         line: 1,
-        out: Vec::new(),
+        out: Vec::with_capacity(src.len() / 6 + 16),
+        space: false,
     };
     lx.run()?;
     Ok(lx.out)
@@ -79,6 +80,8 @@ struct Lexer<'a> {
     pos: usize,
     line: usize,
     out: Vec<Token<'a>>,
+    /// white space was seen since the last token
+    space: bool,
 }
 
 fn is_space(c: u8) -> bool {
@@ -91,7 +94,13 @@ fn is_alnum(c: char) -> bool {
 
 impl<'a> Lexer<'a> {
     fn emit(&mut self, tok: Tok<'a>, pos: usize, line: usize) {
-        self.out.push(Token { tok, pos, line });
+        let space_before = std::mem::replace(&mut self.space, false);
+        self.out.push(Token {
+            tok,
+            pos,
+            line,
+            space_before,
+        });
     }
 
     fn run(&mut self) -> Result<(), (String, usize)> {
@@ -207,7 +216,7 @@ impl<'a> Lexer<'a> {
                         return Err(("unclosed left paren".into(), self.line));
                     }
                     if self.pos > start {
-                        self.emit(Tok::Space, start, self.line);
+                        self.space = true;
                     }
                     if self.b[self.pos] == b'\n' {
                         self.line += 1;
@@ -216,7 +225,8 @@ impl<'a> Lexer<'a> {
                     self.pos += 4;
                     return Ok(true);
                 }
-                self.emit(Tok::Space, start, self.line);
+                let _ = start;
+                self.space = true;
                 continue;
             }
             let start = self.pos;

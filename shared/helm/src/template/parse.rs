@@ -185,18 +185,10 @@ impl<'a> Parser<'a, '_> {
     }
 
     fn next_non_space(&mut self) -> Token<'a> {
-        loop {
-            let t = self.next();
-            if t.tok != Tok::Space {
-                return t;
-            }
-        }
+        self.next()
     }
 
     fn peek_non_space(&mut self) -> Token<'a> {
-        while self.peek().tok == Tok::Space {
-            self.i += 1;
-        }
         self.peek().clone()
     }
 
@@ -505,10 +497,6 @@ impl<'a> Parser<'a, '_> {
         loop {
             let t = self.peek();
             match t.tok {
-                Tok::Space => {
-                    self.next();
-                    continue;
-                }
                 Tok::RightDelim | Tok::RParen => break,
                 Tok::Pipe => {
                     self.next();
@@ -523,8 +511,10 @@ impl<'a> Parser<'a, '_> {
                 }
             }
             // operands must be separated by space
-            match self.peek().tok {
-                Tok::Space | Tok::RightDelim | Tok::RParen | Tok::Pipe => {}
+            let t = self.peek();
+            match t.tok {
+                Tok::RightDelim | Tok::RParen | Tok::Pipe => {}
+                _ if t.space_before => {}
                 ref other => {
                     return Err(self.err(format!("unexpected {} in operand", describe(other))))
                 }
@@ -540,8 +530,8 @@ impl<'a> Parser<'a, '_> {
     /// chain position, which error messages report).
     fn chain_fields(&mut self, fields: &mut Vec<Rc<str>>) -> Option<Pos> {
         let mut first = None;
-        while let Tok::Field(f2) = self.peek().tok {
-            fields.push(Rc::from(f2));
+        while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
+            fields.push(Rc::from(*f2));
             first.get_or_insert(Self::pos(self.peek()));
             self.next();
         }
@@ -605,11 +595,11 @@ impl<'a> Parser<'a, '_> {
             }
         };
         // a chain: (x).a.b
-        if let Tok::Field(_) = self.peek().tok {
+        if let (Tok::Field(_), false) = (&self.peek().tok, self.peek().space_before) {
             let mut fields = Vec::new();
             let cpos = Self::pos(self.peek());
-            while let Tok::Field(f2) = self.peek().tok {
-                fields.push(Rc::from(f2));
+            while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
+                fields.push(Rc::from(*f2));
                 self.next();
             }
             match base {

@@ -121,8 +121,26 @@ fn go_error(pat: &str, err: &regex::Error) -> String {
 }
 
 /// Compiles a Go pattern; the error is Go's `regexp.Compile` text.
+///
+/// Compiled patterns are memoised per thread (compiling is a pure function of the
+/// pattern, and charts call the same few patterns in loops).
 pub fn compile(pat: &str) -> Result<Regex, String> {
-    Regex::new(&translate(pat)).map_err(|e| go_error(pat, &e))
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
+        return Ok(r);
+    }
+    let re = Regex::new(&translate(pat)).map_err(|e| go_error(pat, &e))?;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 512 {
+            c.clear();
+        }
+        c.insert(pat.to_string(), re.clone());
+    });
+    Ok(re)
 }
 
 /// Go's `regexp.MustCompile` panic text, as the non-`must` functions report it.
