@@ -12,9 +12,9 @@ const BUILTINS: &[&str] = &[
     "le", "gt", "ge", "html", "js", "urlquery", "call",
 ];
 
-/// Whether `name` is one of Go's predefined template functions.
-pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.contains(&name)
+/// The static name of one of Go's predefined template functions.
+pub fn builtin_name(name: &str) -> Option<&'static str> {
+    BUILTINS.iter().copied().find(|b| *b == name)
 }
 
 /// Calls a predefined function (all but `and`/`or`).

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::builtins;
 use super::parse::{Arg, Branch, BranchKind, Cmd, List, Node, Pipe, Pos};
 use super::{Entry, Source, TemplateSet};
-use crate::funcs::{registry, Param};
+use crate::funcs::Param;
 use crate::gofmt;
 use crate::value::Value;
 
@@ -284,7 +284,7 @@ impl State<'_> {
         if pipe.is_assign {
             self.assign(name, v);
         } else {
-            self.vars.push((Rc::from(name.as_str()), v));
+            self.vars.push((name.clone(), v));
         }
     }
 
@@ -366,7 +366,7 @@ impl State<'_> {
                     first,
                 )
             }
-            Arg::Ident(name, _) => self.eval_function(dot, name, cmd, fin),
+            Arg::Func(f, _) => self.eval_function(dot, *f, cmd, fin),
             Arg::Pipe(p) => {
                 self.not_a_function(cmd, fin.as_ref())?;
                 let mark = self.vars.len();
@@ -563,13 +563,13 @@ impl State<'_> {
             Arg::Dot => Ok((dot.clone(), Origin::Other)),
             Arg::Nil => Ok((Value::Nil, Origin::Const)),
             Arg::Const(v, _) => Ok((v.clone(), Origin::Const)),
-            Arg::Ident(name, pos) => {
+            Arg::Func(f, pos) => {
                 // a function called with no arguments
                 let cmd = Cmd {
-                    args: vec![Arg::Ident(name.clone(), *pos)],
+                    args: vec![Arg::Func(*f, *pos)],
                     pos: *pos,
                 };
-                Ok((self.eval_function(dot, name, &cmd, None)?, Origin::Other))
+                Ok((self.eval_function(dot, *f, &cmd, None)?, Origin::Other))
             }
             Arg::Pipe(p) => {
                 let mark = self.vars.len();
@@ -583,10 +583,12 @@ impl State<'_> {
     fn eval_function(
         &mut self,
         dot: &Value,
-        name: &str,
+        func: super::FuncRef,
         cmd: &Cmd,
         fin: Option<Value>,
     ) -> R<Value> {
+        use super::FuncRef;
+        let name = func.name();
         let args = &cmd.args[1..];
         // short-circuit and/or
         if name == "and" || name == "or" {
@@ -620,22 +622,16 @@ impl State<'_> {
             argv.push((f, Origin::Other));
         }
         let node = &NodeText::Cmd(cmd);
-        if builtins::is_builtin(name) {
-            let vals: Vec<Value> = argv.into_iter().map(|(v, _)| v).collect();
-            return builtins::call(name, &vals)
-                .map_err(|e| self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}")));
-        }
-        match name {
-            "include" => return self.call_include(cmd, &node, argv),
-            "tpl" => return self.call_tpl(cmd, &node, argv),
-            _ => {}
-        }
-        let Some(spec) = registry().get(name) else {
-            return Err(self.err_at(
-                cmd.pos,
-                &node,
-                &format!("function {} not defined", gofmt::quote(name)),
-            ));
+        let spec = match func {
+            FuncRef::Builtin(_) => {
+                let vals: Vec<Value> = argv.into_iter().map(|(v, _)| v).collect();
+                return builtins::call(name, &vals).map_err(|e| {
+                    self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}"))
+                });
+            }
+            FuncRef::Include => return self.call_include(cmd, node, argv),
+            FuncRef::Tpl => return self.call_tpl(cmd, node, argv),
+            FuncRef::Native(spec) => spec,
         };
         let nfixed = spec.params.len();
         if spec.variadic.is_none() && argv.len() != nfixed {
@@ -736,7 +732,7 @@ impl State<'_> {
         let text = convert(t, o, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
         let text = text.as_str().unwrap_or_default().to_string();
         let data = it.next().map(|p| p.0).unwrap_or_default();
-        let parsed = match super::parse::parse(&text, &super::is_func) {
+        let parsed = match super::parse::parse(&text, &super::resolve_func) {
             Ok(p) => p,
             Err(e) => {
                 return Err(self.err_at(
@@ -928,8 +924,9 @@ fn arg_string(a: &Arg) -> String {
         }
         Arg::Dot => ".".into(),
         Arg::Nil => "nil".into(),
-        Arg::Const(_, text) => text.clone(),
-        Arg::Ident(n, _) => n.clone(),
+        Arg::Const(_, Some(text)) => text.to_string(),
+        Arg::Const(v, None) => const_text(v),
+        Arg::Func(f, _) => f.name().to_string(),
         Arg::Pipe(p) => format!("({})", pipe_string(p)),
     }
 }
@@ -941,7 +938,7 @@ fn cmd_string(c: &Cmd) -> String {
 fn pipe_string(p: &Pipe) -> String {
     let mut s = String::new();
     if !p.decl.is_empty() {
-        s.push_str(&p.decl.join(", "));
+        s.push_str(&p.decl.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
         s.push_str(if p.is_assign { " = " } else { " := " });
     }
     s.push_str(

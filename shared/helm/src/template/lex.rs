@@ -343,11 +343,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn scan_alnum(&self, mut p: usize) -> usize {
-        for ch in self.src[p..].chars() {
-            if is_alnum(ch) {
-                p += ch.len_utf8();
-            } else {
+        while p < self.b.len() {
+            let c = self.b[p];
+            if c.is_ascii_alphanumeric() || c == b'_' {
+                p += 1;
+            } else if c < 0x80 {
                 break;
+            } else {
+                match self.src[p..].chars().next() {
+                    Some(ch) if is_alnum(ch) => p += ch.len_utf8(),
+                    _ => break,
+                }
             }
         }
         p

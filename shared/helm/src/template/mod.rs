@@ -64,12 +64,41 @@ pub struct ParseError {
     pub message: String,
 }
 
-/// Whether a function name is known to the parser.
-pub fn is_func(name: &str) -> bool {
-    builtins::is_builtin(name)
-        || name == "include"
-        || name == "tpl"
-        || crate::funcs::registry().contains_key(name)
+/// A function a template calls, resolved when the template is parsed.
+#[derive(Clone, Copy, Debug)]
+pub enum FuncRef {
+    /// one of Go's predefined functions
+    Builtin(&'static str),
+    /// Helm's `include`
+    Include,
+    /// Helm's `tpl`
+    Tpl,
+    /// a Sprig or Helm function
+    Native(&'static crate::funcs::FuncSpec),
+}
+
+impl FuncRef {
+    /// The name templates call it by.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FuncRef::Builtin(n) => n,
+            FuncRef::Include => "include",
+            FuncRef::Tpl => "tpl",
+            FuncRef::Native(f) => f.name,
+        }
+    }
+}
+
+/// Resolves a function name, or `None` when no such function is defined.
+pub fn resolve_func(name: &str) -> Option<FuncRef> {
+    if let Some(b) = builtins::builtin_name(name) {
+        return Some(FuncRef::Builtin(b));
+    }
+    match name {
+        "include" => Some(FuncRef::Include),
+        "tpl" => Some(FuncRef::Tpl),
+        _ => crate::funcs::registry().get(name).map(FuncRef::Native),
+    }
 }
 
 impl TemplateSet {
@@ -85,7 +114,7 @@ impl TemplateSet {
     /// # Errors
     /// Go's parse error.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), ParseError> {
-        let parsed = parse::parse(text, &is_func).map_err(|e| ParseError {
+        let parsed = parse::parse(text, &resolve_func).map_err(|e| ParseError {
             name: name.to_string(),
             line: e.line,
             message: e.message,

@@ -71,7 +71,7 @@ pub struct Pos {
 #[derive(Debug)]
 pub struct Pipe {
     /// `$x :=` or `$i, $e :=` names
-    pub decl: Vec<String>,
+    pub decl: Vec<Rc<str>>,
     /// `=` rather than `:=`
     pub is_assign: bool,
     /// commands separated by `|`
@@ -102,10 +102,11 @@ pub enum Arg {
     Dot,
     /// `nil`
     Nil,
-    /// a constant
-    Const(Value, String),
-    /// a function name
-    Ident(String, Pos),
+    /// a constant, with its source text when it cannot be derived from the value
+    /// (numbers and characters)
+    Const(Value, Option<Rc<str>>),
+    /// a function, resolved at parse time
+    Func(super::FuncRef, Pos),
     /// `( pipeline )`
     Pipe(Box<Pipe>),
 }
@@ -128,16 +129,19 @@ pub struct ParseError {
     pub line: usize,
 }
 
-/// Parses template text. `is_func` tells whether a function name is defined.
+/// Parses template text. `resolve` finds the functions a template may call.
 ///
 /// # Errors
 /// Go's parse error (the caller adds `template: NAME:LINE: `).
-pub fn parse(src: &str, is_func: &dyn Fn(&str) -> bool) -> Result<Parsed, ParseError> {
+pub fn parse(
+    src: &str,
+    resolve: &dyn Fn(&str) -> Option<super::FuncRef>,
+) -> Result<Parsed, ParseError> {
     let toks = lex(src).map_err(|(message, line)| ParseError { message, line })?;
     let mut p = Parser {
         toks,
         i: 0,
-        is_func,
+        resolve,
         defines: Vec::new(),
         range_depth: 0,
         vars: vec!["$".to_string()],
@@ -165,7 +169,7 @@ enum ListEnd {
 struct Parser<'a, 'f> {
     toks: Vec<Token<'a>>,
     i: usize,
-    is_func: &'f dyn Fn(&str) -> bool,
+    resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
     defines: Vec<(String, Rc<List>)>,
     range_depth: usize,
     vars: Vec<String>,
@@ -438,7 +442,7 @@ impl<'a> Parser<'a, '_> {
                 Tok::Declare | Tok::Assign => {
                     self.next();
                     pipe.is_assign = after.tok == Tok::Assign;
-                    pipe.decl.push(v.clone());
+                    pipe.decl.push(Rc::from(v.as_str()));
                 }
                 Tok::Comma if allow_decl => {
                     self.next();
@@ -452,19 +456,19 @@ impl<'a> Parser<'a, '_> {
                         return Err(self.err(format!("expected := in {ctx}")));
                     }
                     pipe.is_assign = op.tok == Tok::Assign;
-                    pipe.decl.push(v.clone());
-                    pipe.decl.push(v2);
+                    pipe.decl.push(Rc::from(v.as_str()));
+                    pipe.decl.push(Rc::from(v2.as_str()));
                 }
                 _ => self.i = save,
             }
             if pipe.is_assign {
                 for d in &pipe.decl {
-                    if !self.vars.contains(d) {
+                    if !self.vars.iter().any(|v| **v == **d) {
                         return Err(self.err(format!("undefined variable \"{d}\"")));
                     }
                 }
             } else {
-                self.vars.extend(pipe.decl.iter().cloned());
+                self.vars.extend(pipe.decl.iter().map(|d| d.to_string()));
             }
         }
         loop {
@@ -558,23 +562,19 @@ impl<'a> Parser<'a, '_> {
             }
             Tok::Dot => Arg::Dot,
             Tok::Keyword("nil") => Arg::Nil,
-            Tok::Keyword("true") => Arg::Const(Value::Bool(true), "true".into()),
-            Tok::Keyword("false") => Arg::Const(Value::Bool(false), "false".into()),
-            Tok::Str(s) => {
-                let text = crate::gofmt::quote(&s);
-                Arg::Const(Value::str(&s), text)
-            }
-            Tok::Char(v, text) => Arg::Const(Value::Int(v), text.to_string()),
+            Tok::Keyword("true") => Arg::Const(Value::Bool(true), None),
+            Tok::Keyword("false") => Arg::Const(Value::Bool(false), None),
+            Tok::Str(s) => Arg::Const(Value::str(&s), None),
+            Tok::Char(v, text) => Arg::Const(Value::Int(v), Some(Rc::from(text))),
             Tok::Number(n) => Arg::Const(
                 parse_number(n).map_err(|m| self.err_at(&m, t.line))?,
-                n.to_string(),
+                Some(Rc::from(n)),
             ),
             Tok::Ident(name) => {
-                let name = name.to_string();
-                if !(self.is_func)(&name) {
+                let Some(f) = (self.resolve)(name) else {
                     return Err(self.err_at(&format!("function \"{name}\" not defined"), t.line));
-                }
-                Arg::Ident(name, pos)
+                };
+                Arg::Func(f, pos)
             }
             Tok::LParen => {
                 let p = self.pipeline("parenthesized pipeline", false)?;
@@ -691,13 +691,13 @@ pub type Defines = HashMap<String, Rc<List>>;
 mod tests {
     use super::*;
 
-    fn any(_: &str) -> bool {
-        true
+    fn any(name: &str) -> Option<super::super::FuncRef> {
+        Some(super::super::FuncRef::Builtin(if name == "x" { "print" } else { "print" }))
     }
 
     #[test]
     fn unknown_function_is_a_parse_error() {
-        let e = parse("{{ nope 1 }}", &|n| n == "x").unwrap_err();
+        let e = parse("{{ nope 1 }}", &|n| (n == "x").then_some(super::super::FuncRef::Tpl)).unwrap_err();
         assert_eq!(e.message, "function \"nope\" not defined");
     }
 
