@@ -113,7 +113,8 @@ pub fn render(
     let keys = sort_templates(tpls.keys().cloned().collect());
     let mut set = TemplateSet::new();
     for k in &keys {
-        set.add(k, &tpls[k].text).map_err(RenderError::Parse)?;
+        set.add_shared(k, tpls[k].text.clone())
+            .map_err(RenderError::Parse)?;
     }
     let exec_opts = Options {
         strict: opts.strict,
@@ -134,7 +135,12 @@ pub fn render(
         let text = set
             .execute(k, &r.vals, &exec_opts)
             .map_err(cleanup_exec_error)?;
-        out.insert(k.clone(), text.replace("<no value>", ""));
+        let text = if memchr::memmem::find(text.as_bytes(), b"<no value>").is_some() {
+            text.replace("<no value>", "")
+        } else {
+            text
+        };
+        out.insert(k.clone(), text);
     }
     Ok(out)
 }
@@ -189,7 +195,10 @@ fn collect(
         out.insert(
             format!("{id}/{}", t.name),
             Renderable {
-                text: Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
+                text: match std::str::from_utf8(&t.data) {
+                    Ok(s) => Rc::from(s),
+                    Err(_) => Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
+                },
                 vals: next.clone(),
                 base_path: format!("{id}/templates"),
             },

@@ -70,7 +70,7 @@ pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Option
         tmpl_name: Rc::from(name),
         source: entry.source.clone(),
     };
-    let mut out = String::new();
+    let mut out = String::with_capacity(entry.source.text.len() + 256);
     st.run_template(&entry, name, data.clone(), &mut out)?;
     Ok(out)
 }
@@ -749,7 +749,7 @@ impl State<'_> {
         };
         let source = Rc::new(Source {
             name: "gotpl".into(),
-            text: text.clone(),
+            text: Rc::from(text.as_str()),
         });
         let mut overlay = HashMap::new();
         for (n, body) in parsed.defines {

@@ -108,7 +108,7 @@ impl<'a> Lexer<'a> {
         loop {
             // text up to the next "{{"
             let start = self.pos;
-            let next = self.src[start..].find("{{").map(|i| start + i);
+            let next = memchr::memmem::find(&self.b[start..], b"{{").map(|i| start + i);
             let end = next.unwrap_or(self.b.len());
             let mut text = &self.src[start..end];
             if trim_next_text {

@@ -20,7 +20,7 @@ pub struct Source {
     /// the parse name (e.g. `mychart/templates/_helpers.tpl`)
     pub name: String,
     /// the template text
-    pub text: String,
+    pub text: Rc<str>,
 }
 
 impl Source {
@@ -114,14 +114,23 @@ impl TemplateSet {
     /// # Errors
     /// Go's parse error.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), ParseError> {
-        let parsed = parse::parse(text, &resolve_func).map_err(|e| ParseError {
+        self.add_shared(name, Rc::from(text))
+    }
+
+    /// [`TemplateSet::add`] for text the caller already holds shared.
+    ///
+    /// # Errors
+    /// Go's parse error.
+    pub fn add_shared(&mut self, name: &str, text: Rc<str>) -> Result<(), ParseError> {
+        let text_ref: &str = &text;
+        let parsed = parse::parse(text_ref, &resolve_func).map_err(|e| ParseError {
             name: name.to_string(),
             line: e.line,
             message: e.message,
         })?;
         let source = Rc::new(Source {
             name: name.to_string(),
-            text: text.to_string(),
+            text: text.clone(),
         });
         for (dname, body) in parsed.defines {
             self.insert(dname, body, &source);
