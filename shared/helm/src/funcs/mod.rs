@@ -5,7 +5,7 @@
 //! `Value::Str`, an `Int` one a `Value::Int`, ...) and wraps an `Err(msg)` as
 //! `error calling NAME: msg`, as Go's text/template does.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::OnceLock;
 
 use crate::value::Value;
@@ -71,10 +71,10 @@ pub const fn func(
 
 /// Every native function Helm's engine exposes (Sprig less `env`/`expandenv`, plus
 /// Helm's own), by name. `include`, `tpl` are handled by the executor itself.
-pub fn registry() -> &'static HashMap<&'static str, FuncSpec> {
-    static REG: OnceLock<HashMap<&'static str, FuncSpec>> = OnceLock::new();
+pub fn registry() -> &'static FxHashMap<&'static str, FuncSpec> {
+    static REG: OnceLock<FxHashMap<&'static str, FuncSpec>> = OnceLock::new();
     REG.get_or_init(|| {
-        let mut m = HashMap::new();
+        let mut m = FxHashMap::default();
         for f in sprig::funcs() {
             m.insert(f.name, f);
         }

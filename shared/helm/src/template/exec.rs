@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::builtins;
-use super::parse::{Arg, Branch, BranchKind, Cmd, List, Node, Pipe, Pos};
+use super::parse::{Arg, Branch, BranchKind, Cmd, List, Node, Pipe, Pos, Span};
 use super::{Entry, Source, TemplateSet};
 use crate::funcs::Param;
 use crate::gofmt;
@@ -119,7 +119,7 @@ impl State<'_> {
             "template: {}: executing {} at <{}>: {}",
             self.source.location(pos.offset),
             gofmt::quote(&self.tmpl_name),
-            node.describe(),
+            node.describe(&self.source.text),
             msg
         ))
     }
@@ -170,7 +170,7 @@ impl State<'_> {
                             Some(p) => format!(
                                 "{{{{template {} {}}}}}",
                                 gofmt::quote(name),
-                                pipe_string(p)
+                                pipe_string(p, &self.source.text)
                             ),
                             None => format!("{{{{template {}}}}}", gofmt::quote(name)),
                         };
@@ -245,7 +245,7 @@ impl State<'_> {
                 gofmt::write_value(&mut s, other);
                 return Err(self.err_at(
                     b.pipe.pos,
-                    &pipe_string(&b.pipe),
+                    &pipe_string(&b.pipe, &self.source.text),
                     &format!("range can't iterate over {s}"),
                 ));
             }
@@ -339,32 +339,14 @@ impl State<'_> {
                     self.not_a_function(cmd, fin.as_ref())?;
                     return Ok(v);
                 }
-                self.eval_field_chain(
-                    dot,
-                    &v,
-                    false,
-                    fields,
-                    &cmd.args[1..],
-                    fin,
-                    *pos,
-                    first,
-                )
+                self.eval_field_chain(dot, &v, false, fields, &cmd.args[1..], fin, *pos, first)
             }
             Arg::Chain(base, fields, pos) => {
                 let v = self.eval_arg_any(dot, base)?.0;
                 // a parenthesized pipeline's nil result is Go's invalid value: its fields
                 // are "no value", not an error
                 let strict = !matches!(**base, Arg::Pipe(_));
-                self.eval_field_chain(
-                    dot,
-                    &v,
-                    strict,
-                    fields,
-                    &cmd.args[1..],
-                    fin,
-                    *pos,
-                    first,
-                )
+                self.eval_field_chain(dot, &v, strict, fields, &cmd.args[1..], fin, *pos, first)
             }
             Arg::Func(f, _) => self.eval_function(dot, *f, cmd, fin),
             Arg::Pipe(p) => {
@@ -378,7 +360,7 @@ impl State<'_> {
                 self.not_a_function(cmd, fin.as_ref())?;
                 Ok(dot.clone())
             }
-            Arg::Nil => Err(self.err_at(cmd.pos, &cmd_string(cmd), "nil is not a command")),
+            Arg::Nil => Err(self.err_at(cmd.pos, &NodeText::Cmd(cmd), "nil is not a command")),
             Arg::Const(v, _) => {
                 self.not_a_function(cmd, fin.as_ref())?;
                 Ok(v.clone())
@@ -390,10 +372,10 @@ impl State<'_> {
         if cmd.args.len() > 1 || fin.is_some() {
             return Err(self.err_at(
                 cmd.pos,
-                &cmd_string(cmd),
+                &NodeText::Cmd(cmd),
                 &format!(
                     "can't give argument to non-function {}",
-                    arg_string(&cmd.args[0])
+                    arg_string(&cmd.args[0], &self.source.text)
                 ),
             ));
         }
@@ -406,7 +388,7 @@ impl State<'_> {
         dot: &Value,
         receiver: &Value,
         strict: bool,
-        fields: &[Rc<str>],
+        fields: &[Span],
         args: &[Arg],
         fin: Option<Value>,
         pos: Pos,
@@ -416,7 +398,9 @@ impl State<'_> {
         let mut cur = receiver.clone();
         let mut cur_strict = strict;
         let n = fields.len();
-        for (i, f) in fields.iter().enumerate() {
+        let src = self.source.clone();
+        for (i, span) in fields.iter().enumerate() {
+            let f = span.of(&src.text);
             let last = i + 1 == n;
             let has_args = last && (!args.is_empty() || fin.is_some());
             cur = match &cur {
@@ -428,7 +412,7 @@ impl State<'_> {
                             &format!("{f} is not a method but has arguments"),
                         ));
                     }
-                    let got = m.borrow().get(&**f).cloned();
+                    let got = m.borrow().get(f).cloned();
                     match got {
                         Some(v) => v,
                         None if self.opts.strict => {
@@ -521,16 +505,7 @@ impl State<'_> {
     fn eval_arg_any(&mut self, dot: &Value, a: &Arg) -> R<(Value, Origin)> {
         match a {
             Arg::Field(fields, pos) => Ok((
-                self.eval_field_chain(
-                    dot,
-                    dot,
-                    self.dot_strict,
-                    fields,
-                    &[],
-                    None,
-                    *pos,
-                    a,
-                )?,
+                self.eval_field_chain(dot, dot, self.dot_strict, fields, &[], None, *pos, a)?,
                 Origin::Field,
             )),
             Arg::Variable(name, fields, pos) => {
@@ -547,16 +522,7 @@ impl State<'_> {
                 let v = self.eval_arg_any(dot, base)?.0;
                 let strict = !matches!(**base, Arg::Pipe(_));
                 Ok((
-                    self.eval_field_chain(
-                        dot,
-                        &v,
-                        strict,
-                        fields,
-                        &[],
-                        None,
-                        *pos,
-                        a,
-                    )?,
+                    self.eval_field_chain(dot, &v, strict, fields, &[], None, *pos, a)?,
                     Origin::Field,
                 ))
             }
@@ -596,7 +562,7 @@ impl State<'_> {
             if total == 0 {
                 return Err(self.err_at(
                     cmd.pos,
-                    &cmd_string(cmd),
+                    &NodeText::Cmd(cmd),
                     &format!("wrong number of args for {name}: want at least 1 got 0"),
                 ));
             }
@@ -614,7 +580,7 @@ impl State<'_> {
             }
             return Ok(last);
         }
-        let mut argv: Vec<(Value, Origin)> = Vec::with_capacity(args.len() + 1);
+        let mut argv: smallvec::SmallVec<[(Value, Origin); 4]> = smallvec::SmallVec::new();
         for a in args {
             argv.push(self.eval_arg_any(dot, a)?);
         }
@@ -624,7 +590,8 @@ impl State<'_> {
         let node = &NodeText::Cmd(cmd);
         let spec = match func {
             FuncRef::Builtin(_) => {
-                let vals: Vec<Value> = argv.into_iter().map(|(v, _)| v).collect();
+                let vals: smallvec::SmallVec<[Value; 4]> =
+                    argv.into_iter().map(|(v, _)| v).collect();
                 return builtins::call(name, &vals).map_err(|e| {
                     self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}"))
                 });
@@ -654,7 +621,7 @@ impl State<'_> {
                 ),
             ));
         }
-        let mut vals = Vec::with_capacity(argv.len());
+        let mut vals: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
         for (i, (v, origin)) in argv.into_iter().enumerate() {
             let p = if i < nfixed {
                 spec.params[i]
@@ -671,7 +638,12 @@ impl State<'_> {
         }
     }
 
-    fn call_include(&mut self, cmd: &Cmd, node: &NodeText<'_>, argv: Vec<(Value, Origin)>) -> R<Value> {
+    fn call_include(
+        &mut self,
+        cmd: &Cmd,
+        node: &NodeText<'_>,
+        argv: smallvec::SmallVec<[(Value, Origin); 4]>,
+    ) -> R<Value> {
         if argv.len() != 2 {
             return Err(self.err_at(
                 cmd.pos,
@@ -719,7 +691,12 @@ impl State<'_> {
         Ok(Value::from(buf))
     }
 
-    fn call_tpl(&mut self, cmd: &Cmd, node: &NodeText<'_>, argv: Vec<(Value, Origin)>) -> R<Value> {
+    fn call_tpl(
+        &mut self,
+        cmd: &Cmd,
+        node: &NodeText<'_>,
+        argv: smallvec::SmallVec<[(Value, Origin); 4]>,
+    ) -> R<Value> {
         if argv.len() != 2 {
             return Err(self.err_at(
                 cmd.pos,
@@ -868,57 +845,58 @@ enum NodeText<'a> {
     Cmd(&'a Cmd),
 }
 
-/// Something that prints as a template node in an error message.
+/// Something that prints as a template node in an error message (`src` is the text
+/// of the template the node was parsed from).
 trait Describe {
-    fn describe(&self) -> String;
+    fn describe(&self, src: &str) -> String;
 }
 
 impl Describe for str {
-    fn describe(&self) -> String {
+    fn describe(&self, _src: &str) -> String {
         self.to_string()
     }
 }
 
 impl Describe for String {
-    fn describe(&self) -> String {
+    fn describe(&self, _src: &str) -> String {
         self.clone()
     }
 }
 
 impl Describe for NodeText<'_> {
-    fn describe(&self) -> String {
+    fn describe(&self, src: &str) -> String {
         match self {
-            NodeText::Arg(a) => arg_string(a),
-            NodeText::Cmd(c) => cmd_string(c),
+            NodeText::Arg(a) => arg_string(a, src),
+            NodeText::Cmd(c) => cmd_string(c, src),
         }
     }
 }
 
 impl<T: Describe + ?Sized> Describe for &T {
-    fn describe(&self) -> String {
-        (**self).describe()
+    fn describe(&self, src: &str) -> String {
+        (**self).describe(src)
     }
 }
 
-fn arg_string(a: &Arg) -> String {
+fn arg_string(a: &Arg, src: &str) -> String {
     match a {
-        Arg::Field(f, _) => f.iter().map(|x| format!(".{x}")).collect(),
+        Arg::Field(f, _) => f.iter().map(|x| format!(".{}", x.of(src))).collect(),
         Arg::Variable(n, f, _) => {
-            let mut s = n.clone();
+            let mut s = n.to_string();
             for x in f {
                 s.push('.');
-                s.push_str(x);
+                s.push_str(x.of(src));
             }
             s
         }
         Arg::Chain(base, f, _) => {
             let mut s = match &**base {
-                Arg::Pipe(p) => format!("({})", pipe_string(p)),
-                other => arg_string(other),
+                Arg::Pipe(p) => format!("({})", pipe_string(p, src)),
+                other => arg_string(other, src),
             };
             for x in f {
                 s.push('.');
-                s.push_str(x);
+                s.push_str(x.of(src));
             }
             s
         }
@@ -927,24 +905,34 @@ fn arg_string(a: &Arg) -> String {
         Arg::Const(_, Some(text)) => text.to_string(),
         Arg::Const(v, None) => const_text(v),
         Arg::Func(f, _) => f.name().to_string(),
-        Arg::Pipe(p) => format!("({})", pipe_string(p)),
+        Arg::Pipe(p) => format!("({})", pipe_string(p, src)),
     }
 }
 
-fn cmd_string(c: &Cmd) -> String {
-    c.args.iter().map(arg_string).collect::<Vec<_>>().join(" ")
+fn cmd_string(c: &Cmd, src: &str) -> String {
+    c.args
+        .iter()
+        .map(|a| arg_string(a, src))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-fn pipe_string(p: &Pipe) -> String {
+fn pipe_string(p: &Pipe, src: &str) -> String {
     let mut s = String::new();
     if !p.decl.is_empty() {
-        s.push_str(&p.decl.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", "));
+        s.push_str(
+            &p.decl
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         s.push_str(if p.is_assign { " = " } else { " := " });
     }
     s.push_str(
         &p.cmds
             .iter()
-            .map(cmd_string)
+            .map(|c| cmd_string(c, src))
             .collect::<Vec<_>>()
             .join(" | "),
     );

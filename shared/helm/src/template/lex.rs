@@ -55,11 +55,6 @@ pub struct Token<'a> {
     pub space_before: bool,
 }
 
-const KEYWORDS: &[&str] = &[
-    "block", "break", "continue", "define", "else", "end", "if", "range", "nil", "template",
-    "with", "true", "false",
-];
-
 /// Splits a template into tokens, or returns Go's lexer error text and line.
 pub fn lex(src: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
     let mut lx = Lexer {
@@ -82,6 +77,29 @@ struct Lexer<'a> {
     out: Vec<Token<'a>>,
     /// white space was seen since the last token
     space: bool,
+}
+
+fn count_lines(b: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', b).count()
+}
+
+fn keyword(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "block" => "block",
+        "break" => "break",
+        "continue" => "continue",
+        "define" => "define",
+        "else" => "else",
+        "end" => "end",
+        "if" => "if",
+        "range" => "range",
+        "nil" => "nil",
+        "template" => "template",
+        "with" => "with",
+        "true" => "true",
+        "false" => "false",
+        _ => return None,
+    })
 }
 
 fn is_space(c: u8) -> bool {
@@ -108,7 +126,10 @@ impl<'a> Lexer<'a> {
         loop {
             // text up to the next "{{"
             let start = self.pos;
-            let next = memchr::memmem::find(&self.b[start..], b"{{").map(|i| start + i);
+            static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+                std::sync::OnceLock::new();
+            let finder = OPEN.get_or_init(|| memchr::memmem::Finder::new(b"{{"));
+            let next = finder.find(&self.b[start..]).map(|i| start + i);
             let end = next.unwrap_or(self.b.len());
             let mut text = &self.src[start..end];
             if trim_next_text {
@@ -127,7 +148,7 @@ impl<'a> Lexer<'a> {
                 text = text.trim_end_matches([' ', '\t', '\r', '\n']);
             }
             let text_line = self.line;
-            self.line += self.src[start..end].matches('\n').count();
+            self.line += count_lines(&self.b[start..end]);
             if !text.is_empty() {
                 let off = text.as_ptr() as usize - self.src.as_ptr() as usize;
                 self.emit(Tok::Text(off, off + text.len()), start, text_line);
@@ -154,7 +175,7 @@ impl<'a> Lexer<'a> {
                     return Err(("unclosed comment".into(), self.line));
                 };
                 let cend = p + 2 + close + 2;
-                self.line += self.src[self.pos..cend].matches('\n').count();
+                self.line += count_lines(&self.b[self.pos..cend]);
                 let mut q = cend;
                 let mut trim_right = false;
                 if self.src[q..].starts_with(" -}}")
@@ -273,7 +294,7 @@ impl<'a> Lexer<'a> {
                         return Err(("unterminated raw quoted string".into(), line));
                     };
                     let s = &self.src[self.pos + 1..self.pos + 1 + end];
-                    self.line += s.matches('\n').count();
+                    self.line += count_lines(s.as_bytes());
                     self.pos += end + 2;
                     let s = if s.contains('\r') {
                         std::borrow::Cow::Owned(s.replace('\r', ""))
@@ -329,7 +350,7 @@ impl<'a> Lexer<'a> {
                         let end = self.scan_alnum(self.pos);
                         let word = &self.src[self.pos..end];
                         self.pos = end;
-                        if let Some(k) = KEYWORDS.iter().find(|k| **k == word) {
+                        if let Some(k) = keyword(word) {
                             self.emit(Tok::Keyword(k), start, line);
                         } else {
                             self.emit(Tok::Ident(word), start, line);

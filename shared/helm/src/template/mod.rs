@@ -1,7 +1,6 @@
 //! Go `text/template` as Helm runs it: lexer, parser, executor, Go's builtin functions,
 //! and Helm's `include` / `tpl`, with Go's error texts.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 mod builtins;
@@ -49,7 +48,7 @@ pub struct Entry {
 /// A set of named templates (every file and every `define` of a chart and its subcharts).
 #[derive(Debug, Default, Clone)]
 pub struct TemplateSet {
-    entries: HashMap<String, Entry>,
+    entries: rustc_hash::FxHashMap<String, Entry>,
 }
 
 /// A template parse error in Go's words: `template: NAME:LINE: MESSAGE`.

@@ -10,6 +10,25 @@ use crate::value::Value;
 /// A parsed template body.
 pub type List = Vec<Node>;
 
+/// A name in the template source (a field of a chain), as a byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// first byte
+    pub start: u32,
+    /// one past the last byte
+    pub end: u32,
+}
+
+impl Span {
+    /// The text this span covers in the template's source.
+    pub fn of<'s>(&self, src: &'s str) -> &'s str {
+        &src[self.start as usize..self.end as usize]
+    }
+}
+
+/// The field names of a chain (`.a.b.c`), usually a few.
+pub type Fields = smallvec::SmallVec<[Span; 3]>;
+
 /// A node of a template body.
 #[derive(Debug)]
 pub enum Node {
@@ -93,11 +112,11 @@ pub struct Cmd {
 #[derive(Debug)]
 pub enum Arg {
     /// `.A.B`
-    Field(Vec<Rc<str>>, Pos),
+    Field(Fields, Pos),
     /// `$x.A.B`
-    Variable(String, Vec<Rc<str>>, Pos),
+    Variable(Rc<str>, Fields, Pos),
     /// `(pipe).A.B` or `fn.A`
-    Chain(Box<Arg>, Vec<Rc<str>>, Pos),
+    Chain(Box<Arg>, Fields, Pos),
     /// `.`
     Dot,
     /// `nil`
@@ -139,6 +158,7 @@ pub fn parse(
 ) -> Result<Parsed, ParseError> {
     let toks = lex(src).map_err(|(message, line)| ParseError { message, line })?;
     let mut p = Parser {
+        src,
         toks,
         i: 0,
         resolve,
@@ -167,6 +187,7 @@ enum ListEnd {
 }
 
 struct Parser<'a, 'f> {
+    src: &'a str,
     toks: Vec<Token<'a>>,
     i: usize,
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
@@ -530,12 +551,21 @@ impl<'a> Parser<'a, '_> {
         Ok(cmd)
     }
 
+    /// The span of a name that borrows from the source text.
+    fn span(&self, name: &str) -> Span {
+        let start = name.as_ptr() as usize - self.src.as_ptr() as usize;
+        Span {
+            start: start as u32,
+            end: (start + name.len()) as u32,
+        }
+    }
+
     /// Appends following `.Field` tokens; returns the position of the first one (Go's
     /// chain position, which error messages report).
-    fn chain_fields(&mut self, fields: &mut Vec<Rc<str>>) -> Option<Pos> {
+    fn chain_fields(&mut self, fields: &mut Fields) -> Option<Pos> {
         let mut first = None;
         while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
-            fields.push(Rc::from(*f2));
+            fields.push(self.span(f2));
             first.get_or_insert(Self::pos(self.peek()));
             self.next();
         }
@@ -547,7 +577,8 @@ impl<'a> Parser<'a, '_> {
         let pos = Self::pos(&t);
         let base = match t.tok {
             Tok::Field(f) => {
-                let mut fields = vec![Rc::from(f)];
+                let mut fields = Fields::new();
+                fields.push(self.span(f));
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
                 return Ok(Arg::Field(fields, fpos));
             }
@@ -556,9 +587,9 @@ impl<'a> Parser<'a, '_> {
                 if !self.vars.contains(&v) {
                     return Err(self.err_at(&format!("undefined variable \"{v}\""), t.line));
                 }
-                let mut fields = Vec::new();
+                let mut fields = Fields::new();
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
-                return Ok(Arg::Variable(v, fields, fpos));
+                return Ok(Arg::Variable(Rc::from(v.as_str()), fields, fpos));
             }
             Tok::Dot => Arg::Dot,
             Tok::Keyword("nil") => Arg::Nil,
@@ -596,10 +627,10 @@ impl<'a> Parser<'a, '_> {
         };
         // a chain: (x).a.b
         if let (Tok::Field(_), false) = (&self.peek().tok, self.peek().space_before) {
-            let mut fields = Vec::new();
+            let mut fields = Fields::new();
             let cpos = Self::pos(self.peek());
             while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
-                fields.push(Rc::from(*f2));
+                fields.push(self.span(f2));
                 self.next();
             }
             match base {
@@ -692,12 +723,19 @@ mod tests {
     use super::*;
 
     fn any(name: &str) -> Option<super::super::FuncRef> {
-        Some(super::super::FuncRef::Builtin(if name == "x" { "print" } else { "print" }))
+        Some(super::super::FuncRef::Builtin(if name == "x" {
+            "print"
+        } else {
+            "print"
+        }))
     }
 
     #[test]
     fn unknown_function_is_a_parse_error() {
-        let e = parse("{{ nope 1 }}", &|n| (n == "x").then_some(super::super::FuncRef::Tpl)).unwrap_err();
+        let e = parse("{{ nope 1 }}", &|n| {
+            (n == "x").then_some(super::super::FuncRef::Tpl)
+        })
+        .unwrap_err();
         assert_eq!(e.message, "function \"nope\" not defined");
     }
 
