@@ -62,7 +62,9 @@ pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Option
     let entry = entry.clone();
     let mut st = State {
         sets: vec![Rc::new(RefCell::new(SetRef::Base(set)))],
-        vars: Vec::new(),
+        vars: Vec::with_capacity(32),
+        frame_base: 0,
+        dollar: Rc::from("$"),
         dot_strict: false,
         opts: opts.clone(),
         depth: 0,
@@ -85,6 +87,10 @@ struct State<'a> {
     /// template layers, innermost last (a `tpl` call pushes its own `define`s)
     sets: Vec<Rc<RefCell<SetRef<'a>>>>,
     vars: Vec<(Rc<str>, Value)>,
+    /// where the running template's variables start in `vars`
+    frame_base: usize,
+    /// the name `$`, shared
+    dollar: Rc<str>,
     /// whether dot is an `interface{}`-typed value (a range element), so that a field
     /// of a nil dot is an error rather than "no value"
     dot_strict: bool,
@@ -132,13 +138,19 @@ impl State<'_> {
                 name
             )));
         }
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), data.clone())]);
-        let saved_name = std::mem::replace(&mut self.tmpl_name, Rc::from(name));
+        // a template sees only its own variables: a frame on the shared stack
+        let saved_base = std::mem::replace(&mut self.frame_base, self.vars.len());
+        self.vars.push((self.dollar.clone(), data.clone()));
+        let saved_name = std::mem::replace(
+            &mut self.tmpl_name,
+            if *entry.name == *name { entry.name.clone() } else { Rc::from(name) },
+        );
         let saved_source = std::mem::replace(&mut self.source, entry.source.clone());
         let saved_strict = std::mem::replace(&mut self.dot_strict, false);
         let body = entry.body.clone();
         let r = self.walk(&data, &body, out);
-        self.vars = saved_vars;
+        self.vars.truncate(self.frame_base);
+        self.frame_base = saved_base;
         self.tmpl_name = saved_name;
         self.source = saved_source;
         self.dot_strict = saved_strict;
@@ -289,13 +301,14 @@ impl State<'_> {
     }
 
     fn assign(&mut self, name: &str, v: Value) {
-        if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| &**n == name) {
+        let base = self.frame_base;
+        if let Some(slot) = self.vars[base..].iter_mut().rev().find(|(n, _)| &**n == name) {
             slot.1 = v;
         }
     }
 
     fn var(&self, name: &str) -> Value {
-        self.vars
+        self.vars[self.frame_base..]
             .iter()
             .rev()
             .find(|(n, _)| &**n == name)
@@ -730,17 +743,20 @@ impl State<'_> {
         });
         let mut overlay = HashMap::new();
         for (n, body) in parsed.defines {
+            let name: Rc<str> = Rc::from(n.as_str());
             overlay.insert(
                 n,
                 Entry {
                     body,
                     source: source.clone(),
+                    name,
                 },
             );
         }
         let entry = Entry {
             body: Rc::new(parsed.root),
             source,
+            name: Rc::from("gotpl"),
         };
         overlay.insert("gotpl".to_string(), entry.clone());
         self.sets

@@ -43,6 +43,8 @@ pub struct Entry {
     pub body: Rc<List>,
     /// the source text it was parsed from
     pub source: Rc<Source>,
+    /// the template's name
+    pub name: Rc<str>,
 }
 
 /// A set of named templates (every file and every `define` of a chart and its subcharts).
@@ -142,11 +144,13 @@ impl TemplateSet {
         if is_empty_tree(&body, &source.text) && self.entries.contains_key(&name) {
             return;
         }
+        let shared: Rc<str> = Rc::from(name.as_str());
         self.entries.insert(
             name,
             Entry {
                 body,
                 source: source.clone(),
+                name: shared,
             },
         );
     }
