@@ -209,15 +209,17 @@ mod tests {
         let mut c = crate::chart::load_files(vec![
             File {
                 name: "Chart.yaml".into(),
-                data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec(),
+                data: b"apiVersion: v2\nname: demo\nversion: 0.1.0\n"
+                    .to_vec()
+                    .into(),
             },
             File {
                 name: "values.yaml".into(),
-                data: b"a: 1\n".to_vec(),
+                data: b"a: 1\n".to_vec().into(),
             },
             File {
                 name: "templates/cm.yaml".into(),
-                data: b"kind: ConfigMap\n".to_vec(),
+                data: b"kind: ConfigMap\n".to_vec().into(),
             },
         ])
         .unwrap();

@@ -143,7 +143,10 @@ pub(crate) fn read_archive(bytes: &[u8], budget: &mut Budget) -> Result<Vec<File
         if data.starts_with(UTF8_BOM) {
             data.drain(..3);
         }
-        files.push(File { name, data });
+        files.push(File {
+            name,
+            data: data.into(),
+        });
     }
     if files.is_empty() {
         return Err(LoadError::Archive("no files in chart archive".into()));

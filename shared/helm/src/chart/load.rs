@@ -254,7 +254,10 @@ fn walk(
         if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
             data.drain(..3);
         }
-        files.push(File { name: n, data });
+        files.push(File {
+            name: n,
+            data: data.into(),
+        });
     }
     Ok(())
 }
@@ -298,9 +301,9 @@ fn load_files_inner(
             "values.yaml" => {
                 c.values = load_values(&f.data)
                     .map_err(|e| LoadError::Invalid(format!("cannot load values.yaml: {e}")))?;
-                c.raw_values = Some(f.data);
+                c.raw_values = Some(f.data.to_vec());
             }
-            "values.schema.json" => c.schema = Some(f.data),
+            "values.schema.json" => c.schema = Some(f.data.to_vec()),
             "requirements.yaml" => {
                 let m = md.get_or_insert_with(Metadata::default);
                 chartfile::decode_into(m, &text_of(&f)).map_err(|e| {

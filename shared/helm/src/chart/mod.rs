@@ -25,7 +25,7 @@ pub struct File {
     /// e.g. `templates/deployment.yaml`, `files/config.json`
     pub name: String,
     /// The bytes.
-    pub data: Vec<u8>,
+    pub data: std::sync::Arc<[u8]>,
 }
 
 /// A loaded chart and its subcharts (Helm's `chart.Chart`).

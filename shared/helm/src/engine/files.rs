@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use base64::Engine as _;
 
@@ -10,7 +11,7 @@ use crate::value::{Map, Object, Value};
 
 /// A set of chart files, by path.
 #[derive(Debug, Clone, Default)]
-pub struct Files(pub Rc<BTreeMap<String, Rc<[u8]>>>);
+pub struct Files(pub Rc<BTreeMap<String, Arc<[u8]>>>);
 
 impl Files {
     /// Files from a chart's file list.
@@ -18,7 +19,7 @@ impl Files {
         Files(Rc::new(
             files
                 .iter()
-                .map(|f| (f.name.clone(), Rc::from(f.data.as_slice())))
+                .map(|f| (f.name.clone(), f.data.clone()))
                 .collect(),
         ))
     }
@@ -110,12 +111,7 @@ impl Object for Files {
         };
         Some(Ok(match name {
             "Get" => Value::from(self.get(&arg)),
-            "GetBytes" => Value::Bytes(
-                self.0
-                    .get(&arg)
-                    .cloned()
-                    .unwrap_or_else(|| Rc::from(&[][..])),
-            ),
+            "GetBytes" => Value::Bytes(Rc::from(self.0.get(&arg).map(|b| &b[..]).unwrap_or(&[]))),
             "Glob" => self.glob(&arg).to_value(),
             "Lines" => {
                 let Some(b) = self.0.get(&arg) else {
@@ -138,7 +134,7 @@ impl Object for Files {
             }
             out.push_str(k);
             out.push(':');
-            out.push_str(&crate::gofmt::sprint_one(&Value::Bytes(v.clone())));
+            out.push_str(&crate::gofmt::sprint_one(&Value::Bytes(Rc::from(&v[..]))));
         }
         out.push(']');
         out
@@ -150,7 +146,7 @@ impl Object for Files {
         Some(
             self.0
                 .iter()
-                .map(|(k, v)| (Value::str(k), Value::Bytes(v.clone())))
+                .map(|(k, v)| (Value::str(k), Value::Bytes(Rc::from(&v[..]))))
                 .collect(),
         )
     }

@@ -143,7 +143,11 @@ impl State<'_> {
         self.vars.push((self.dollar.clone(), data.clone()));
         let saved_name = std::mem::replace(
             &mut self.tmpl_name,
-            if *entry.name == *name { entry.name.clone() } else { Rc::from(name) },
+            if *entry.name == *name {
+                entry.name.clone()
+            } else {
+                Rc::from(name)
+            },
         );
         let saved_source = std::mem::replace(&mut self.source, entry.source.clone());
         let saved_strict = std::mem::replace(&mut self.dot_strict, false);
@@ -302,7 +306,11 @@ impl State<'_> {
 
     fn assign(&mut self, name: &str, v: Value) {
         let base = self.frame_base;
-        if let Some(slot) = self.vars[base..].iter_mut().rev().find(|(n, _)| &**n == name) {
+        if let Some(slot) = self.vars[base..]
+            .iter_mut()
+            .rev()
+            .find(|(n, _)| &**n == name)
+        {
             slot.1 = v;
         }
     }
