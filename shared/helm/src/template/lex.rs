@@ -2,7 +2,7 @@
 //! and the tokens inside actions.
 
 /// A token kind.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tok<'a> {
     /// Plain text between actions, as a byte range of the source.
     Text(usize, usize),
@@ -21,7 +21,7 @@ pub enum Tok<'a> {
     /// `if`, `range`, `end`, ... and `nil`, `true`, `false`
     Keyword(&'static str),
     /// `"..."`, `` `...` `` (already unquoted)
-    Str(std::borrow::Cow<'a, str>),
+    Str(StrLit<'a>),
     /// `'c'`: the rune's value and its text
     Char(i64, &'a str),
     /// number literal text
@@ -42,8 +42,27 @@ pub enum Tok<'a> {
     Eof,
 }
 
+/// A string literal's text: borrowed from the source, or (when it had escapes) an
+/// index into the lexer's side table of unescaped strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrLit<'a> {
+    /// no escapes: the source text itself
+    Borrowed(&'a str),
+    /// unescaped text, at this index of [`Lexed::strings`]
+    Owned(u32),
+}
+
+/// The tokens of a template and the unescaped string literals they refer to.
+#[derive(Debug, Default)]
+pub struct Lexed<'a> {
+    /// tokens
+    pub tokens: Vec<Token<'a>>,
+    /// string literals that needed unescaping
+    pub strings: Vec<String>,
+}
+
 /// A token with its byte offset and line in the template source.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Token<'a> {
     /// kind
     pub tok: Tok<'a>,
@@ -56,17 +75,21 @@ pub struct Token<'a> {
 }
 
 /// Splits a template into tokens, or returns Go's lexer error text and line.
-pub fn lex(src: &str) -> Result<Vec<Token<'_>>, (String, usize)> {
+pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
         pos: 0,
         line: 1,
         out: Vec::with_capacity(src.len() / 6 + 16),
+        strings: Vec::new(),
         space: false,
     };
     lx.run()?;
-    Ok(lx.out)
+    Ok(Lexed {
+        tokens: lx.out,
+        strings: lx.strings,
+    })
 }
 
 struct Lexer<'a> {
@@ -75,6 +98,7 @@ struct Lexer<'a> {
     pos: usize,
     line: usize,
     out: Vec<Token<'a>>,
+    strings: Vec<String>,
     /// white space was seen since the last token
     space: bool,
 }
@@ -206,9 +230,9 @@ impl<'a> Lexer<'a> {
             if self.pos >= self.b.len() {
                 return Err(("unclosed action".into(), self.line));
             }
-            let rest = &self.src[self.pos..];
-            // right delimiter, possibly " -}}"
-            if rest.starts_with("}}") {
+            let c = self.b[self.pos];
+            // right delimiter
+            if c == b'}' && self.b.get(self.pos + 1) == Some(&b'}') {
                 if paren_depth > 0 {
                     return Err(("unclosed left paren".into(), self.line));
                 }
@@ -216,37 +240,25 @@ impl<'a> Lexer<'a> {
                 self.pos += 2;
                 return Ok(false);
             }
-            let c = self.b[self.pos];
             if is_space(c) {
-                let start = self.pos;
-                while self.pos < self.b.len() && is_space(self.b[self.pos]) {
-                    if self.src[self.pos..].starts_with(" -}}")
-                        || (is_space(self.b[self.pos])
-                            && self.src[self.pos + 1..].starts_with("-}}"))
-                    {
-                        break;
-                    }
-                    if self.b[self.pos] == b'\n' {
+                // a run of white space; " -}}" (space, dash, delimiter) trims what follows
+                let mut p = self.pos;
+                while p < self.b.len() && is_space(self.b[p]) {
+                    if self.b[p] == b'\n' {
                         self.line += 1;
                     }
-                    self.pos += 1;
+                    p += 1;
                 }
-                let rest = &self.src[self.pos..];
-                if is_space(self.b[self.pos]) && rest[1..].starts_with("-}}") {
+                self.pos = p;
+                if self.b[p..].starts_with(b"-}}") {
                     if paren_depth > 0 {
                         return Err(("unclosed left paren".into(), self.line));
                     }
-                    if self.pos > start {
-                        self.space = true;
-                    }
-                    if self.b[self.pos] == b'\n' {
-                        self.line += 1;
-                    }
-                    self.emit(Tok::RightDelim, self.pos + 2, self.line);
-                    self.pos += 4;
+                    self.space = true;
+                    self.emit(Tok::RightDelim, p + 1, self.line);
+                    self.pos = p + 3;
                     return Ok(true);
                 }
-                let _ = start;
                 self.space = true;
                 continue;
             }
@@ -297,9 +309,9 @@ impl<'a> Lexer<'a> {
                     self.line += count_lines(s.as_bytes());
                     self.pos += end + 2;
                     let s = if s.contains('\r') {
-                        std::borrow::Cow::Owned(s.replace('\r', ""))
+                        self.own(s.replace('\r', ""))
                     } else {
-                        std::borrow::Cow::Borrowed(s)
+                        StrLit::Borrowed(s)
                     };
                     self.emit(Tok::Str(s), start, line);
                 }
@@ -345,7 +357,7 @@ impl<'a> Lexer<'a> {
                     self.emit(Tok::Number(t), start, line);
                 }
                 _ => {
-                    let ch = rest.chars().next().unwrap_or(' ');
+                    let ch = self.src[self.pos..].chars().next().unwrap_or(' ');
                     if is_alnum(ch) {
                         let end = self.scan_alnum(self.pos);
                         let word = &self.src[self.pos..end];
@@ -431,12 +443,17 @@ impl<'a> Lexer<'a> {
         &self.src[start..p]
     }
 
-    fn lex_quote(&mut self) -> Result<std::borrow::Cow<'a, str>, (String, usize)> {
+    fn own(&mut self, s: String) -> StrLit<'a> {
+        self.strings.push(s);
+        StrLit::Owned((self.strings.len() - 1) as u32)
+    }
+
+    fn lex_quote(&mut self) -> Result<StrLit<'a>, (String, usize)> {
         let body = &self.src[self.pos + 1..];
         if let Some(end) = body.find(['"', '\\', '\n']) {
             if body.as_bytes()[end] == b'"' {
                 self.pos += 1 + end + 1;
-                return Ok(std::borrow::Cow::Borrowed(&body[..end]));
+                return Ok(StrLit::Borrowed(&body[..end]));
             }
         }
         let mut out = String::new();
@@ -445,7 +462,7 @@ impl<'a> Lexer<'a> {
             match c {
                 '"' => {
                     self.pos += 1 + i + 1;
-                    return Ok(std::borrow::Cow::Owned(out));
+                    return Ok(self.own(out));
                 }
                 '\n' => return Err(("unterminated quoted string".into(), self.line)),
                 '\\' => {
