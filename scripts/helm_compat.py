@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -68,6 +69,19 @@ def lockgate_stdout(exe: str, chart: str, args: list[str]):
     return p.stdout if p.returncode == 0 else None
 
 
+LOCATION = re.compile(r"([\w.-]+(?:/charts/[\w.-]+)*/templates/[^\s:()]+):(\d+)")
+
+
+def same_failure(helm_msg: str, ours: str) -> bool:
+    """Both refused the variant for the same reason: the same template and line when
+    Helm names one, else the same first line of the message."""
+    m = LOCATION.search(helm_msg)
+    if m:
+        return f"{m.group(1)}:{m.group(2)}" in ours
+    first = helm_msg.strip().splitlines()[0].strip()
+    return first in ours
+
+
 def comparable(objs, skip):
     return [(o["template"], o["doc_index"], json.dumps(o["object"], sort_keys=True))
             for o in objs if o["template"] not in skip]
@@ -103,7 +117,7 @@ def main() -> int:
         ours, _ = lockgate_render(a.lockgate, chart, args)
         line = {"chart": name, "variant": variant}
         if helm1.get("error"):
-            ok = bool(ours.get("error"))
+            ok = bool(ours.get("error")) and same_failure(helm1["error"]["message"], ours["error"])
             line.update(status="both-error" if ok else "helm-error-only",
                         detail=helm1["error"]["message"][:200])
         elif ours.get("error"):
