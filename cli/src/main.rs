@@ -251,7 +251,7 @@ fn lint(a: LintArgs) -> anyhow::Result<ExitCode> {
 
 fn package(a: PackageArgs) -> anyhow::Result<ExitCode> {
     if let Some(v) = &a.version {
-        if lockgate_helm::chart::semver::Version::parse(v).is_err() {
+        if lockgate_helm::semver::Version::parse(v).is_err() {
             anyhow::bail!("--version {v:?} is not a valid SemVer 2 version: use a version such as 1.2.3 or 1.2.3-rc.1");
         }
     }

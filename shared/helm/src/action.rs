@@ -169,5 +169,5 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn kube_version_ok(constraint: &str, version: &str) -> bool {
-    values::semver_range::is_compatible_range(constraint, version)
+    crate::semver::is_compatible_range(constraint, version)
 }

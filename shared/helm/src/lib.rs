@@ -14,6 +14,7 @@ pub mod lint;
 pub mod package;
 pub mod release;
 pub mod repo;
+pub mod semver;
 pub mod template;
 pub mod toml;
 pub mod value;

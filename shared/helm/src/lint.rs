@@ -191,7 +191,7 @@ fn lint_chartfile(chart: &Chart, r: &mut Report) {
     }
     if md.version.is_empty() {
         r.add(Severity::Error, f, "version is required");
-    } else if chart::semver::Version::parse(&md.version).is_err() {
+    } else if crate::semver::Version::parse(&md.version).is_err() {
         r.add(
             Severity::Error,
             f,

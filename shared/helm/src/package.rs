@@ -12,7 +12,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::chart::{self, semver, Chart, LoadError};
+use crate::chart::{self, Chart, LoadError};
+use crate::semver;
 
 /// Helm's gzip extra field (`chartutil.headerBytes`).
 const HEADER_BYTES: &[u8] = b"rr\x28\x00aHR0cHM6Ly95b3V0dS5iZS96OVV6MWljandyTQo=";

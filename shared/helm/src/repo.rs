@@ -12,9 +12,9 @@ use chrono::{DateTime, FixedOffset, Timelike};
 use sha2::{Digest, Sha256};
 
 use crate::chart::chartfile::{self, json_err, set_bool, set_list, set_str, sorted_fields};
-use crate::chart::semver::Version;
 use crate::chart::yamlnode::{self, Node, Scalar};
 use crate::chart::Metadata;
+use crate::semver::Version;
 use crate::value::{Map, Value};
 
 /// A Go `time.Time` as the index stores it (with its UTC offset).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::value::{Map, Value};
 
-use super::semver;
+use crate::semver;
 
 /// A maintainer entry.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -8,7 +8,6 @@ pub mod chartfile;
 pub mod ignore;
 pub mod load;
 pub mod metadata;
-pub mod semver;
 pub mod values_file;
 pub mod yamlnode;
 

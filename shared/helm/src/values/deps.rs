@@ -13,8 +13,8 @@ use super::coalesce::{
     coalesce_tables, coalesce_values, deep_copy_map, map_or_empty, merge_chart_values,
     merge_tables, MapRef, Warnings,
 };
-use super::semver_range::is_compatible_range;
 use super::ValuesError;
+use crate::semver::is_compatible_range;
 
 /// `ProcessDependencies(chart, vals)`: enables/disables subcharts against the user
 /// values `vals`, renames aliased subcharts, drops disabled ones (recursively), then

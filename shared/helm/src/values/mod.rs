@@ -8,7 +8,6 @@ pub mod files;
 pub mod gojson;
 pub mod literal;
 pub mod schema;
-pub mod semver_range;
 pub mod strvals;
 
 pub use coalesce::{coalesce_values, merge_chart_values, Warnings, GLOBAL_KEY};
