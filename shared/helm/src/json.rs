@@ -1,6 +1,7 @@
 //! JSON as Go's `encoding/json` writes and reads it for `interface{}` values: sorted keys,
-//! HTML-safe escaping (or not, for Sprig's `toRawJson`), `MarshalIndent`, and
-//! `Unmarshal` with Go's error texts (numbers become float64).
+//! HTML-safe escaping (or not, for Sprig's `toRawJson`), `MarshalIndent`; `Unmarshal`
+//! of a whole document and a `Decoder` reading one value (`--set-json`), with Go's
+//! scanner wording (numbers become float64).
 
 use std::fmt::Write as _;
 
@@ -166,280 +167,352 @@ pub fn to_string_pretty(v: &Value) -> Result<String, String> {
     Ok(out)
 }
 
-/// Go's `quoteChar` for syntax error messages.
-fn quote_char(c: char) -> String {
-    match c {
-        '\'' => "'\\''".into(),
-        '"' => "'\"'".into(),
-        c => {
-            let q = gofmt::quote(&c.to_string());
-            format!("'{}'", &q[1..q.len() - 1])
-        }
+/// Go's `maxNestingDepth`.
+const MAX_DEPTH: usize = 10000;
+
+enum JErr {
+    /// Input ended inside a value.
+    Eof,
+    /// A scanner or conversion error, worded.
+    Msg(String),
+}
+
+/// Reads one JSON value from the start of `s` as `json.NewDecoder(...).Decode(&v)`
+/// does (`--set-json`, schema numbers), returning it and the number of bytes consumed
+/// (`InputOffset`); the rest is left unread. Where [`parse`] says `unexpected end of
+/// JSON input`, a decoder says `unexpected EOF`.
+///
+/// # Errors
+/// Go's message: a syntax error, `unexpected EOF`, or a number out of float64 range.
+pub fn decode_one(s: &str) -> Result<(Value, usize), String> {
+    let mut p = P {
+        b: s.as_bytes(),
+        pos: 0,
+        depth: 0,
+        type_err: None,
+    };
+    p.skip_ws();
+    match p.value() {
+        Ok(v) => match p.type_err {
+            Some(e) => Err(e),
+            None => Ok((v, p.pos)),
+        },
+        Err(JErr::Eof) => Err("unexpected EOF".into()),
+        Err(JErr::Msg(m)) => Err(m),
     }
 }
 
-struct Dec<'a> {
-    s: &'a [u8],
-    text: &'a str,
-    i: usize,
-}
-
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-impl Dec<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && is_ws(self.s[self.i]) {
-            self.i += 1;
-        }
-    }
-
-    fn cur_char(&self) -> char {
-        self.text[self.i..].chars().next().unwrap_or('\u{FFFD}')
-    }
-
-    fn err_at(&self, context: &str) -> String {
-        if self.i >= self.s.len() {
-            return "unexpected end of JSON input".into();
-        }
-        format!(
-            "invalid character {} {context}",
-            quote_char(self.cur_char())
-        )
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, String> {
-        if depth > 10000 {
-            return Err("exceeded max depth".into());
-        }
-        self.ws();
-        let Some(&b) = self.s.get(self.i) else {
-            return Err("unexpected end of JSON input".into());
-        };
-        match b {
-            b'{' => {
-                self.i += 1;
-                let mut m = Map::new();
-                self.ws();
-                if self.s.get(self.i) == Some(&b'}') {
-                    self.i += 1;
-                    return Ok(Value::from_map(m));
-                }
-                loop {
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b'"') {
-                        return Err(self.err_at("looking for beginning of object key string"));
-                    }
-                    let k = self.string()?;
-                    self.ws();
-                    if self.s.get(self.i) != Some(&b':') {
-                        return Err(self.err_at("after object key"));
-                    }
-                    self.i += 1;
-                    let v = self.value(depth + 1)?;
-                    m.insert(k, v);
-                    self.ws();
-                    match self.s.get(self.i) {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(Value::from_map(m));
-                        }
-                        _ => return Err(self.err_at("after object key:value pair")),
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                let mut l = Vec::new();
-                self.ws();
-                if self.s.get(self.i) == Some(&b']') {
-                    self.i += 1;
-                    return Ok(Value::from_list(l));
-                }
-                loop {
-                    l.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.s.get(self.i) {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(Value::from_list(l));
-                        }
-                        _ => return Err(self.err_at("after array element")),
-                    }
-                }
-            }
-            b'"' => Ok(Value::str(&self.string()?)),
-            b't' => self.literal("true", Value::Bool(true)),
-            b'f' => self.literal("false", Value::Bool(false)),
-            b'n' => self.literal("null", Value::Nil),
-            b'-' | b'0'..=b'9' => self.number(),
-            _ => Err(self.err_at("looking for beginning of value")),
-        }
-    }
-
-    fn literal(&mut self, word: &str, v: Value) -> Result<Value, String> {
-        let w = word.as_bytes();
-        for (k, &expect) in w.iter().enumerate() {
-            match self.s.get(self.i) {
-                None => return Err("unexpected end of JSON input".into()),
-                Some(&c) if c == expect => self.i += 1,
-                Some(_) => {
-                    return Err(self.err_at(&format!(
-                        "in literal {word} (expecting {})",
-                        quote_char(expect as char)
-                    )))
-                }
-            }
-            let _ = k;
-        }
-        Ok(v)
-    }
-
-    fn number(&mut self) -> Result<Value, String> {
-        let start = self.i;
-        let digits = |d: &mut Self| {
-            let st = d.i;
-            while d.i < d.s.len() && d.s[d.i].is_ascii_digit() {
-                d.i += 1;
-            }
-            d.i - st
-        };
-        if self.s[self.i] == b'-' {
-            self.i += 1;
-            match self.s.get(self.i) {
-                None => return Err("unexpected end of JSON input".into()),
-                Some(c) if c.is_ascii_digit() => {}
-                Some(_) => return Err(self.err_at("in numeric literal")),
-            }
-        }
-        if self.s[self.i] == b'0' {
-            self.i += 1;
-        } else {
-            digits(self);
-        }
-        if self.s.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            if digits(self) == 0 {
-                return Err(self.err_at("after decimal point in numeric literal"));
-            }
-        }
-        if matches!(self.s.get(self.i), Some(b'e' | b'E')) {
-            self.i += 1;
-            if matches!(self.s.get(self.i), Some(b'+' | b'-')) {
-                self.i += 1;
-            }
-            if digits(self) == 0 {
-                return Err(self.err_at("in exponent of numeric literal"));
-            }
-        }
-        let text = &self.text[start..self.i];
-        match text.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Value::Float(f)),
-            _ => Err(format!(
-                "json: cannot unmarshal number {text} into Go value of type float64"
-            )),
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let mut v = 0u32;
-        for _ in 0..4 {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err("unexpected end of JSON input".into());
-            };
-            let d = (c as char)
-                .to_digit(16)
-                .ok_or_else(|| self.err_at("in \\u hexadecimal character escape"))?;
-            v = v * 16 + d;
-            self.i += 1;
-        }
-        Ok(v)
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.i += 1; // opening quote
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.s.get(self.i) else {
-                return Err("unexpected end of JSON input".into());
-            };
-            match c {
-                b'"' => {
-                    self.i += 1;
-                    return Ok(out);
-                }
-                b'\\' => {
-                    self.i += 1;
-                    let Some(&e) = self.s.get(self.i) else {
-                        return Err("unexpected end of JSON input".into());
-                    };
-                    self.i += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let u = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&u)
-                                && self.s.get(self.i) == Some(&b'\\')
-                                && self.s.get(self.i + 1) == Some(&b'u')
-                            {
-                                let save = self.i;
-                                self.i += 2;
-                                let lo = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&lo) {
-                                    let cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
-                                    out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                                } else {
-                                    out.push('\u{FFFD}');
-                                    self.i = save;
-                                }
-                            } else {
-                                out.push(char::from_u32(u).unwrap_or('\u{FFFD}'));
-                            }
-                        }
-                        _ => {
-                            self.i -= 1;
-                            return Err(self.err_at("in string escape code"));
-                        }
-                    }
-                }
-                c if c < 0x20 => return Err(self.err_at("in string literal")),
-                _ => {
-                    let ch = self.cur_char();
-                    out.push(ch);
-                    self.i += ch.len_utf8();
-                }
-            }
-        }
-    }
-}
-
-/// `json.Unmarshal` into `interface{}`: numbers become `Value::Float`.
+/// `json.Unmarshal` into `interface{}`: the whole text must be one value (trailing data
+/// is a syntax error); numbers become `Value::Float`.
 ///
 /// # Errors
 /// Go's message for malformed input (`invalid character 'x' looking for beginning of
-/// value`, `unexpected end of JSON input`, ...).
-pub fn parse(text: &str) -> Result<Value, String> {
-    let mut d = Dec {
-        s: text.as_bytes(),
-        text,
-        i: 0,
+/// value`, `unexpected end of JSON input`, ...); syntax errors win over a number out
+/// of float64 range, as Go checks the syntax first.
+pub fn parse(s: &str) -> Result<Value, String> {
+    let mut p = P {
+        b: s.as_bytes(),
+        pos: 0,
+        depth: 0,
+        type_err: None,
     };
-    let v = d.value(0)?;
-    d.ws();
-    if d.i < d.s.len() {
-        return Err(d.err_at("after top-level value"));
+    p.skip_ws();
+    let v = match p.value() {
+        Ok(v) => v,
+        Err(JErr::Eof) => return Err("unexpected end of JSON input".into()),
+        Err(JErr::Msg(m)) => return Err(m),
+    };
+    p.skip_ws();
+    if let Some(&c) = p.b.get(p.pos) {
+        return Err(format!(
+            "invalid character {} after top-level value",
+            quote_char(c)
+        ));
     }
-    Ok(v)
+    match p.type_err {
+        Some(e) => Err(e),
+        None => Ok(v),
+    }
+}
+
+/// Go's `quoteChar` for scanner errors.
+fn quote_char(c: u8) -> String {
+    match c {
+        b'\'' => "'\\''".into(),
+        b'"' => "'\"'".into(),
+        c => {
+            let s = gofmt::quote(&char::from(c).to_string());
+            format!("'{}'", &s[1..s.len() - 1])
+        }
+    }
+}
+
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+struct P<'a> {
+    b: &'a [u8],
+    pos: usize,
+    depth: usize,
+    /// The first `UnmarshalTypeError` (decoding goes on after it, as Go's does).
+    type_err: Option<String>,
+}
+
+impl P<'_> {
+    fn skip_ws(&mut self) {
+        while self.pos < self.b.len() && is_ws(self.b[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    fn peek(&self) -> Result<u8, JErr> {
+        self.b.get(self.pos).copied().ok_or(JErr::Eof)
+    }
+
+    fn err(&self, c: u8, ctx: &str) -> JErr {
+        JErr::Msg(format!("invalid character {} {ctx}", quote_char(c)))
+    }
+
+    /// stateBeginValue (whitespace already skipped by the caller or here).
+    fn value(&mut self) -> Result<Value, JErr> {
+        self.skip_ws();
+        let c = self.peek()?;
+        match c {
+            b'{' => self.object(),
+            b'[' => self.array(),
+            b'"' => Ok(Value::from(self.string()?)),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal("true", Value::Bool(true)),
+            b'f' => self.literal("false", Value::Bool(false)),
+            b'n' => self.literal("null", Value::Nil),
+            c => Err(self.err(c, "looking for beginning of value")),
+        }
+    }
+
+    fn push(&mut self, c: u8) -> Result<(), JErr> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err(c, "exceeded max depth"));
+        }
+        Ok(())
+    }
+
+    fn object(&mut self) -> Result<Value, JErr> {
+        self.push(b'{')?;
+        self.pos += 1;
+        let mut m = Map::new();
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::from_map(m));
+        }
+        loop {
+            self.skip_ws();
+            let c = self.peek()?;
+            if c != b'"' {
+                return Err(self.err(c, "looking for beginning of object key string"));
+            }
+            let k = self.string()?;
+            self.skip_ws();
+            let c = self.peek()?;
+            if c != b':' {
+                return Err(self.err(c, "after object key"));
+            }
+            self.pos += 1;
+            let v = self.value()?;
+            m.insert(k, v);
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Value::from_map(m));
+                }
+                c => return Err(self.err(c, "after object key:value pair")),
+            }
+        }
+    }
+
+    fn array(&mut self) -> Result<Value, JErr> {
+        self.push(b'[')?;
+        self.pos += 1;
+        let mut l = Vec::new();
+        self.skip_ws();
+        if self.peek()? == b']' {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::from_list(l));
+        }
+        loop {
+            l.push(self.value()?);
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(Value::from_list(l));
+                }
+                c => return Err(self.err(c, "after array element")),
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value) -> Result<Value, JErr> {
+        self.pos += 1;
+        for w in word.bytes().skip(1) {
+            let c = self.peek()?;
+            if c != w {
+                let ctx = format!("in literal {word} (expecting {})", quote_char(w));
+                return Err(self.err(c, &ctx));
+            }
+            self.pos += 1;
+        }
+        Ok(v)
+    }
+
+    fn digits(&mut self) {
+        while self.pos < self.b.len() && self.b[self.pos].is_ascii_digit() {
+            self.pos += 1;
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, JErr> {
+        let start = self.pos;
+        if self.b[self.pos] == b'-' {
+            self.pos += 1;
+            let c = self.peek()?;
+            if !c.is_ascii_digit() {
+                return Err(self.err(c, "in numeric literal"));
+            }
+        }
+        if self.b[self.pos] == b'0' {
+            self.pos += 1;
+        } else {
+            self.digits();
+        }
+        if self.pos < self.b.len() && self.b[self.pos] == b'.' {
+            self.pos += 1;
+            let c = self.peek()?;
+            if !c.is_ascii_digit() {
+                return Err(self.err(c, "after decimal point in numeric literal"));
+            }
+            self.digits();
+        }
+        if self.pos < self.b.len() && matches!(self.b[self.pos], b'e' | b'E') {
+            self.pos += 1;
+            if matches!(self.peek()?, b'+' | b'-') {
+                self.pos += 1;
+            }
+            let c = self.peek()?;
+            if !c.is_ascii_digit() {
+                return Err(self.err(c, "in exponent of numeric literal"));
+            }
+            self.digits();
+        }
+        let text = std::str::from_utf8(&self.b[start..self.pos]).unwrap_or("0");
+        match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Value::Float(f)),
+            _ => {
+                if self.type_err.is_none() {
+                    self.type_err = Some(format!(
+                        "json: cannot unmarshal number {text} into Go value of type float64"
+                    ));
+                }
+                Ok(Value::Nil)
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JErr> {
+        let mut r = 0u32;
+        for _ in 0..4 {
+            let c = self.peek()?;
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return Err(self.err(c, "in \\u hexadecimal character escape")),
+            };
+            r = r * 16 + u32::from(d);
+            self.pos += 1;
+        }
+        Ok(r)
+    }
+
+    /// A string starting at the opening quote; escapes decoded as Go's `unquote` does
+    /// (a lone surrogate becomes U+FFFD).
+    fn string(&mut self) -> Result<String, JErr> {
+        self.pos += 1;
+        let mut out: Vec<u8> = Vec::new();
+        let mut pending_high: Option<u32> = None;
+        loop {
+            let c = self.peek()?;
+            if c == b'\\' {
+                self.pos += 1;
+                let e = self.peek()?;
+                let simple = match e {
+                    b'"' => Some(b'"'),
+                    b'\\' => Some(b'\\'),
+                    b'/' => Some(b'/'),
+                    b'b' => Some(8),
+                    b'f' => Some(12),
+                    b'n' => Some(b'\n'),
+                    b'r' => Some(b'\r'),
+                    b't' => Some(b'\t'),
+                    b'u' => None,
+                    _ => return Err(self.err(e, "in string escape code")),
+                };
+                self.pos += 1;
+                let r = match simple {
+                    Some(b) => {
+                        flush_high(&mut out, &mut pending_high);
+                        out.push(b);
+                        continue;
+                    }
+                    None => self.hex4()?,
+                };
+                if let Some(hi) = pending_high.take() {
+                    if (0xDC00..0xE000).contains(&r) {
+                        let cp = 0x10000 + ((hi - 0xD800) << 10) + (r - 0xDC00);
+                        push_char(&mut out, char::from_u32(cp).unwrap_or('\u{fffd}'));
+                        continue;
+                    }
+                    push_char(&mut out, '\u{fffd}');
+                }
+                if (0xD800..0xDC00).contains(&r) {
+                    pending_high = Some(r);
+                } else {
+                    push_char(&mut out, char::from_u32(r).unwrap_or('\u{fffd}'));
+                }
+                continue;
+            }
+            flush_high(&mut out, &mut pending_high);
+            if c == b'"' {
+                self.pos += 1;
+                return Ok(String::from_utf8(out).unwrap_or_default());
+            }
+            if c < 0x20 {
+                return Err(self.err(c, "in string literal"));
+            }
+            out.push(c);
+            self.pos += 1;
+        }
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+fn flush_high(out: &mut Vec<u8>, pending: &mut Option<u32>) {
+    if pending.take().is_some() {
+        push_char(out, '\u{fffd}');
+    }
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -563,6 +636,60 @@ mod tests {
         assert_eq!(
             parse_list("{}").unwrap_err(),
             "json: cannot unmarshal object into Go value of type []interface {}"
+        );
+    }
+
+    #[test]
+    fn decode_one_stops_after_the_value() {
+        let (v, n) = decode_one("[1,\"a\"],b=2").unwrap();
+        assert_eq!(n, 7);
+        assert_eq!(
+            v,
+            Value::from_list(vec![Value::Float(1.0), Value::str("a")])
+        );
+        let (_, n) = decode_one("12 ,x").unwrap();
+        assert_eq!(n, 2);
+        let (_, n) = decode_one("true").unwrap();
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn syntax_errors_use_go_words() {
+        assert_eq!(
+            decode_one("x").unwrap_err(),
+            "invalid character 'x' looking for beginning of value"
+        );
+        assert_eq!(
+            decode_one("{\"a\" 1}").unwrap_err(),
+            "invalid character '1' after object key"
+        );
+        assert_eq!(
+            decode_one("[1,]").unwrap_err(),
+            "invalid character ']' looking for beginning of value"
+        );
+        assert_eq!(decode_one("tru").unwrap_err(), "unexpected EOF");
+        assert_eq!(
+            decode_one("trux").unwrap_err(),
+            "invalid character 'x' in literal true (expecting 'e')"
+        );
+        assert_eq!(
+            decode_one("1.x").unwrap_err(),
+            "invalid character 'x' after decimal point in numeric literal"
+        );
+        assert_eq!(
+            parse("{} x").unwrap_err(),
+            "invalid character 'x' after top-level value"
+        );
+        assert_eq!(parse("{").unwrap_err(), "unexpected end of JSON input");
+    }
+
+    #[test]
+    fn surrogates_and_range() {
+        let (v, _) = decode_one(r#""\ud83d\ude00\ud800x""#).unwrap();
+        assert_eq!(v, Value::str("\u{1f600}\u{fffd}x"));
+        assert_eq!(
+            decode_one("1e999").unwrap_err(),
+            "json: cannot unmarshal number 1e999 into Go value of type float64"
         );
     }
 }

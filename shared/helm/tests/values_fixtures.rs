@@ -3,11 +3,12 @@
 //! `lockgate_helm::values::prepare` (charts built in memory, values as Helm reads them).
 
 use lockgate_helm::chart::{Chart, Dependency, Metadata};
-use lockgate_helm::values::{gojson, prepare};
+use lockgate_helm::json;
+use lockgate_helm::values::prepare;
 use lockgate_helm::Value;
 
 fn json_value(v: &serde_json::Value) -> Value {
-    gojson::unmarshal(&v.to_string()).expect("fixture JSON")
+    json::parse(&v.to_string()).expect("fixture JSON")
 }
 
 fn build_chart(spec: &serde_json::Value) -> Chart {

@@ -326,7 +326,7 @@ pub(crate) fn clean_nil_values(m: &MapRef) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::gojson::unmarshal;
+    use crate::json::parse as unmarshal;
 
     fn chart(name: &str, values: &str, deps: Vec<Chart>) -> Chart {
         let mut c = Chart {

@@ -308,7 +308,7 @@ fn process_dependency_import_values(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::gojson::unmarshal;
+    use crate::json::parse as unmarshal;
 
     fn sub(name: &str, values: &str) -> Chart {
         let mut c = Chart {

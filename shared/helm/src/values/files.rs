@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 use crate::value::{Map, Value};
 
-use super::{gojson, literal, strvals, ValuesError};
+use super::{literal, strvals, ValuesError};
+use crate::json;
 
 /// Every way `helm` takes user values, in the flags' own order.
 #[derive(Clone, Debug, Default)]
@@ -51,7 +52,7 @@ pub fn merge_values(opts: &MergeOptions, read: ReadFile<'_>) -> Result<Value, Va
     for value in &opts.json_values {
         let trimmed = value.trim();
         if trimmed.starts_with('{') {
-            let parsed = gojson::unmarshal(trimmed).map_err(|_| {
+            let parsed = json::parse(trimmed).map_err(|_| {
                 ValuesError::SetJson(format!("failed parsing --set-json data JSON: {value}"))
             })?;
             let map = match parsed {
@@ -187,7 +188,7 @@ mod tests {
         if doc.trim().is_empty() {
             return Ok(Value::Nil);
         }
-        gojson::unmarshal(doc)
+        json::parse(doc)
     }
 
     /// A JSON stand-in for the YAML reader, as `Unmarshal` into a map words errors.

@@ -5,7 +5,6 @@
 pub mod coalesce;
 pub mod deps;
 pub mod files;
-pub mod gojson;
 pub mod literal;
 pub mod schema;
 pub mod strvals;

@@ -18,7 +18,7 @@ use crate::chart::Chart;
 use crate::gofmt;
 use crate::value::Value;
 
-use super::gojson;
+use crate::json;
 
 /// The resource name Helm registers a chart's schema under.
 const SCHEMA_URL: &str = "file:///values.schema.json";
@@ -109,7 +109,7 @@ fn unmarshal_schema(text: &str) -> Result<serde_json::Value, String> {
     if text.trim_matches(json_ws).is_empty() {
         return Err("EOF".into());
     }
-    let n = match gojson::decode_one(text) {
+    let n = match json::decode_one(text) {
         Ok((_, n)) => n,
         Err(m) if m.starts_with("json: cannot unmarshal number") => text.len(),
         Err(m) => return Err(m),

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use crate::gofmt;
 use crate::value::{Map, Value};
 
-use super::gojson;
+use crate::json;
 
 /// Helm's `strvals.MaxIndex`: the largest list index `a[i]=v` may write.
 pub const MAX_INDEX: i64 = 65536;
@@ -503,7 +503,7 @@ impl Parser<'_, '_> {
         if self.empty_val()? {
             return Ok(None);
         }
-        let (v, n) = gojson::decode_one(self.sc.rest()).map_err(Stop::Msg)?;
+        let (v, n) = json::decode_one(self.sc.rest()).map_err(Stop::Msg)?;
         self.sc.skip_bytes(n);
         Ok(Some(v))
     }
@@ -548,7 +548,7 @@ impl Parser<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::gojson::unmarshal;
+    use crate::json::parse as unmarshal;
 
     #[test]
     fn set_merges_into_existing_maps_and_lists() {
