@@ -6,8 +6,8 @@ use std::path::Path;
 
 use super::chartfile;
 use super::ignore::{Rules, HELM_IGNORE};
-use super::values_file::load_values;
 use super::{archive, Chart, File, Metadata};
+use crate::value::Value;
 
 /// Limits on what a chart may hold (archives and directories).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -299,8 +299,9 @@ fn load_files_inner(
             "Chart.yaml" => continue,
             "Chart.lock" => c.lock = Some(f),
             "values.yaml" => {
-                c.values = load_values(&f.data)
+                let values = crate::values::load_values(&String::from_utf8_lossy(&f.data))
                     .map_err(|e| LoadError::Invalid(format!("cannot load values.yaml: {e}")))?;
+                c.values = Value::from_map(values);
                 c.raw_values = Some(f.data.to_vec());
             }
             "values.schema.json" => c.schema = Some(f.data.to_vec()),
@@ -348,7 +349,7 @@ fn load_files_inner(
         format!("{parent_path}/charts/{}", c.metadata.name)
     };
     if c.values.is_nil() {
-        c.values = crate::value::Value::new_map();
+        c.values = Value::new_map();
     }
     for (n, sfiles) in subcharts {
         if n.starts_with(['_', '.']) {

@@ -8,7 +8,6 @@ pub mod chartfile;
 pub mod ignore;
 pub mod load;
 pub mod metadata;
-pub mod values_file;
 pub mod yamlnode;
 
 pub use load::{
@@ -16,7 +15,6 @@ pub use load::{
     read_dir_files, Limits, LoadError,
 };
 pub use metadata::{Dependency, Maintainer, Metadata, ValidationError};
-pub use values_file::load_values;
 
 /// One file of a chart, its name relative to the chart root with `/` separators.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -333,4 +333,33 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn documents_split_on_separator_lines() {
+        let d = split_documents("a: 1\n---\nb: 2\n--- # c\n---\nc: 3\n").unwrap();
+        assert_eq!(d, ["a: 1\n", "b: 2\n", "c: 3\n"]);
+        assert!(split_documents("a: 1\n--- x\n")
+            .unwrap_err()
+            .ends_with("invalid Yaml document separator: x"));
+    }
+
+    #[test]
+    fn merge_is_deep_for_maps_only() {
+        let mut a = Map::new();
+        let mut inner = Map::new();
+        inner.insert("x".into(), Value::Int(1));
+        inner.insert("y".into(), Value::Int(2));
+        a.insert("m".into(), Value::from_map(inner));
+        a.insert("l".into(), Value::from_list(vec![Value::Int(1)]));
+        let mut b = Map::new();
+        let mut inner = Map::new();
+        inner.insert("y".into(), Value::Int(3));
+        b.insert("m".into(), Value::from_map(inner));
+        b.insert("l".into(), Value::from_list(vec![]));
+        let out = merge_maps(&a, &b);
+        let m = out["m"].clone();
+        assert_eq!(m.get("x"), Some(Value::Int(1)));
+        assert_eq!(m.get("y"), Some(Value::Int(3)));
+        assert_eq!(out["l"], Value::from_list(vec![]));
+    }
 }
