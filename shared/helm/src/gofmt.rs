@@ -66,6 +66,59 @@ pub fn format_float_g(f: f64) -> String {
     out
 }
 
+/// Formats a float as `strconv.FormatFloat(f, 'g', -1, 32)`: what go-yaml makes of a
+/// float map key, and sigs.k8s.io/yaml of a float read into a string field.
+pub fn format_float32_g(f: f64) -> String {
+    let f32v = f as f32;
+    if f32v.is_nan() {
+        return "NaN".into();
+    }
+    if f32v.is_infinite() {
+        return if f32v > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    // Shortest f32 digits, re-expressed through the f64 'g' formatter.
+    let s = format!("{:e}", f32v);
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if !(-4..6).contains(&exp) {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+        return out;
+    }
+    if exp < 0 {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(&digits);
+    } else {
+        let int_len = (exp + 1) as usize;
+        if digits.len() <= int_len {
+            out.push_str(&digits);
+            for _ in digits.len()..int_len {
+                out.push('0');
+            }
+        } else {
+            out.push_str(&digits[..int_len]);
+            out.push('.');
+            out.push_str(&digits[int_len..]);
+        }
+    }
+    out
+}
+
 /// Formats a float as `strconv.FormatFloat(f, 'f', -1, 64)`.
 pub fn format_float_f_shortest(f: f64) -> String {
     if let Some(s) = special_float(f) {

@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
+use crate::gofmt::format_float32_g;
 use crate::value::{Map, Value};
+use crate::yaml::resolve::{resolve_v2, Resolved};
 
 /// Maximum node visits while expanding aliases (go-yaml's "excessive aliasing" guard).
 const MAX_VISITS: usize = 4_000_000;
@@ -125,7 +127,9 @@ enum Frame {
     Map(usize, Vec<(Rc<Node>, Rc<Node>)>, Option<Rc<Node>>),
 }
 
-/// go-yaml v2's implicit typing of a scalar.
+/// go-yaml v2's typing of a scalar for an `interface{}` target: `!!str`/`!!binary` and
+/// quoted or block scalars stay text; anything else goes through the shared plain-scalar
+/// resolver (`yaml::resolve`; timestamps stay text).
 pub fn resolve(text: &str, plain: bool, tag: Option<&str>) -> Scalar {
     match tag {
         Some("!!str") | Some("tag:yaml.org,2002:str") => return Scalar::Str(text.into()),
@@ -135,197 +139,14 @@ pub fn resolve(text: &str, plain: bool, tag: Option<&str>) -> Scalar {
     if !plain && tag.is_none() {
         return Scalar::Str(text.into());
     }
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
-            return Scalar::Bool(true)
-        }
-        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
-            return Scalar::Bool(false)
-        }
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Scalar::Float(f64::INFINITY)
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
-        _ => {}
+    match resolve_v2(text) {
+        Resolved::Null => Scalar::Null,
+        Resolved::Bool(b) => Scalar::Bool(b),
+        Resolved::Int(i) => Scalar::Int(i),
+        Resolved::Uint(u) => Scalar::Uint(u),
+        Resolved::Float(f) => Scalar::Float(f),
+        Resolved::Timestamp | Resolved::Merge | Resolved::Str => Scalar::Str(text.into()),
     }
-    let first = text.as_bytes()[0];
-    if first == b'.' {
-        if is_yaml_float(text) {
-            if let Ok(f) = text.parse::<f64>() {
-                return Scalar::Float(f);
-            }
-        }
-        return Scalar::Str(text.into());
-    }
-    if first.is_ascii_digit() || first == b'+' || first == b'-' {
-        let plain_num: String = text.chars().filter(|&c| c != '_').collect();
-        if let Some(i) = go_parse_int(&plain_num) {
-            return Scalar::Int(i);
-        }
-        if let Some(u) = go_parse_uint(&plain_num) {
-            return Scalar::Uint(u);
-        }
-        if is_yaml_float(&plain_num) {
-            if let Ok(f) = plain_num.parse::<f64>() {
-                return Scalar::Float(f);
-            }
-        }
-    }
-    Scalar::Str(text.into())
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Splits Go's base-0 prefix: (negative, radix, digits).
-fn go_int_parts(s: &str) -> Option<(bool, u32, &str)> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'+' => (false, &s[1..]),
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = body.get(..2).map(str::to_ascii_lowercase);
-    let (radix, digits) = match lower.as_deref() {
-        Some("0x") => (16, &body[2..]),
-        Some("0o") => (8, &body[2..]),
-        Some("0b") => (2, &body[2..]),
-        _ if body.len() > 1 && body.starts_with('0') => (8, &body[1..]),
-        _ => (10, body),
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    Some((neg, radix, digits))
-}
-
-/// `strconv.ParseInt(s, 0, 64)` (underscores already removed).
-fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, radix, digits) = go_int_parts(s)?;
-    let mag = u64::from_str_radix(digits, radix).ok()?;
-    if neg {
-        if mag <= i64::MAX as u64 + 1 {
-            Some((mag as i128).wrapping_neg() as i64)
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(mag).ok()
-    }
-}
-
-/// `strconv.ParseUint(s, 0, 64)`.
-fn go_parse_uint(s: &str) -> Option<u64> {
-    if s.starts_with(['+', '-']) {
-        return None;
-    }
-    let (_, radix, digits) = go_int_parts(s)?;
-    u64::from_str_radix(digits, radix).ok()
-}
-
-/// `strconv.FormatFloat(f, 'g', -1, 32)`: what sigs.k8s.io/yaml makes of a float read
-/// into a string field.
-pub fn format_float32_g(f: f64) -> String {
-    let x = f as f32;
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    let e = format!("{x:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
-    };
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let digits = if digits.trim_start_matches('0').is_empty() {
-        "0".to_string()
-    } else {
-        digits
-    };
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    if x == 0.0 {
-        out.push('0');
-        return out;
-    }
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        let a = exp.unsigned_abs();
-        if a < 10 {
-            out.push('0');
-        }
-        out.push_str(&a.to_string());
-        return out;
-    }
-    // Plain decimal notation.
-    let dp = exp + 1;
-    if dp <= 0 {
-        out.push_str("0.");
-        for _ in 0..(-dp) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else if dp as usize >= digits.len() {
-        out.push_str(&digits);
-        for _ in 0..(dp as usize - digits.len()) {
-            out.push('0');
-        }
-    } else {
-        out.push_str(&digits[..dp as usize]);
-        out.push('.');
-        out.push_str(&digits[dp as usize..]);
-    }
-    out
 }
 
 /// The Go text a scalar gets when decoded into a `string` field; `None` for null.

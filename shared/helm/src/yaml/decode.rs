@@ -4,6 +4,7 @@
 
 use super::parse::Node;
 use super::resolve::{resolve_v2, Resolved};
+use crate::gofmt::format_float32_g;
 use crate::value::{Map, Value};
 
 /// A value as go-yaml v2 produces it for `interface{}`.
@@ -256,58 +257,6 @@ pub fn decode(n: &Node) -> Result<GoVal, String> {
         alias_depth: 0,
     }
     .decode(n)
-}
-
-/// `strconv.FormatFloat(f, 'g', -1, 32)`.
-fn format_float32_g(f: f64) -> String {
-    let f32v = f as f32;
-    if f32v.is_nan() {
-        return "NaN".into();
-    }
-    if f32v.is_infinite() {
-        return if f32v > 0.0 { "+Inf" } else { "-Inf" }.into();
-    }
-    // Shortest f32 digits, re-expressed through the f64 'g' formatter.
-    let s = format!("{:e}", f32v);
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let neg = mant.starts_with('-');
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    if !(-4..6).contains(&exp) {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        out.push('e');
-        out.push(if exp < 0 { '-' } else { '+' });
-        out.push_str(&format!("{:02}", exp.abs()));
-        return out;
-    }
-    if exp < 0 {
-        out.push_str("0.");
-        for _ in 0..(-exp - 1) {
-            out.push('0');
-        }
-        out.push_str(&digits);
-    } else {
-        let int_len = (exp + 1) as usize;
-        if digits.len() <= int_len {
-            out.push_str(&digits);
-            for _ in digits.len()..int_len {
-                out.push('0');
-            }
-        } else {
-            out.push_str(&digits[..int_len]);
-            out.push('.');
-            out.push_str(&digits[int_len..]);
-        }
-    }
-    out
 }
 
 fn key_string(k: &GoVal, v: &GoVal) -> Result<String, String> {

@@ -6,7 +6,7 @@
 mod decode;
 mod emit;
 mod parse;
-mod resolve;
+pub(crate) mod resolve;
 mod sort;
 
 use std::cmp::Ordering;
