@@ -1,6 +1,8 @@
 //! Helm v4.2.3's strvals parsers, recorded by `tests/fixtures/strvals/gen.py`, replayed
 //! against lockgate-helm's `--set*` parsers (output compared as Go's `json.Marshal`).
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use lockgate_helm::values::{
@@ -55,11 +57,5 @@ fn strvals_matches_helm_on_recorded_expressions() {
             failures.push(format!("{mode} {expr:?}: got {got:?}, helm {want:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::assert_no_failures(&failures, cases.len());
 }

@@ -2,6 +2,8 @@
 //! `tests/fixtures/values/gen.py` on small chart trees, replayed against
 //! `lockgate_helm::values::prepare` (charts built in memory, values as Helm reads them).
 
+mod common;
+
 use lockgate_helm::chart::{Chart, Dependency, Metadata};
 use lockgate_helm::json;
 use lockgate_helm::values::prepare;
@@ -127,11 +129,5 @@ fn prepare_matches_helm_on_recorded_charts() {
             failures.push(format!("{name}:\n  got  {got:?}\n  helm {want:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    common::assert_no_failures(&failures, cases.len());
 }

@@ -1,5 +1,6 @@
-//! Helpers shared by the chart integration tests: scratch directories, fixture paths
-//! and raw tar/gzip builders that can write entries a well-behaved tool never would.
+//! Helpers shared by the integration tests: scratch directories, fixture paths, raw
+//! tar/gzip builders that can write entries a well-behaved tool never would, and the
+//! report of a replay of recorded Helm fixtures.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -119,4 +120,15 @@ pub fn minimal(top: &str) -> Vec<Entry> {
         Entry::file(&format!("{top}/values.yaml"), b"a: 1\n"),
         Entry::file(&format!("{top}/templates/cm.yaml"), b"kind: ConfigMap\n"),
     ]
+}
+
+/// Ends a replay of recorded Helm cases: panics listing every case that differs.
+pub fn assert_no_failures(failures: &[String], total: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {} differ:\n{}",
+        failures.len(),
+        total,
+        failures.join("\n")
+    );
 }
