@@ -16,6 +16,7 @@ use super::der::{self, oid, seq, tlv};
 use super::encoding::b64_decode;
 use super::keys::PrivKey;
 use super::timefmt::{format, GoTime};
+use super::{arg_int, arg_str};
 use crate::funcs::{func, FuncSpec, Param};
 use crate::value::{Object, Value};
 
@@ -309,27 +310,16 @@ fn create(
     })
 }
 
-fn sarg(a: &[Value], i: usize) -> &str {
-    a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
-fn iarg(a: &[Value], i: usize) -> i64 {
-    match a.get(i) {
-        Some(Value::Int(n)) => *n,
-        _ => 0,
-    }
-}
-
 fn with_key(pem: &str) -> Result<PrivKey, String> {
     PrivKey::parse_pem(pem).map_err(|e| format!("parsing private key: {e}"))
 }
 
 fn ca(a: &[Value], key: PrivKey) -> Result<Value, String> {
     let t = Template {
-        cn: sarg(a, 0).into(),
+        cn: arg_str(a, 0).into(),
         ips: vec![],
         dns: vec![],
-        days: iarg(a, 1),
+        days: arg_int(a, 1),
         is_ca: true,
     };
     create(&t, &key, None).map(cert_value)
@@ -340,15 +330,15 @@ fn gen_ca(a: &[Value]) -> Result<Value, String> {
 }
 
 fn gen_ca_with_key(a: &[Value]) -> Result<Value, String> {
-    ca(a, with_key(sarg(a, 2))?)
+    ca(a, with_key(arg_str(a, 2))?)
 }
 
 fn self_signed(a: &[Value], key: PrivKey) -> Result<Value, String> {
     let t = Template {
-        cn: sarg(a, 0).into(),
+        cn: arg_str(a, 0).into(),
         ips: ips_of(&a[1])?,
         dns: dns_of(&a[2])?,
-        days: iarg(a, 3),
+        days: arg_int(a, 3),
         is_ca: false,
     };
     create(&t, &key, None).map(cert_value)
@@ -359,7 +349,7 @@ fn gen_self_signed(a: &[Value]) -> Result<Value, String> {
 }
 
 fn gen_self_signed_with_key(a: &[Value]) -> Result<Value, String> {
-    self_signed(a, with_key(sarg(a, 4))?)
+    self_signed(a, with_key(arg_str(a, 4))?)
 }
 
 fn signed(a: &[Value], key: PrivKey) -> Result<Value, String> {
@@ -372,10 +362,10 @@ fn signed(a: &[Value], key: PrivKey) -> Result<Value, String> {
     let signer_key =
         PrivKey::parse_pem(&ca.key).map_err(|e| format!("error parsing private key: {e}"))?;
     let t = Template {
-        cn: sarg(a, 0).into(),
+        cn: arg_str(a, 0).into(),
         ips: ips_of(&a[1])?,
         dns: dns_of(&a[2])?,
-        days: iarg(a, 3),
+        days: arg_int(a, 3),
         is_ca: false,
     };
     create(&t, &key, Some((&issuer, &signer_key))).map(cert_value)
@@ -388,12 +378,12 @@ fn gen_signed(a: &[Value]) -> Result<Value, String> {
 
 fn gen_signed_with_key(a: &[Value]) -> Result<Value, String> {
     certificate_of(&a[4])?;
-    signed(a, with_key(sarg(a, 5))?)
+    signed(a, with_key(arg_str(a, 5))?)
 }
 
 fn build_custom_cert(a: &[Value]) -> Result<Value, String> {
-    let cert = b64_decode(sarg(a, 0)).map_err(|_| "unable to decode base64 certificate")?;
-    let key = b64_decode(sarg(a, 1)).map_err(|_| "unable to decode base64 private key")?;
+    let cert = b64_decode(arg_str(a, 0)).map_err(|_| "unable to decode base64 certificate")?;
+    let key = b64_decode(arg_str(a, 1)).map_err(|_| "unable to decode base64 private key")?;
     let cert = String::from_utf8_lossy(&cert).into_owned();
     let key = String::from_utf8_lossy(&key).into_owned();
     let der_bytes = der::pem_decode(&cert)

@@ -12,19 +12,9 @@ use sha1::Digest as _;
 
 use super::bytes_to_string;
 use super::encoding::{b64_decode, GO_STD};
+use super::{arg_int, arg_str};
 use crate::funcs::{func, FuncSpec, Param};
 use crate::value::Value;
-
-fn sarg(a: &[Value], i: usize) -> &str {
-    a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
-fn iarg(a: &[Value], i: usize) -> i64 {
-    match a.get(i) {
-        Some(Value::Int(n)) => *n,
-        _ => 0,
-    }
-}
 
 /// `bcrypt.GenerateFromPassword(p, 10)`, `$2a$` form, or Sprig's failure text.
 pub fn bcrypt_hash(p: &str) -> String {
@@ -39,11 +29,11 @@ pub fn bcrypt_hash(p: &str) -> String {
 }
 
 fn bcrypt_fn(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(bcrypt_hash(sarg(a, 0))))
+    Ok(Value::from(bcrypt_hash(arg_str(a, 0))))
 }
 
 fn htpasswd(a: &[Value]) -> Result<Value, String> {
-    let (user, pass, algo) = (sarg(a, 0), sarg(a, 1), sarg(a, 2));
+    let (user, pass, algo) = (arg_str(a, 0), arg_str(a, 1), arg_str(a, 2));
     if user.contains(':') {
         return Ok(Value::from(format!("invalid username: {user}")));
     }
@@ -141,13 +131,13 @@ pub fn derive_password(counter: u32, kind: &str, password: &str, user: &str, sit
 }
 
 fn derive_password_fn(a: &[Value]) -> Result<Value, String> {
-    let counter = iarg(a, 0) as u32;
+    let counter = arg_int(a, 0) as u32;
     Ok(Value::from(derive_password(
         counter,
-        sarg(a, 1),
-        sarg(a, 2),
-        sarg(a, 3),
-        sarg(a, 4),
+        arg_str(a, 1),
+        arg_str(a, 2),
+        arg_str(a, 3),
+        arg_str(a, 4),
     )))
 }
 
@@ -225,15 +215,15 @@ pub fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
 }
 
 fn encrypt_aes_fn(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(encrypt_aes(sarg(a, 0), sarg(a, 1))))
+    Ok(Value::from(encrypt_aes(arg_str(a, 0), arg_str(a, 1))))
 }
 
 fn decrypt_aes_fn(a: &[Value]) -> Result<Value, String> {
-    decrypt_aes(sarg(a, 0), sarg(a, 1)).map(Value::from)
+    decrypt_aes(arg_str(a, 0), arg_str(a, 1)).map(Value::from)
 }
 
 fn rand_bytes(a: &[Value]) -> Result<Value, String> {
-    let n = iarg(a, 0);
+    let n = arg_int(a, 0);
     if n < 0 {
         return Err("runtime error: makeslice: len out of range".into());
     }

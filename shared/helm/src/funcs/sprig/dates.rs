@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{Offset, TimeZone};
 use chrono_tz::{OffsetName, Tz};
 
+use super::arg_str;
 use super::timefmt::{self, format, format_duration, parse_duration, round_duration, GoTime};
 use crate::funcs::{func, FuncSpec, Param};
 use crate::value::{Object, Value};
@@ -174,10 +175,6 @@ fn time_arg(v: &Value) -> GoTime {
     }
 }
 
-fn sarg(a: &[Value], i: usize) -> &str {
-    a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
 fn need_time(v: &Value) -> Result<GoTime, String> {
     time_of(v).ok_or_else(|| {
         let got = if v.is_nil() {
@@ -196,14 +193,14 @@ fn now(_: &[Value]) -> Result<Value, String> {
 fn date(a: &[Value]) -> Result<Value, String> {
     Ok(Value::from(format(
         &in_zone(&time_arg(&a[1]), "Local"),
-        sarg(a, 0),
+        arg_str(a, 0),
     )))
 }
 
 fn date_in_zone(a: &[Value]) -> Result<Value, String> {
     Ok(Value::from(format(
-        &in_zone(&time_arg(&a[1]), sarg(a, 2)),
-        sarg(a, 0),
+        &in_zone(&time_arg(&a[1]), arg_str(a, 2)),
+        arg_str(a, 0),
     )))
 }
 
@@ -216,24 +213,24 @@ fn html_date(a: &[Value]) -> Result<Value, String> {
 
 fn html_date_in_zone(a: &[Value]) -> Result<Value, String> {
     Ok(Value::from(format(
-        &in_zone(&time_arg(&a[0]), sarg(a, 1)),
+        &in_zone(&time_arg(&a[0]), arg_str(a, 1)),
         "2006-01-02",
     )))
 }
 
 fn to_date(a: &[Value]) -> Result<Value, String> {
     Ok(obj(
-        timefmt::parse(sarg(a, 0), sarg(a, 1), 0, "UTC").unwrap_or_else(|_| GoTime::zero())
+        timefmt::parse(arg_str(a, 0), arg_str(a, 1), 0, "UTC").unwrap_or_else(|_| GoTime::zero())
     ))
 }
 
 fn must_to_date(a: &[Value]) -> Result<Value, String> {
-    timefmt::parse(sarg(a, 0), sarg(a, 1), 0, "UTC").map(obj)
+    timefmt::parse(arg_str(a, 0), arg_str(a, 1), 0, "UTC").map(obj)
 }
 
 fn date_modify(a: &[Value]) -> Result<Value, String> {
     let t = need_time(&a[1])?;
-    Ok(obj(match parse_duration(sarg(a, 0)) {
+    Ok(obj(match parse_duration(arg_str(a, 0)) {
         Ok(d) => t.add(d),
         Err(_) => t,
     }))
@@ -241,7 +238,7 @@ fn date_modify(a: &[Value]) -> Result<Value, String> {
 
 fn must_date_modify(a: &[Value]) -> Result<Value, String> {
     let t = need_time(&a[1])?;
-    Ok(obj(t.add(parse_duration(sarg(a, 0))?)))
+    Ok(obj(t.add(parse_duration(arg_str(a, 0))?)))
 }
 
 fn since(t: &GoTime) -> i64 {

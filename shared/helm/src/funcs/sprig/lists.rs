@@ -5,6 +5,7 @@
 //! Sprig's plain variants panic with the same message the `must` ones return, and
 //! text/template turns the panic into the call's error, so both return `Err` alike.
 
+use super::arg_int;
 use super::cast::to_int64;
 use super::strings::strslice;
 use super::{empty, go_kind, slice_items, str_list, strval, NIL_DEREF};
@@ -189,28 +190,21 @@ fn ints(v: Vec<i64>) -> Value {
     Value::from_list(v.into_iter().map(Value::Int).collect())
 }
 
-fn int_arg(a: &[Value], i: usize) -> i64 {
-    match a.get(i) {
-        Some(Value::Int(n)) => *n,
-        _ => 0,
-    }
-}
-
 fn until(a: &[Value]) -> Result<Value, String> {
-    let n = int_arg(a, 0);
+    let n = arg_int(a, 0);
     Ok(ints(until_step(0, n, if n < 0 { -1 } else { 1 })))
 }
 
 fn until_step_fn(a: &[Value]) -> Result<Value, String> {
     Ok(ints(until_step(
-        int_arg(a, 0),
-        int_arg(a, 1),
-        int_arg(a, 2),
+        arg_int(a, 0),
+        arg_int(a, 1),
+        arg_int(a, 2),
     )))
 }
 
 fn seq(a: &[Value]) -> Result<Value, String> {
-    let p: Vec<i64> = (0..a.len()).map(|i| int_arg(a, i)).collect();
+    let p: Vec<i64> = (0..a.len()).map(|i| arg_int(a, i)).collect();
     let r = match p.len() {
         1 => {
             let (start, end) = (1, p[0]);

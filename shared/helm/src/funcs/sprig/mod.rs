@@ -60,6 +60,21 @@ pub fn funcs() -> Vec<FuncSpec> {
 pub(crate) const NIL_DEREF: &str =
     "runtime error: invalid memory address or nil pointer dereference";
 
+/// Argument `i` as a string (`""` when absent or not a string), for functions whose
+/// parameter list already converted it.
+pub(crate) fn arg_str(a: &[Value], i: usize) -> &str {
+    a.get(i).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Argument `i` as an int (`0` when absent or not an int), for functions whose
+/// parameter list already converted it.
+pub(crate) fn arg_int(a: &[Value], i: usize) -> i64 {
+    match a.get(i) {
+        Some(Value::Int(n)) => *n,
+        _ => 0,
+    }
+}
+
 /// Sprig's `strval`: strings as they are, bytes as text, Stringers via `String()`, the
 /// rest as `fmt.Sprintf("%v")`.
 pub fn strval(v: &Value) -> String {

@@ -8,6 +8,7 @@
 
 use regex::Regex;
 
+use super::arg_str;
 use super::str_list;
 use crate::funcs::{func, FuncSpec, Param};
 use crate::gofmt;
@@ -155,10 +156,6 @@ fn must_compile(pat: &str) -> Result<Regex, String> {
     })
 }
 
-fn sarg(a: &[Value], i: usize) -> &str {
-    a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
 fn narg(a: &[Value], i: usize) -> i64 {
     match a.get(i) {
         Some(Value::Int(x)) => *x,
@@ -212,26 +209,26 @@ fn split(re: &Regex, text: &str, n: i64) -> Vec<String> {
 
 fn regex_match(a: &[Value]) -> Result<Value, String> {
     Ok(Value::Bool(
-        compile(sarg(a, 0)).is_ok_and(|re| re.is_match(sarg(a, 1))),
+        compile(arg_str(a, 0)).is_ok_and(|re| re.is_match(arg_str(a, 1))),
     ))
 }
 
 fn must_regex_match(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::Bool(compile(sarg(a, 0))?.is_match(sarg(a, 1))))
+    Ok(Value::Bool(compile(arg_str(a, 0))?.is_match(arg_str(a, 1))))
 }
 
 fn regex_find_all(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(find_all(
-        &must_compile(sarg(a, 0))?,
-        sarg(a, 1),
+        &must_compile(arg_str(a, 0))?,
+        arg_str(a, 1),
         narg(a, 2),
     )))
 }
 
 fn must_regex_find_all(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(find_all(
-        &compile(sarg(a, 0))?,
-        sarg(a, 1),
+        &compile(arg_str(a, 0))?,
+        arg_str(a, 1),
         narg(a, 2),
     )))
 }
@@ -241,11 +238,11 @@ fn find(re: &Regex, text: &str) -> Value {
 }
 
 fn regex_find(a: &[Value]) -> Result<Value, String> {
-    Ok(find(&must_compile(sarg(a, 0))?, sarg(a, 1)))
+    Ok(find(&must_compile(arg_str(a, 0))?, arg_str(a, 1)))
 }
 
 fn must_regex_find(a: &[Value]) -> Result<Value, String> {
-    Ok(find(&compile(sarg(a, 0))?, sarg(a, 1)))
+    Ok(find(&compile(arg_str(a, 0))?, arg_str(a, 1)))
 }
 
 fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Value {
@@ -259,47 +256,52 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Value {
 
 fn regex_replace_all(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &must_compile(sarg(a, 0))?,
-        sarg(a, 1),
-        sarg(a, 2),
+        &must_compile(arg_str(a, 0))?,
+        arg_str(a, 1),
+        arg_str(a, 2),
         false,
     ))
 }
 
 fn must_regex_replace_all(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &compile(sarg(a, 0))?,
-        sarg(a, 1),
-        sarg(a, 2),
+        &compile(arg_str(a, 0))?,
+        arg_str(a, 1),
+        arg_str(a, 2),
         false,
     ))
 }
 
 fn regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &must_compile(sarg(a, 0))?,
-        sarg(a, 1),
-        sarg(a, 2),
+        &must_compile(arg_str(a, 0))?,
+        arg_str(a, 1),
+        arg_str(a, 2),
         true,
     ))
 }
 
 fn must_regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
-    Ok(replace(&compile(sarg(a, 0))?, sarg(a, 1), sarg(a, 2), true))
+    Ok(replace(
+        &compile(arg_str(a, 0))?,
+        arg_str(a, 1),
+        arg_str(a, 2),
+        true,
+    ))
 }
 
 fn regex_split(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(split(
-        &must_compile(sarg(a, 0))?,
-        sarg(a, 1),
+        &must_compile(arg_str(a, 0))?,
+        arg_str(a, 1),
         narg(a, 2),
     )))
 }
 
 fn must_regex_split(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(split(
-        &compile(sarg(a, 0))?,
-        sarg(a, 1),
+        &compile(arg_str(a, 0))?,
+        arg_str(a, 1),
         narg(a, 2),
     )))
 }
@@ -317,7 +319,7 @@ pub fn quote_meta(text: &str) -> String {
 }
 
 fn regex_quote_meta(a: &[Value]) -> Result<Value, String> {
-    Ok(Value::from(quote_meta(sarg(a, 0))))
+    Ok(Value::from(quote_meta(arg_str(a, 0))))
 }
 
 /// This module's functions.

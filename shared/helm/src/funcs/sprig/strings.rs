@@ -5,21 +5,11 @@
 
 use rand::Rng;
 
+use super::{arg_int, arg_str};
 use super::{go_is_space, go_lower, go_title, go_upper, slice_items, slice_str, str_list, strval};
 use crate::funcs::{func, FuncSpec, Param};
 use crate::gofmt;
 use crate::value::{Map, Value};
-
-fn arg_str(a: &[Value], i: usize) -> &str {
-    a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
-fn arg_int(a: &[Value], i: usize) -> i64 {
-    match a.get(i) {
-        Some(Value::Int(n)) => *n,
-        _ => 0,
-    }
-}
 
 fn ok_str(s: impl Into<String>) -> Result<Value, String> {
     Ok(Value::from(s.into()))

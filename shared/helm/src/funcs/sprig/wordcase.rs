@@ -7,20 +7,10 @@
 
 use rand::seq::SliceRandom;
 
+use super::{arg_int, arg_str};
 use super::{bytes_to_string, go_is_punct, go_is_space, go_lower, go_title, go_upper};
 use crate::funcs::{func, FuncSpec, Param};
 use crate::value::Value;
-
-fn arg_str(a: &[Value], i: usize) -> &str {
-    a.get(i).and_then(Value::as_str).unwrap_or("")
-}
-
-fn arg_int(a: &[Value], i: usize) -> i64 {
-    match a.get(i) {
-        Some(Value::Int(n)) => *n,
-        _ => 0,
-    }
-}
 
 fn is_connector(c: char) -> bool {
     c == '-' || c == '_' || go_is_space(c)
