@@ -139,7 +139,8 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
-            Value::Object(_) => true,
+            // map- and slice-like objects (`.Files.Glob ...`) are false when empty
+            Value::Object(o) => o.is_empty() != Some(true),
         }
     }
 

@@ -137,3 +137,29 @@ fn parse_errors_name_the_template() {
         "ERR: template: gotpl:1: function \"nosuch\" not defined"
     );
 }
+
+#[test]
+fn empty_file_sets_are_false() {
+    use crate::chart::File;
+    use crate::engine::Files;
+    let files = Files::new(&[File {
+        name: "files/a.json".into(),
+        data: b"{}".to_vec().into(),
+    }]);
+    let mut m = Map::new();
+    m.insert("Files".into(), files.to_value());
+    let dot = Value::from_map(m);
+    let r = |t: &str| render_str(t, &dot).unwrap();
+    assert_eq!(
+        r("{{ if .Files.Glob \"files/*.json\" }}yes{{ else }}no{{ end }}"),
+        "yes"
+    );
+    assert_eq!(
+        r("{{ if .Files.Glob \"none/*\" }}yes{{ else }}no{{ end }}"),
+        "no"
+    );
+    assert_eq!(
+        r("{{ range $p, $_ := .Files.Glob \"files/*\" }}{{ $p }}{{ end }}"),
+        "files/a.json"
+    );
+}
