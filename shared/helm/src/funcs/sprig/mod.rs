@@ -29,9 +29,6 @@ pub mod timefmt;
 pub mod urls;
 pub mod wordcase;
 
-#[cfg(test)]
-mod vectors;
-
 /// All Sprig functions (`env` and `expandenv` included; the registry drops them).
 pub fn funcs() -> Vec<FuncSpec> {
     let mut v = Vec::new();
