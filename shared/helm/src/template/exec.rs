@@ -659,27 +659,36 @@ impl State<'_> {
         }
     }
 
+    /// The `(string, interface{})` arguments of `include` and `tpl`.
+    fn string_and_data(
+        &self,
+        func: &str,
+        cmd: &Cmd,
+        node: &NodeText<'_>,
+        argv: smallvec::SmallVec<[(Value, Origin); 4]>,
+    ) -> R<(String, Value)> {
+        if argv.len() != 2 {
+            return Err(self.err_at(
+                cmd.pos,
+                node,
+                &format!("wrong number of args for {func}: want 2 got {}", argv.len()),
+            ));
+        }
+        let mut it = argv.into_iter();
+        let (first, origin) = it.next().unwrap_or_default_pair();
+        let first =
+            convert(first, origin, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
+        let data = it.next().map(|p| p.0).unwrap_or_default();
+        Ok((first.as_str().unwrap_or_default().to_string(), data))
+    }
+
     fn call_include(
         &mut self,
         cmd: &Cmd,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
-        if argv.len() != 2 {
-            return Err(self.err_at(
-                cmd.pos,
-                node,
-                &format!(
-                    "wrong number of args for include: want 2 got {}",
-                    argv.len()
-                ),
-            ));
-        }
-        let mut it = argv.into_iter();
-        let (name_v, o) = it.next().unwrap_or_default_pair();
-        let name = convert(name_v, o, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
-        let name = name.as_str().unwrap_or_default().to_string();
-        let data = it.next().map(|p| p.0).unwrap_or_default();
+        let (name, data) = self.string_and_data("include", cmd, node, argv)?;
         let count = self.included.entry(name.clone()).or_insert(0);
         if *count > MAX_INCLUDE_DEPTH {
             return Err(self.err_at(
@@ -718,18 +727,7 @@ impl State<'_> {
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
-        if argv.len() != 2 {
-            return Err(self.err_at(
-                cmd.pos,
-                node,
-                &format!("wrong number of args for tpl: want 2 got {}", argv.len()),
-            ));
-        }
-        let mut it = argv.into_iter();
-        let (t, o) = it.next().unwrap_or_default_pair();
-        let text = convert(t, o, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
-        let text = text.as_str().unwrap_or_default().to_string();
-        let data = it.next().map(|p| p.0).unwrap_or_default();
+        let (text, data) = self.string_and_data("tpl", cmd, node, argv)?;
         let parsed = match super::parse::parse(&text, &super::resolve_func) {
             Ok(p) => p,
             Err(e) => {
