@@ -130,13 +130,7 @@ impl Enc {
 /// # Errors
 /// Values JSON cannot hold (`json: unsupported value: NaN`).
 pub fn to_string(v: &Value) -> Result<String, String> {
-    let mut out = String::new();
-    Enc {
-        escape_html: true,
-        indent: None,
-    }
-    .value(&mut out, v, 0)?;
-    Ok(out)
+    encode(v, true, None)
 }
 
 /// Sprig's `toRawJson`: an `Encoder` with `SetEscapeHTML(false)`, trailing newline trimmed.
@@ -144,13 +138,7 @@ pub fn to_string(v: &Value) -> Result<String, String> {
 /// # Errors
 /// As [`to_string`].
 pub fn to_string_raw(v: &Value) -> Result<String, String> {
-    let mut out = String::new();
-    Enc {
-        escape_html: false,
-        indent: None,
-    }
-    .value(&mut out, v, 0)?;
-    Ok(out)
+    encode(v, false, None)
 }
 
 /// Sprig's `toPrettyJson`: `json.MarshalIndent(v, "", "  ")`.
@@ -158,10 +146,14 @@ pub fn to_string_raw(v: &Value) -> Result<String, String> {
 /// # Errors
 /// As [`to_string`].
 pub fn to_string_pretty(v: &Value) -> Result<String, String> {
+    encode(v, true, Some("  "))
+}
+
+fn encode(v: &Value, escape_html: bool, indent: Option<&'static str>) -> Result<String, String> {
     let mut out = String::new();
     Enc {
-        escape_html: true,
-        indent: Some("  "),
+        escape_html,
+        indent,
     }
     .value(&mut out, v, 0)?;
     Ok(out)

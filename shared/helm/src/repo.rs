@@ -305,15 +305,7 @@ impl IndexFile {
             );
         }
         if !self.annotations.is_empty() {
-            m.insert(
-                "annotations".into(),
-                Value::from_map(
-                    self.annotations
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::str(v)))
-                        .collect(),
-                ),
-            );
+            m.insert("annotations".into(), Value::from_str_map(&self.annotations));
         }
         Value::from_map(m)
     }

@@ -89,6 +89,11 @@ impl Value {
         Value::Map(Rc::new(RefCell::new(m)))
     }
 
+    /// A map of strings (`map[string]string`, e.g. annotations) as a value.
+    pub fn from_str_map(m: &BTreeMap<String, String>) -> Value {
+        Value::from_map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect())
+    }
+
     /// Wraps an owned list.
     pub fn from_list(l: Vec<Value>) -> Value {
         Value::List(Rc::new(l))

@@ -347,15 +347,7 @@ impl Metadata {
         m.insert("Tags".into(), s(&self.tags));
         m.insert("AppVersion".into(), s(&self.app_version));
         m.insert("Deprecated".into(), Value::Bool(self.deprecated));
-        m.insert(
-            "Annotations".into(),
-            Value::from_map(
-                self.annotations
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Value::str(v)))
-                    .collect(),
-            ),
-        );
+        m.insert("Annotations".into(), Value::from_str_map(&self.annotations));
         m.insert("KubeVersion".into(), s(&self.kube_version));
         m.insert(
             "Dependencies".into(),
@@ -394,15 +386,7 @@ impl Metadata {
             m.insert("deprecated".into(), Value::Bool(true));
         }
         if !self.annotations.is_empty() {
-            m.insert(
-                "annotations".into(),
-                Value::from_map(
-                    self.annotations
-                        .iter()
-                        .map(|(k, v)| (k.clone(), Value::str(v)))
-                        .collect(),
-                ),
-            );
+            m.insert("annotations".into(), Value::from_str_map(&self.annotations));
         }
         put_str(&mut m, "kubeVersion", &self.kube_version);
         if !self.dependencies.is_empty() {
