@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bench;
+mod deploy_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.
@@ -35,6 +36,12 @@ enum Command {
         #[command(subcommand)]
         command: RepoCommand,
     },
+    /// Install or upgrade a chart as a Helm-compatible release, wait, roll back on failure.
+    Deploy(deploy_cmd::DeployArgs),
+    /// Roll a release back to an earlier revision, as `helm rollback` does.
+    Rollback(deploy_cmd::RollbackArgs),
+    /// Show a release's revisions, as `helm history` does.
+    History(deploy_cmd::HistoryArgs),
     /// Time in-process renders of charts (used by the benchmark script).
     #[command(hide = true)]
     Bench(bench::BenchArgs),
@@ -188,6 +195,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             RepoCommand::Index { dir, url, merge } => repo_index(dir, url, merge),
         },
         Command::Bench(a) => bench::run(a),
+        Command::Deploy(a) => deploy_cmd::deploy(a),
+        Command::Rollback(a) => deploy_cmd::rollback(a),
+        Command::History(a) => deploy_cmd::history(a),
     }
 }
 
