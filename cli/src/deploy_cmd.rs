@@ -51,6 +51,9 @@ pub struct DeployArgs {
     /// deploy again a chart and values whose last deploy failed
     #[arg(long)]
     pub retry_failed: bool,
+    /// create the namespace if it does not exist
+    #[arg(long)]
+    pub create_namespace: bool,
 }
 
 /// `lockgate rollback`
@@ -206,10 +209,11 @@ pub fn deploy(a: DeployArgs) -> anyhow::Result<ExitCode> {
     o.timeout = a.timeout;
     o.atomic = a.atomic;
     o.retry_failed = a.retry_failed;
+    o.create_namespace = a.create_namespace;
     runtime()?.block_on(async {
         let d = deployer(&a.cluster).await?;
         let out = d
-            .deploy(&src, &o, Duration::from_millis(500), report)
+            .deploy(&src, &o, Duration::from_millis(250), report)
             .await?;
         Ok(finish(&a.release, &out))
     })
@@ -223,7 +227,7 @@ pub fn rollback(a: RollbackArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let d = deployer(&a.cluster).await?;
         let mut p = d.rollback(&o, a.revision, chrono::Utc::now()).await?;
-        d.drive(&mut p, &o, Duration::from_millis(500), &mut report)
+        d.drive(&mut p, &o, Duration::from_millis(250), &mut report)
             .await?;
         let Progress::Done(out) = p else {
             unreachable!("drive ends when done")

@@ -46,6 +46,8 @@ pub struct DeployOptions {
     pub retry_failed: bool,
     /// objects applied at once
     pub concurrency: usize,
+    /// create the namespace when it does not exist
+    pub create_namespace: bool,
 }
 
 impl DeployOptions {
@@ -58,6 +60,7 @@ impl DeployOptions {
             atomic: true,
             retry_failed: false,
             concurrency: 8,
+            create_namespace: false,
         }
     }
 }
@@ -274,6 +277,11 @@ impl Deployer {
             source,
         })?;
         let digest = short(&prepared.digest);
+        if o.create_namespace {
+            self.ensure_namespace(&o.namespace)
+                .await
+                .map_err(self.err_c(name))?;
+        }
         let hist = records.history(name).await.map_err(Self::err_r(name))?;
         if let Some(latest) = hist.last() {
             let l = &latest.release;
@@ -343,6 +351,15 @@ impl Deployer {
         }
         let hist = records.history(name).await.map_err(Self::err_r(name))?;
         self.begin(src, &hist, &digest, o, now).await
+    }
+
+    async fn ensure_namespace(&self, ns: &str) -> Result<(), ClusterError> {
+        if self.cluster.get("v1", "Namespace", "", ns).await?.is_some() {
+            return Ok(());
+        }
+        let body =
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+        self.cluster.create(&body, "").await.map(|_| ())
     }
 
     /// A pending revision whose deployer is gone: marked failed.
@@ -615,30 +632,53 @@ impl Deployer {
         self.succeed(hist, stored, o, now).await
     }
 
-    /// Not-ready objects with reasons, and the first failure.
+    /// Not-ready objects with reasons, and the first failure. Live objects are read with
+    /// one list per kind and namespace, not one request per object.
     async fn readiness(
         &self,
         objs: &[Object],
         ns: &str,
     ) -> Result<(Vec<String>, Option<String>), ClusterError> {
-        let mut pending = Vec::new();
+        use std::collections::HashMap;
+        let mut live_by: HashMap<(String, String, String), HashMap<String, serde_json::Value>> =
+            HashMap::new();
+        let mut placed = Vec::with_capacity(objs.len());
         for obj in objs {
             let (_, ons) = self.cluster.placement(obj, ns).await?;
-            let live = with_retry(|| {
-                self.cluster
-                    .get(obj.api_version(), obj.kind(), &ons, obj.name())
-            })
-            .await?;
-            let key = obj.key(Some(&ons));
-            match live.as_ref().map(ready::assess) {
+            let group = (
+                obj.api_version().to_string(),
+                obj.kind().to_string(),
+                ons.clone(),
+            );
+            if !live_by.contains_key(&group) {
+                let items =
+                    with_retry(|| self.cluster.list(&group.0, &group.1, &group.2, "")).await?;
+                let by_name = items
+                    .into_iter()
+                    .map(|o| (o["metadata"]["name"].as_str().unwrap_or("").to_string(), o))
+                    .collect();
+                live_by.insert(group.clone(), by_name);
+            }
+            placed.push((obj, group));
+        }
+        let mut pending = Vec::new();
+        for (obj, group) in placed {
+            let live = live_by.get(&group).and_then(|m| m.get(obj.name()));
+            let key = obj.key(Some(&group.2));
+            match live.map(ready::assess) {
                 None => pending.push(format!("{key}: not found")),
                 Some(Readiness::Ready) => {}
                 Some(Readiness::Failed(r)) => {
-                    let why = self.why(obj, live.as_ref().unwrap(), &ons).await;
+                    let why = self.why(obj, live.unwrap(), &group.2).await;
                     return Ok((pending, Some(format!("{key}: {r}{why}"))));
                 }
                 Some(Readiness::Pending(r)) => {
-                    let why = self.why(obj, live.as_ref().unwrap(), &ons).await;
+                    // details only for the first few: each costs API calls
+                    let why = if pending.len() < 3 {
+                        self.why(obj, live.unwrap(), &group.2).await
+                    } else {
+                        String::new()
+                    };
                     pending.push(format!("{key}: {r}{why}"));
                 }
             }

@@ -3,12 +3,19 @@
 
 use std::time::{Duration, SystemTime};
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings};
+use aws_sigv4::http_request::{
+    sign, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+};
 use aws_sigv4::sign::v4;
 use chrono::{DateTime, TimeZone, Utc};
 use lockgate_kube::eks::{self, AwsCredentials};
 
-fn sdk_signature(cluster: &str, region: &str, creds: &AwsCredentials, at: DateTime<Utc>) -> Vec<(String, String)> {
+fn sdk_signature(
+    cluster: &str,
+    region: &str,
+    creds: &AwsCredentials,
+    at: DateTime<Utc>,
+) -> Vec<(String, String)> {
     let identity = aws_credential_types::Credentials::new(
         &creds.access_key_id,
         &creds.secret_access_key,
@@ -30,9 +37,11 @@ fn sdk_signature(cluster: &str, region: &str, creds: &AwsCredentials, at: DateTi
         .build()
         .unwrap()
         .into();
-    let url = format!("https://sts.{region}.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15");
+    let url =
+        format!("https://sts.{region}.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15");
     let headers = [("x-k8s-aws-id", cluster)];
-    let req = SignableRequest::new("GET", url, headers.into_iter(), SignableBody::Bytes(&[])).unwrap();
+    let req =
+        SignableRequest::new("GET", url, headers.into_iter(), SignableBody::Bytes(&[])).unwrap();
     let (instructions, _) = sign(req, &params).unwrap().into_parts();
     instructions
         .params()
@@ -44,7 +53,12 @@ fn sdk_signature(cluster: &str, region: &str, creds: &AwsCredentials, at: DateTi
 fn query_of(token: &str) -> Vec<(String, String)> {
     use base64::Engine as _;
     let b64 = token.strip_prefix(eks::TOKEN_PREFIX).expect("prefix");
-    let url = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(b64).unwrap()).unwrap();
+    let url = String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap();
     let q = url.split_once('?').unwrap().1;
     q.split('&')
         .map(|kv| {
@@ -75,11 +89,15 @@ fn check(creds: AwsCredentials) {
     let token = eks::token("prod-eu", "eu-west-1", &creds, at);
     let ours = query_of(&token.token);
     let sdk = sdk_signature("prod-eu", "eu-west-1", &creds, at);
-    let get = |v: &[(String, String)], k: &str| v.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let get =
+        |v: &[(String, String)], k: &str| v.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     for (k, v) in &sdk {
         assert_eq!(get(&ours, k).as_ref(), Some(v), "query parameter {k}");
     }
-    assert_eq!(get(&ours, "X-Amz-SignedHeaders").as_deref(), Some("host;x-k8s-aws-id"));
+    assert_eq!(
+        get(&ours, "X-Amz-SignedHeaders").as_deref(),
+        Some("host;x-k8s-aws-id")
+    );
     assert_eq!(get(&ours, "Action").as_deref(), Some("GetCallerIdentity"));
     assert!(sdk.iter().any(|(k, _)| k == "X-Amz-Signature"));
 }
