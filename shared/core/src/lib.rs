@@ -7,9 +7,11 @@
 //! workspace crate.
 
 pub mod config;
+pub mod envelope;
 pub mod execution;
 pub mod ids;
 pub mod image;
+pub mod ports;
 pub mod span;
 pub mod tag_policy;
 

@@ -32,7 +32,7 @@ pub struct Config {
     /// Format version (1).
     pub version: u64,
     /// Clusters environments deploy to.
-    pub clusters: Vec<Cluster>,
+    pub clusters: Vec<ClusterSpec>,
     /// Where notifications go.
     pub notifications: Vec<Channel>,
     /// The applications lockgate releases.
@@ -41,7 +41,7 @@ pub struct Config {
 
 /// A Kubernetes cluster and how to reach it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cluster {
+pub struct ClusterSpec {
     /// Name environments refer to.
     pub name: String,
     /// How to connect.
@@ -315,7 +315,7 @@ impl Config {
     }
 
     /// The cluster named `name`, if any.
-    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+    pub fn cluster(&self, name: &str) -> Option<&ClusterSpec> {
         self.clusters.iter().find(|c| c.name == name)
     }
 

@@ -3,7 +3,7 @@
 
 use super::node::{index, Node, Obj, Reader};
 use super::{
-    Analysis, App, Channel, ChannelTarget, ChartSpec, Cluster, Config, Connection, Environment,
+    Analysis, App, Channel, ChannelTarget, ChartSpec, ClusterSpec, Config, Connection, Environment,
     Gate, ImageSpec, ImageValuePaths, ScanPolicy, Severity, Strategy, CONFIG_VERSION,
     DEFAULT_CHECK_INTERVAL, DEFAULT_EXPIRY, DEFAULT_REMIND_BEFORE, DEFAULT_TIMEOUT,
 };
@@ -70,9 +70,9 @@ fn list<T>(
         .collect()
 }
 
-fn cluster(r: &mut Reader, path: &str, node: &Node) -> Cluster {
+fn cluster(r: &mut Reader, path: &str, node: &Node) -> ClusterSpec {
     const KEYS: &[&str] = &["name", "kind", "kubeconfig", "context", "cluster_name", "region", "role_arn"];
-    let placeholder = Cluster {
+    let placeholder = ClusterSpec {
         name: String::new(),
         connection: Connection::Simulated,
     };
@@ -132,7 +132,7 @@ fn cluster(r: &mut Reader, path: &str, node: &Node) -> Cluster {
         }
         None => Connection::Simulated,
     };
-    Cluster { name, connection }
+    ClusterSpec { name, connection }
 }
 
 fn channel(r: &mut Reader, path: &str, node: &Node) -> Channel {

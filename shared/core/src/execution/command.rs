@@ -8,7 +8,7 @@ use super::event::TimerKind;
 use super::plan::NotifyTarget;
 use super::record::StageStatus;
 use super::ChartArtifact;
-use crate::config::{Cluster, ImageValuePaths, Strategy};
+use crate::config::{ClusterSpec, ImageValuePaths, Strategy};
 use crate::ids::ExecutionId;
 use crate::image::PinnedImage;
 use crate::span::Span;
@@ -30,7 +30,7 @@ pub enum Command {
         /// Environment.
         env: String,
         /// Target cluster.
-        cluster: Cluster,
+        cluster: ClusterSpec,
         /// Target namespace.
         namespace: String,
         /// Helm release name.
@@ -56,7 +56,7 @@ pub enum Command {
         /// Environment.
         env: String,
         /// Target cluster.
-        cluster: Cluster,
+        cluster: ClusterSpec,
         /// Target namespace.
         namespace: String,
         /// Helm release name.
@@ -77,7 +77,7 @@ pub enum Command {
         /// Environment.
         env: String,
         /// Target cluster.
-        cluster: Cluster,
+        cluster: ClusterSpec,
         /// Target namespace.
         namespace: String,
         /// Helm release name.

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ChannelTarget, Cluster, Config, Gate, ImageValuePaths, Strategy};
+use crate::config::{ChannelTarget, ClusterSpec, Config, Gate, ImageValuePaths, Strategy};
 use crate::span::Span;
 
 /// A notification destination, resolved from the configuration.
@@ -33,7 +33,7 @@ pub struct StagePlan {
     /// Environment name.
     pub env: String,
     /// Target cluster.
-    pub cluster: Cluster,
+    pub cluster: ClusterSpec,
     /// Target namespace.
     pub namespace: String,
     /// Values files inside the chart, in order.
