@@ -132,8 +132,16 @@ impl TagPolicy {
                 }
             }
             TagPolicy::Regex { pattern } => {
-                let re = compile_anchored(pattern).map_err(|e| {
-                    format!("pattern {pattern:?} is not a valid regular expression: {e}")
+                let re = compile_anchored(pattern).map_err(|_| {
+                    // The unanchored pattern's error points at what the user wrote.
+                    let detail = match regex::Regex::new(pattern) {
+                        Err(regex::Error::Syntax(text)) => {
+                            text.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string()
+                        }
+                        Err(other) => other.to_string(),
+                        Ok(_) => "it cannot be anchored".to_string(),
+                    };
+                    format!("pattern {pattern:?} is not a valid regular expression: {detail}")
                 })?;
                 match MUTABLE_TAGS.iter().find(|t| re.is_match(t)) {
                     Some(t) => Err(format!(

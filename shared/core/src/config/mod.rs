@@ -275,7 +275,14 @@ impl Config {
     /// [`ConfigErrors`] with every problem found (YAML syntax, unknown keys, wrong
     /// types, missing keys, bad values, dangling references), each with its path.
     pub fn from_yaml(text: &str) -> Result<Config, ConfigErrors> {
-        let node: node::Node = match serde_saphyr::from_str(text) {
+        // YAML 1.2 booleans only: `n`, `no` and `off` stay text (a namespace `no`
+        // must not become `false`).
+        // Duplicate keys pass through to the reader, which reports them with a path.
+        let options = serde_saphyr::options! {
+            strict_booleans: true,
+            duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        };
+        let node: node::Node = match serde_saphyr::from_str_with_options(text, options) {
             Ok(n) => n,
             Err(e) => {
                 // One line: the CLI prints one `path: message` per line.

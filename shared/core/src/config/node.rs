@@ -150,6 +150,9 @@ impl<'a> Obj<'a> {
 
 impl Reader {
     pub(crate) fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        // One problem, one line: messages from other libraries may span several.
+        let message: String = message.into();
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
         self.errors.push(ConfigError::new(path, message));
     }
 
@@ -159,7 +162,11 @@ impl Reader {
             self.error(path, format!("expected a mapping, found {}", node.describe()));
             return None;
         };
-        for (key, _) in entries {
+        for (i, (key, _)) in entries.iter().enumerate() {
+            if entries[..i].iter().any(|(k, _)| k == key) {
+                self.error(join(path, key), "is written twice: keep one");
+                continue;
+            }
             if !allowed.contains(&key.as_str()) {
                 let hint = match closest(key, allowed) {
                     Some(s) => format!(" (did you mean {s:?}?)"),

@@ -22,12 +22,12 @@ pub(super) fn config(r: &mut Reader, node: &Node) -> Option<Config> {
         }
         Some(Node::Int(v)) if *v as u64 == CONFIG_VERSION && *v >= 0 => CONFIG_VERSION,
         Some(other) => {
-            let found = match other {
-                Node::Int(v) => v.to_string(),
-                Node::Str(s) => format!("{s:?}"),
-                o => o.describe().to_string(),
+            let message = match other {
+                Node::Int(v) => format!("unsupported version {v}: this lockgate reads version {CONFIG_VERSION}"),
+                Node::Str(s) => format!("expected the number {CONFIG_VERSION}, found the string {s:?}: remove the quotes"),
+                o => format!("expected the number {CONFIG_VERSION}, found {}", o.describe()),
             };
-            r.error("version", format!("unsupported version {found}: this lockgate reads version {CONFIG_VERSION}"));
+            r.error("version", message);
             CONFIG_VERSION
         }
     };
@@ -548,16 +548,13 @@ fn gate(r: &mut Reader, path: &str, node: &Node) -> Option<Gate> {
                 for (i, u) in users.iter().enumerate() {
                     if !is_slack_id(u, &['U', 'W']) {
                         r.error(index(&a.at("users"), i), format!("{u:?} is not a Slack user id (U0123ABCD): use the member id from the profile, not the display name"));
+                    } else if users[..i].contains(u) {
+                        r.error(index(&a.at("users"), i), format!("{u:?} is listed twice"));
                     }
                 }
                 for (i, g) in groups.iter().enumerate() {
                     if !is_slack_id(g, &['S']) {
                         r.error(index(&a.at("groups"), i), format!("{g:?} is not a Slack user group id (S0123ABCD)"));
-                    }
-                }
-                for (i, u) in users.iter().enumerate() {
-                    if users[..i].contains(u) {
-                        r.error(index(&a.at("users"), i), format!("{u:?} is listed twice"));
                     }
                 }
                 if users.is_empty() && groups.is_empty() {

@@ -12,7 +12,7 @@ pub(super) fn cross_check(r: &mut Reader, c: &Config) {
         c.apps.iter().map(|x| x.image.repository.as_str()),
         "apps",
         "image.repository",
-        "repository (each repository releases one app)",
+        "repository",
     );
     let clusters: Vec<&str> = c.clusters.iter().map(|x| x.name.as_str()).filter(|n| !n.is_empty()).collect();
     let channels: Vec<&str> = c.notifications.iter().map(|x| x.name.as_str()).filter(|n| !n.is_empty()).collect();
@@ -90,9 +90,10 @@ fn duplicates<'a>(
             continue;
         }
         if let Some(first) = seen.iter().position(|s| *s == name) {
+            let hint = if what == "repository" { "; each repository releases one app" } else { "" };
             r.error(
                 format!("{list}[{i}].{field}"),
-                format!("duplicate {what} {name:?} (first at {list}[{first}])"),
+                format!("duplicate {what} {name:?} (first at {list}[{first}]){hint}"),
             );
         }
         seen.push(name);
