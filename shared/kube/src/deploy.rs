@@ -208,6 +208,18 @@ fn deadline_of(r: &Release) -> Option<DateTime<Utc>> {
         .and_then(|s| DateTime::from_timestamp(s, 0))
 }
 
+/// When a pending revision may be taken over: its deadline, or for records another tool
+/// wrote (no deadline label), ten minutes after it was last deployed.
+fn lease_of(r: &Release) -> Option<DateTime<Utc>> {
+    deadline_of(r).or_else(|| {
+        r.info
+            .last_deployed
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc) + chrono::Duration::minutes(10))
+    })
+}
+
 /// A tokio instant for a wall-clock deadline.
 fn instant(deadline: DateTime<Utc>, now: DateTime<Utc>) -> tokio::time::Instant {
     let left = (deadline - now).to_std().unwrap_or_default();
@@ -293,7 +305,7 @@ impl Deployer {
                 }
                 s if s.is_pending() && same => return self.resume(&hist, latest, o, now).await,
                 s if s.is_pending() => {
-                    let until = deadline_of(l).unwrap_or(now);
+                    let until = lease_of(l).unwrap_or(now);
                     if now < until {
                         return Err(DeployError::Busy {
                             release: name.clone(),
@@ -999,7 +1011,7 @@ impl Deployer {
             });
         };
         if latest.release.info.status.is_pending() {
-            let until = deadline_of(&latest.release).unwrap_or(now);
+            let until = lease_of(&latest.release).unwrap_or(now);
             if now < until {
                 return Err(DeployError::Busy {
                     release: name.clone(),
