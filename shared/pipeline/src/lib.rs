@@ -1,0 +1,5 @@
+//! The pipeline's handlers over the core's ports, shared by the Lambda functions and the
+//! local runtime, and the local adapters (filesystem stores, in-process queue) that run
+//! the whole pipeline in one process.
+
+pub mod local;

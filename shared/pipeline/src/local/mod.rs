@@ -1,0 +1,3 @@
+//! Local adapters: the same contracts as the AWS ones, on the filesystem and in process.
+
+pub mod store;
