@@ -1,3 +1,4 @@
 //! Local adapters: the same contracts as the AWS ones, on the filesystem and in process.
 
+pub mod queue;
 pub mod store;
