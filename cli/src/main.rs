@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bench;
+mod simcluster_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.
@@ -35,6 +36,8 @@ enum Command {
         #[command(subcommand)]
         command: RepoCommand,
     },
+    /// Run a simulated Kubernetes API server (for kubectl, Helm and demos) until Ctrl-C.
+    Simcluster(simcluster_cmd::SimclusterArgs),
     /// Time in-process renders of charts (used by the benchmark script).
     #[command(hide = true)]
     Bench(bench::BenchArgs),
@@ -188,6 +191,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             RepoCommand::Index { dir, url, merge } => repo_index(dir, url, merge),
         },
         Command::Bench(a) => bench::run(a),
+        Command::Simcluster(a) => simcluster_cmd::run(a).map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -12,3 +12,17 @@ pub mod store;
 
 pub use config::{Fault, SimConfig};
 pub use error::{ApiError, SimError};
+pub mod admission;
+pub mod api;
+pub mod cluster;
+pub mod controllers;
+pub mod discovery;
+pub mod kubeconfig;
+pub mod server;
+pub mod state;
+pub mod tls;
+pub mod watch;
+
+pub use cluster::SimCluster;
+pub mod cli;
+pub mod openapi;
