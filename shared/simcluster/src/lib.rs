@@ -26,3 +26,4 @@ pub mod watch;
 pub use cluster::SimCluster;
 pub mod cli;
 pub mod openapi;
+pub mod protobuf;

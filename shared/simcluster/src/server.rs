@@ -112,12 +112,19 @@ async fn handle(shared: Shared, req: Request<Incoming>) -> Result<Response<Body>
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
+    let header = |name: &str| req.headers().get(name).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+    let (content_type, accept, agent) = (header("content-type"), header("accept"), header("user-agent"));
     let resp = match route(&shared, req).await {
         Ok(r) => r,
         Err(e) => error_response(&e),
     };
     let mut st = lock(&shared);
-    let line = format!("{method} {path}{}{} {}", if query.is_empty() { "" } else { "?" }, query, resp.status().as_u16());
+    let line = format!(
+        "{method} {path}{}{} {} [content-type: {content_type}; accept: {accept}; agent: {agent}]",
+        if query.is_empty() { "" } else { "?" },
+        query,
+        resp.status().as_u16()
+    );
     tracing::debug!(request = %line, "simcluster request");
     st.request_log.push_back(line);
     while st.request_log.len() > 2000 {
@@ -140,6 +147,10 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Result<Response<Body>
         .is_some_and(|t| t.trim() == token);
     if !authorized {
         return Err(ApiError::unauthorized());
+    }
+    if path == "/simcluster/requests" {
+        let log: Vec<String> = lock(shared).request_log.iter().cloned().collect();
+        return Ok(ok(&json!(log)));
     }
     if path == "/simcluster/faults" {
         return admin_faults(shared, req).await;
@@ -219,6 +230,16 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, ApiError> {
         return Err(ApiError::bad_request("the request body is larger than 16 MiB"));
     }
     Ok(body)
+}
+
+/// A JSON or (Secret/ConfigMap) protobuf request body.
+async fn decode_body(req: Request<Incoming>) -> Result<Value, ApiError> {
+    let ct = req.headers().get("content-type").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+    let body = read_body(req).await?;
+    if ct.starts_with("application/vnd.kubernetes.protobuf") {
+        return crate::protobuf::decode(&body);
+    }
+    serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("cannot decode the request body as JSON: {e}")))
 }
 
 async fn admin_faults(shared: &Shared, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
@@ -321,14 +342,12 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
             Ok(ok(&api::list(&lock(shared), &t, &lq)?))
         }
         (Method::POST, false) => {
-            let body: Value = serde_json::from_slice(&read_body(req).await?)
-                .map_err(|e| ApiError::bad_request(format!("cannot decode the request body as JSON: {e}")))?;
+            let body = decode_body(req).await?;
             let out = api::create(&mut lock(shared), &t, body, &opts)?;
             Ok(json_response(201, &out, "application/json"))
         }
         (Method::PUT, true) => {
-            let body: Value = serde_json::from_slice(&read_body(req).await?)
-                .map_err(|e| ApiError::bad_request(format!("cannot decode the request body as JSON: {e}")))?;
+            let body = decode_body(req).await?;
             Ok(ok(&api::update(&mut lock(shared), &t, body, &opts)?))
         }
         (Method::PATCH, true) => {
