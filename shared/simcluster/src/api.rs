@@ -62,6 +62,8 @@ pub struct WriteOpts {
     pub dry_run: bool,
     /// `force=true` for server-side apply
     pub force: bool,
+    /// the manager came from the `fieldManager` parameter (required for apply)
+    pub manager_given: bool,
 }
 
 /// Options of a list.
@@ -402,7 +404,7 @@ pub fn patch(st: &mut State, t: &Target, ptype: PatchType, body: &[u8], opts: &W
 }
 
 fn apply(st: &mut State, t: &Target, old: Option<&Value>, body: &[u8], opts: &WriteOpts) -> Result<(Value, bool), ApiError> {
-    if opts.manager.is_empty() {
+    if opts.manager.is_empty() || !opts.manager_given {
         return Err(ApiError::bad_request("PATCH requests with apply content type require fieldManager"));
     }
     let applied = parse_apply_body(body)?;

@@ -305,6 +305,7 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
         manager: field_manager(&q, &req),
         dry_run: q.get("dryRun") == Some("All"),
         force: q.flag("force"),
+        manager_given: q.get("fieldManager").is_some_and(|m| !m.is_empty()),
     };
     let method = req.method().clone();
     match (method, t.name.is_some()) {
