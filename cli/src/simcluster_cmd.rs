@@ -30,14 +30,18 @@ pub struct SimclusterArgs {
 
 /// Runs the command.
 pub fn run(args: SimclusterArgs) -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(lockgate_simcluster::cli::run(lockgate_simcluster::cli::RunOptions {
-        listen: args.listen,
-        kubeconfig_out: args.kubeconfig_out,
-        tls: args.tls,
-        crash_images: args.crash_image,
-        time_scale: args.time_scale,
-        token: args.token,
-    }))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(lockgate_simcluster::cli::run(
+        lockgate_simcluster::cli::RunOptions {
+            listen: args.listen,
+            kubeconfig_out: args.kubeconfig_out,
+            tls: args.tls,
+            crash_images: args.crash_image,
+            time_scale: args.time_scale,
+            token: args.token,
+        },
+    ))?;
     Ok(())
 }

@@ -29,9 +29,16 @@ fn set_default(obj: &mut Value, pointer: &str, value: Value) {
 ///
 /// # Errors
 /// 422 Invalid naming the field and what is wrong with it.
-pub fn admit(st: &mut State, rt: &ResourceType, old: Option<&Value>, new: &mut Value) -> Result<(), ApiError> {
+pub fn admit(
+    st: &mut State,
+    rt: &ResourceType,
+    old: Option<&Value>,
+    new: &mut Value,
+) -> Result<(), ApiError> {
     let name = meta::name(new).to_string();
-    let invalid = |field: &str, msg: String| ApiError::invalid(&rt.group, &rt.kind, &name, &[(field.to_string(), msg)]);
+    let invalid = |field: &str, msg: String| {
+        ApiError::invalid(&rt.group, &rt.kind, &name, &[(field.to_string(), msg)])
+    };
     if !rt.custom && rt.kind != "Event" && !meta::is_dns_subdomain(&name) {
         return Err(invalid(
             "metadata.name",
@@ -46,11 +53,19 @@ pub fn admit(st: &mut State, rt: &ResourceType, old: Option<&Value>, new: &mut V
             set_default(new, "/spec/revisionHistoryLimit", json!(10));
             if rt.kind == "Deployment" {
                 set_default(new, "/spec/progressDeadlineSeconds", json!(600));
-                set_default(new, "/spec/strategy", json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}));
+                set_default(
+                    new,
+                    "/spec/strategy",
+                    json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
+                );
             }
             if rt.kind == "StatefulSet" {
                 set_default(new, "/spec/podManagementPolicy", json!("OrderedReady"));
-                set_default(new, "/spec/updateStrategy", json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}));
+                set_default(
+                    new,
+                    "/spec/updateStrategy",
+                    json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
+                );
             }
             let Some(sel) = new.pointer("/spec/selector").filter(|s| s.is_object()) else {
                 return Err(invalid("spec.selector", "Required value".into()));
@@ -63,8 +78,15 @@ pub fn admit(st: &mut State, rt: &ResourceType, old: Option<&Value>, new: &mut V
                     "Invalid value: the template labels do not match the selector: `selector` does not match template `labels`".into(),
                 ));
             }
-            if new.pointer("/spec/template/spec/containers").and_then(Value::as_array).is_none_or(|c| c.is_empty()) {
-                return Err(invalid("spec.template.spec.containers", "Required value".into()));
+            if new
+                .pointer("/spec/template/spec/containers")
+                .and_then(Value::as_array)
+                .is_none_or(|c| c.is_empty())
+            {
+                return Err(invalid(
+                    "spec.template.spec.containers",
+                    "Required value".into(),
+                ));
             }
         }
         ("batch", "Job") => {
@@ -75,18 +97,25 @@ pub fn admit(st: &mut State, rt: &ResourceType, old: Option<&Value>, new: &mut V
         ("", "Service") => admit_service(st, old, new),
         ("", "Secret") => {
             set_default(new, "/type", json!("Opaque"));
-            if let Some(Value::Object(sd)) = new.as_object_mut().and_then(|m| m.remove("stringData")) {
+            if let Some(Value::Object(sd)) =
+                new.as_object_mut().and_then(|m| m.remove("stringData"))
+            {
                 let data = meta::object_at(new, "data");
                 for (k, v) in sd {
                     let s = v.as_str().unwrap_or_default();
-                    data.insert(k, json!(base64::engine::general_purpose::STANDARD.encode(s)));
+                    data.insert(
+                        k,
+                        json!(base64::engine::general_purpose::STANDARD.encode(s)),
+                    );
                 }
             }
         }
         ("", "Namespace") => {
             meta::object_at(new, "status").insert("phase".into(), json!("Active"));
             set_default(new, "/spec/finalizers", json!(["kubernetes"]));
-            let labels = meta::metadata_mut(new).entry("labels").or_insert_with(|| json!({}));
+            let labels = meta::metadata_mut(new)
+                .entry("labels")
+                .or_insert_with(|| json!({}));
             if let Some(l) = labels.as_object_mut() {
                 l.insert("kubernetes.io/metadata.name".into(), json!(name));
             }
@@ -103,7 +132,9 @@ pub fn admit(st: &mut State, rt: &ResourceType, old: Option<&Value>, new: &mut V
 fn admit_service(st: &mut State, old: Option<&Value>, new: &mut Value) {
     set_default(new, "/spec/type", json!("ClusterIP"));
     set_default(new, "/spec/sessionAffinity", json!("None"));
-    let ty = meta::str_at(new, "/spec/type").unwrap_or("ClusterIP").to_string();
+    let ty = meta::str_at(new, "/spec/type")
+        .unwrap_or("ClusterIP")
+        .to_string();
     // Allocated addresses survive writes that do not mention them.
     for field in ["clusterIP", "clusterIPs"] {
         if new.pointer(&format!("/spec/{field}")).is_none() {
@@ -130,16 +161,26 @@ fn admit_service(st: &mut State, old: Option<&Value>, new: &mut Value) {
         set_default(new, "/spec/ipFamilyPolicy", json!("SingleStack"));
         set_default(new, "/spec/internalTrafficPolicy", json!("Cluster"));
     }
-    let old_ports = old.and_then(|o| o.pointer("/spec/ports")).and_then(Value::as_array).cloned().unwrap_or_default();
+    let old_ports = old
+        .and_then(|o| o.pointer("/spec/ports"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let needs_node_port = ty == "NodePort" || ty == "LoadBalancer";
     if let Some(ports) = new.pointer_mut("/spec/ports").and_then(Value::as_array_mut) {
         for p in ports.iter_mut() {
-            let Some(pm) = p.as_object_mut() else { continue };
+            let Some(pm) = p.as_object_mut() else {
+                continue;
+            };
             pm.entry("protocol").or_insert(json!("TCP"));
             if let Some(port) = pm.get("port").cloned() {
                 pm.entry("targetPort").or_insert(port.clone());
                 if needs_node_port && !pm.contains_key("nodePort") {
-                    let prev = old_ports.iter().find(|o| o.get("port") == Some(&port)).and_then(|o| o.get("nodePort")).cloned();
+                    let prev = old_ports
+                        .iter()
+                        .find(|o| o.get("port") == Some(&port))
+                        .and_then(|o| o.get("nodePort"))
+                        .cloned();
                     let np = prev.unwrap_or_else(|| {
                         st.next_node_port += 1;
                         json!(st.next_node_port)
@@ -152,23 +193,40 @@ fn admit_service(st: &mut State, old: Option<&Value>, new: &mut Value) {
 }
 
 fn admit_crd(rt: &ResourceType, new: &mut Value, name: &str) -> Result<(), ApiError> {
-    let plural = meta::str_at(new, "/spec/names/plural").unwrap_or_default().to_string();
-    let group = meta::str_at(new, "/spec/group").unwrap_or_default().to_string();
+    let plural = meta::str_at(new, "/spec/names/plural")
+        .unwrap_or_default()
+        .to_string();
+    let group = meta::str_at(new, "/spec/group")
+        .unwrap_or_default()
+        .to_string();
     let mut causes = Vec::new();
     if group.is_empty() {
         causes.push(("spec.group".to_string(), "Required value".to_string()));
     }
     if plural.is_empty() {
-        causes.push(("spec.names.plural".to_string(), "Required value".to_string()));
+        causes.push((
+            "spec.names.plural".to_string(),
+            "Required value".to_string(),
+        ));
     }
     if meta::str_at(new, "/spec/names/kind").is_none() {
         causes.push(("spec.names.kind".to_string(), "Required value".to_string()));
     }
-    if new.pointer("/spec/versions").and_then(Value::as_array).is_none_or(|v| v.is_empty()) {
-        causes.push(("spec.versions".to_string(), "Required value: must have exactly one version marked as storage version".to_string()));
+    if new
+        .pointer("/spec/versions")
+        .and_then(Value::as_array)
+        .is_none_or(|v| v.is_empty())
+    {
+        causes.push((
+            "spec.versions".to_string(),
+            "Required value: must have exactly one version marked as storage version".to_string(),
+        ));
     }
     if causes.is_empty() && name != format!("{plural}.{group}") {
-        causes.push(("metadata.name".to_string(), format!("Invalid value: {name:?}: must be spec.names.plural+\".\"+spec.group")));
+        causes.push((
+            "metadata.name".to_string(),
+            format!("Invalid value: {name:?}: must be spec.names.plural+\".\"+spec.group"),
+        ));
     }
     if !causes.is_empty() {
         return Err(ApiError::invalid(&rt.group, &rt.kind, name, &causes));
@@ -218,7 +276,12 @@ mod tests {
         d["spec"]["template"]["metadata"]["labels"]["app"] = json!("other");
         let err = admit(&mut st, &rt("apps", "Deployment"), None, &mut d).unwrap_err();
         assert_eq!(err.code, 422);
-        assert!(err.message.starts_with("Deployment.apps \"web\" is invalid: spec.template.metadata.labels"), "{}", err.message);
+        assert!(
+            err.message
+                .starts_with("Deployment.apps \"web\" is invalid: spec.template.metadata.labels"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -262,6 +325,11 @@ mod tests {
     fn invalid_names_are_rejected() {
         let mut st = State::new(SimConfig::default());
         let mut cm = json!({"metadata": {"name": "Bad_Name"}});
-        assert_eq!(admit(&mut st, &rt("", "ConfigMap"), None, &mut cm).unwrap_err().code, 422);
+        assert_eq!(
+            admit(&mut st, &rt("", "ConfigMap"), None, &mut cm)
+                .unwrap_err()
+                .code,
+            422
+        );
     }
 }

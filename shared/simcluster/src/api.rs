@@ -42,7 +42,9 @@ impl Target {
         if self.sub.as_deref() == Some("status") {
             Scope::Status
         } else {
-            Scope::Main { has_status: self.rt.status }
+            Scope::Main {
+                has_status: self.rt.status,
+            }
         }
     }
     fn api_version(&self) -> String {
@@ -124,7 +126,9 @@ pub fn list(st: &State, t: &Target, q: &ListQuery) -> Result<Value, ApiError> {
                 .decode(tok)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| ApiError::bad_request("continue key is not valid: illegal base64 data"))?;
+                .ok_or_else(|| {
+                    ApiError::bad_request("continue key is not valid: illegal base64 data")
+                })?;
             Some(raw)
         }
         None => None,
@@ -184,19 +188,33 @@ fn spec_part(obj: &Value) -> Value {
 }
 
 fn ensure_namespace_exists(st: &State, t: &Target) -> Result<(), ApiError> {
-    if t.rt.namespaced && st.store.get(&ResKey::new("", "namespaces"), "", t.ns()).is_none() {
+    if t.rt.namespaced
+        && st
+            .store
+            .get(&ResKey::new("", "namespaces"), "", t.ns())
+            .is_none()
+    {
         return Err(ApiError::not_found("", "namespaces", t.ns()));
     }
     Ok(())
 }
 
 /// Stores `new` (replacing `old`) after admission; skips writes that change nothing.
-fn commit(st: &mut State, t: &Target, old: Option<&Value>, mut new: Value, opts: &WriteOpts) -> Result<Value, ApiError> {
+fn commit(
+    st: &mut State,
+    t: &Target,
+    old: Option<&Value>,
+    mut new: Value,
+    opts: &WriteOpts,
+) -> Result<Value, ApiError> {
     if t.scope() != Scope::Status {
         admission::admit(st, &t.rt, old, &mut new)?;
     }
     if let Some(m) = new.as_object_mut() {
-        m.insert("apiVersion".into(), json!(t.rt.api_version(&t.rt.versions[0])));
+        m.insert(
+            "apiVersion".into(),
+            json!(t.rt.api_version(&t.rt.versions[0])),
+        );
         m.insert("kind".into(), json!(t.rt.kind));
     }
     let generation = match old {
@@ -221,7 +239,10 @@ fn commit(st: &mut State, t: &Target, old: Option<&Value>, mut new: Value, opts:
     }
     // An object being deleted goes once its last finalizer is removed.
     let finalizing = new.pointer("/metadata/deletionTimestamp").is_some()
-        && new.pointer("/metadata/finalizers").and_then(Value::as_array).is_none_or(|f| f.is_empty());
+        && new
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|f| f.is_empty());
     let stored = st.store.put(&t.rt.key(), new);
     after_write(st, &t.rt, &stored);
     if finalizing {
@@ -242,10 +263,17 @@ fn after_write(st: &mut State, rt: &ResourceType, obj: &Value) {
 /// # Errors
 /// 400 for a namespace mismatch, 404 for a missing namespace, 409 AlreadyExists,
 /// 422 for invalid objects.
-pub fn create(st: &mut State, t: &Target, body: Value, opts: &WriteOpts) -> Result<Value, ApiError> {
+pub fn create(
+    st: &mut State,
+    t: &Target,
+    body: Value,
+    opts: &WriteOpts,
+) -> Result<Value, ApiError> {
     let mut new = body;
     if !new.is_object() {
-        return Err(ApiError::bad_request("the request body must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
     }
     let body_ns = meta::namespace(&new).to_string();
     if t.rt.namespaced {
@@ -270,7 +298,10 @@ pub fn create(st: &mut State, t: &Target, body: Value, opts: &WriteOpts) -> Resu
                     &t.rt.group,
                     &t.rt.kind,
                     "",
-                    &[("metadata.name".into(), "Required value: name or generateName is required".into())],
+                    &[(
+                        "metadata.name".into(),
+                        "Required value: name or generateName is required".into(),
+                    )],
                 ))
             }
         }
@@ -286,7 +317,10 @@ pub fn create(st: &mut State, t: &Target, body: Value, opts: &WriteOpts) -> Resu
         }
     }
     ssa::record_update(None, &mut new, &opts.manager, &t.api_version(), t.scope());
-    let t = Target { name: Some(name), ..t.clone() };
+    let t = Target {
+        name: Some(name),
+        ..t.clone()
+    };
     commit(st, &t, None, new, opts)
 }
 
@@ -302,7 +336,15 @@ fn stamp_new(obj: &mut Value) {
 /// Keeps identity and server-owned metadata of `old` in `new`.
 fn keep_identity(old: &Value, new: &mut Value) {
     let md = meta::metadata_mut(new);
-    for k in ["uid", "creationTimestamp", "name", "namespace", "generation", "deletionTimestamp", "managedFields"] {
+    for k in [
+        "uid",
+        "creationTimestamp",
+        "name",
+        "namespace",
+        "generation",
+        "deletionTimestamp",
+        "managedFields",
+    ] {
         match old.pointer(&format!("/metadata/{k}")) {
             Some(v) => {
                 md.insert(k.into(), v.clone());
@@ -351,16 +393,32 @@ fn check_precondition(t: &Target, old: &Value, body: &Value) -> Result<(), ApiEr
 ///
 /// # Errors
 /// 404, 409 Conflict on a stale `resourceVersion`, 400 for a name mismatch, 422.
-pub fn update(st: &mut State, t: &Target, body: Value, opts: &WriteOpts) -> Result<Value, ApiError> {
-    let old = st.store.get(&t.rt.key(), t.ns(), t.name()).ok_or_else(|| t.not_found())?;
+pub fn update(
+    st: &mut State,
+    t: &Target,
+    body: Value,
+    opts: &WriteOpts,
+) -> Result<Value, ApiError> {
+    let old = st
+        .store
+        .get(&t.rt.key(), t.ns(), t.name())
+        .ok_or_else(|| t.not_found())?;
     if !meta::name(&body).is_empty() && meta::name(&body) != t.name() {
-        return Err(ApiError::bad_request("the name of the object does not match the name on the URL"));
+        return Err(ApiError::bad_request(
+            "the name of the object does not match the name on the URL",
+        ));
     }
     check_precondition(t, &old, &body)?;
     let mut new = body;
     keep_out_of_scope(&old, &mut new, t.scope());
     keep_identity(&old, &mut new);
-    ssa::record_update(Some(&old), &mut new, &opts.manager, &t.api_version(), t.scope());
+    ssa::record_update(
+        Some(&old),
+        &mut new,
+        &opts.manager,
+        &t.api_version(),
+        t.scope(),
+    );
     commit(st, t, Some(&old), new, opts)
 }
 
@@ -372,8 +430,10 @@ pub fn parse_apply_body(body: &[u8]) -> Result<Value, ApiError> {
     if let Ok(v) = serde_json::from_slice::<Value>(body) {
         return Ok(v);
     }
-    let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("the apply body is not UTF-8"))?;
-    serde_saphyr::from_str::<Value>(text).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("the apply body is not UTF-8"))?;
+    serde_saphyr::from_str::<Value>(text)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
 }
 
 /// Patches an object; server-side apply creates it when missing. Returns the object
@@ -381,7 +441,13 @@ pub fn parse_apply_body(body: &[u8]) -> Result<Value, ApiError> {
 ///
 /// # Errors
 /// 404 (non-apply patches of missing objects), 409 conflicts, 415, 422.
-pub fn patch(st: &mut State, t: &Target, ptype: PatchType, body: &[u8], opts: &WriteOpts) -> Result<(Value, bool), ApiError> {
+pub fn patch(
+    st: &mut State,
+    t: &Target,
+    ptype: PatchType,
+    body: &[u8],
+    opts: &WriteOpts,
+) -> Result<(Value, bool), ApiError> {
     let old = st.store.get(&t.rt.key(), t.ns(), t.name());
     if ptype == PatchType::Apply {
         return apply(st, t, old.as_deref(), body, opts);
@@ -399,13 +465,27 @@ pub fn patch(st: &mut State, t: &Target, ptype: PatchType, body: &[u8], opts: &W
     check_precondition(t, &old, &new)?;
     keep_out_of_scope(&old, &mut new, t.scope());
     keep_identity(&old, &mut new);
-    ssa::record_update(Some(&old), &mut new, &opts.manager, &t.api_version(), t.scope());
+    ssa::record_update(
+        Some(&old),
+        &mut new,
+        &opts.manager,
+        &t.api_version(),
+        t.scope(),
+    );
     commit(st, t, Some(&old), new, opts).map(|v| (v, false))
 }
 
-fn apply(st: &mut State, t: &Target, old: Option<&Value>, body: &[u8], opts: &WriteOpts) -> Result<(Value, bool), ApiError> {
+fn apply(
+    st: &mut State,
+    t: &Target,
+    old: Option<&Value>,
+    body: &[u8],
+    opts: &WriteOpts,
+) -> Result<(Value, bool), ApiError> {
     if opts.manager.is_empty() || !opts.manager_given {
-        return Err(ApiError::bad_request("PATCH requests with apply content type require fieldManager"));
+        return Err(ApiError::bad_request(
+            "PATCH requests with apply content type require fieldManager",
+        ));
     }
     let applied = parse_apply_body(body)?;
     if !applied.is_object() {
@@ -427,7 +507,14 @@ fn apply(st: &mut State, t: &Target, old: Option<&Value>, body: &[u8], opts: &Wr
     if let Some(old) = old {
         check_precondition(t, old, &applied)?;
     }
-    let out = ssa::apply(old, &applied, &opts.manager, &t.api_version(), opts.force, t.scope())?;
+    let out = ssa::apply(
+        old,
+        &applied,
+        &opts.manager,
+        &t.api_version(),
+        opts.force,
+        t.scope(),
+    )?;
     let mut new = out.object;
     match old {
         Some(old) => {
@@ -468,8 +555,17 @@ fn apply(st: &mut State, t: &Target, old: Option<&Value>, body: &[u8], opts: &Wr
 ///
 /// # Errors
 /// 404, 409 when a `preconditions.resourceVersion`/`uid` does not match.
-pub fn delete(st: &mut State, t: &Target, propagation: Propagation, preconditions: &Value, dry_run: bool) -> Result<Value, ApiError> {
-    let old = st.store.get(&t.rt.key(), t.ns(), t.name()).ok_or_else(|| t.not_found())?;
+pub fn delete(
+    st: &mut State,
+    t: &Target,
+    propagation: Propagation,
+    preconditions: &Value,
+    dry_run: bool,
+) -> Result<Value, ApiError> {
+    let old = st
+        .store
+        .get(&t.rt.key(), t.ns(), t.name())
+        .ok_or_else(|| t.not_found())?;
     if let Some(rv) = preconditions.get("resourceVersion").and_then(Value::as_str) {
         if rv != rv_of(&old) {
             return Err(ApiError::conflict(&t.rt.group, &t.rt.plural, t.name()));
@@ -483,7 +579,10 @@ pub fn delete(st: &mut State, t: &Target, propagation: Propagation, precondition
     if dry_run {
         return Ok(present(&t.rt, &t.version, &old));
     }
-    let has_finalizers = old.pointer("/metadata/finalizers").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
+    let has_finalizers = old
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty());
     if has_finalizers && t.rt.kind != "Namespace" {
         if old.pointer("/metadata/deletionTimestamp").is_some() {
             return Ok(present(&t.rt, &t.version, &old));
@@ -520,7 +619,10 @@ pub fn remove_now(st: &mut State, rt: &ResourceType, obj: &Value) -> Option<Arc<
         }
     }
     if rt.group == "apiextensions.k8s.io" && rt.kind == "CustomResourceDefinition" {
-        if let (Some(g), Some(p)) = (meta::str_at(obj, "/spec/group"), meta::str_at(obj, "/spec/names/plural")) {
+        if let (Some(g), Some(p)) = (
+            meta::str_at(obj, "/spec/group"),
+            meta::str_at(obj, "/spec/names/plural"),
+        ) {
             let key = ResKey::new(g, p);
             for o in st.store.list(&key, None) {
                 st.store.remove(&key, meta::namespace(&o), meta::name(&o));
@@ -540,7 +642,10 @@ pub fn dependents(st: &State, uid: &str) -> Vec<(ResKey, Arc<Value>)> {
             let owned = o
                 .pointer("/metadata/ownerReferences")
                 .and_then(Value::as_array)
-                .is_some_and(|refs| refs.iter().any(|r| r.get("uid").and_then(Value::as_str) == Some(uid)));
+                .is_some_and(|refs| {
+                    refs.iter()
+                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+                });
             if owned {
                 out.push((key.clone(), o));
             }
@@ -561,7 +666,10 @@ fn delete_dependents(st: &mut State, uid: &str) {
 fn orphan_dependents(st: &mut State, uid: &str) {
     for (key, o) in dependents(st, uid) {
         let mut updated = (*o).clone();
-        if let Some(refs) = updated.pointer_mut("/metadata/ownerReferences").and_then(Value::as_array_mut) {
+        if let Some(refs) = updated
+            .pointer_mut("/metadata/ownerReferences")
+            .and_then(Value::as_array_mut)
+        {
             refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(uid));
         }
         st.store.put(&key, updated);
@@ -576,7 +684,12 @@ pub fn internal_create(st: &mut State, key: &ResKey, mut obj: Value) -> Arc<Valu
 }
 
 /// Stores a controller's change of an existing object when it changes anything.
-pub fn internal_update(st: &mut State, key: &ResKey, old: &Value, new: Value) -> Option<Arc<Value>> {
+pub fn internal_update(
+    st: &mut State,
+    key: &ResKey,
+    old: &Value,
+    new: Value,
+) -> Option<Arc<Value>> {
     if without_rv(old) == without_rv(&new) {
         return None;
     }

@@ -30,7 +30,9 @@ pub struct RunOptions {
 /// ([`SimError::Config`] naming the path).
 pub async fn run(opts: RunOptions) -> Result<(), SimError> {
     let cfg = SimConfig {
-        token: opts.token.unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
+        token: opts
+            .token
+            .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()),
         tls: opts.tls,
         time_scale: opts.time_scale,
         crash_images: opts.crash_images,
@@ -39,9 +41,12 @@ pub async fn run(opts: RunOptions) -> Result<(), SimError> {
     };
     let cluster = SimCluster::start(opts.listen, cfg).await?;
     if let Some(path) = &opts.kubeconfig_out {
-        cluster
-            .write_kubeconfig(path)
-            .map_err(|e| SimError::Config(format!("cannot write the kubeconfig to {}: {e}", path.display())))?;
+        cluster.write_kubeconfig(path).map_err(|e| {
+            SimError::Config(format!(
+                "cannot write the kubeconfig to {}: {e}",
+                path.display()
+            ))
+        })?;
         println!("kubeconfig written to {}", path.display());
     }
     println!("simcluster serving at {}", cluster.url());

@@ -40,8 +40,14 @@ impl SimCluster {
         }
         let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .map_err(|source| SimError::Bind { addr: listen, source })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: listen, source })?;
+            .map_err(|source| SimError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: listen,
+            source,
+        })?;
         let tls = if cfg.tls {
             Some(crate::tls::generate(&addr.ip().to_string())?)
         } else {
@@ -110,16 +116,22 @@ impl SimCluster {
                 });
             })
             .map_err(SimError::Runtime)?;
-        let mut cluster = rx
-            .recv()
-            .map_err(|_| SimError::Runtime(std::io::Error::other("the simulated cluster thread ended while starting")))??;
+        let mut cluster = rx.recv().map_err(|_| {
+            SimError::Runtime(std::io::Error::other(
+                "the simulated cluster thread ended while starting",
+            ))
+        })??;
         cluster.thread = Some(thread);
         Ok(cluster)
     }
 
     /// `http://127.0.0.1:PORT` or `https://...`.
     pub fn url(&self) -> String {
-        let scheme = if self.ca_pem.is_some() { "https" } else { "http" };
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{}", self.addr)
     }
 
@@ -140,7 +152,13 @@ impl SimCluster {
 
     /// A kubeconfig for this cluster with one context.
     pub fn kubeconfig_yaml(&self, context_name: &str, namespace: &str) -> String {
-        crate::kubeconfig::render(&self.url(), &self.token, self.ca_pem.as_deref(), context_name, namespace)
+        crate::kubeconfig::render(
+            &self.url(),
+            &self.token,
+            self.ca_pem.as_deref(),
+            context_name,
+            namespace,
+        )
     }
 
     /// Writes [`SimCluster::kubeconfig_yaml`] (context `simcluster`, namespace
@@ -158,7 +176,13 @@ impl SimCluster {
     }
 
     /// One stored object (`group` is `""` for core), as stored.
-    pub fn get_object(&self, group: &str, plural: &str, namespace: &str, name: &str) -> Option<Value> {
+    pub fn get_object(
+        &self,
+        group: &str,
+        plural: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Value> {
         lock(&self.shared)
             .store
             .get(&ResKey::new(group, plural), namespace, name)

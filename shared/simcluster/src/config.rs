@@ -161,7 +161,10 @@ mod tests {
             ..SimConfig::default()
         };
         assert_eq!(cfg.image_ready_after("app:crash"), None);
-        assert_eq!(cfg.image_ready_after("slow/x"), Some(Duration::from_secs(30)));
+        assert_eq!(
+            cfg.image_ready_after("slow/x"),
+            Some(Duration::from_secs(30))
+        );
         assert_eq!(cfg.image_ready_after("nginx"), Some(cfg.pod_ready_after));
     }
 
@@ -170,7 +173,12 @@ mod tests {
         let f: Fault = serde_json::from_str(r#"{"type":"error","code":429,"count":2}"#).unwrap();
         assert_eq!(
             f,
-            Fault::Error { code: 429, count: 2, path_contains: None, retry_after_secs: 1 }
+            Fault::Error {
+                code: 429,
+                count: 2,
+                path_contains: None,
+                retry_after_secs: 1
+            }
         );
         let d: Fault = serde_json::from_str(r#"{"type":"dropWatches"}"#).unwrap();
         assert_eq!(d, Fault::DropWatches { count: 0 });

@@ -5,16 +5,28 @@ use serde_json::{json, Value};
 
 use crate::registry::{Registry, ResourceType};
 
-const VERBS: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 /// Content type of aggregated discovery responses.
-pub const AGGREGATED_CONTENT_TYPE: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
 /// Whether an `Accept` header asks for aggregated discovery.
 pub fn wants_aggregated(accept: &str) -> bool {
     accept.split(',').any(|part| {
         let p = part.replace(' ', "");
-        p.contains("as=APIGroupDiscoveryList") && p.contains("g=apidiscovery.k8s.io") && p.contains("v=v2")
+        p.contains("as=APIGroupDiscoveryList")
+            && p.contains("g=apidiscovery.k8s.io")
+            && p.contains("v=v2")
     })
 }
 
@@ -87,12 +99,20 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
         }
         resources.push(r);
         if t.status {
-            resources.push(json!({"name": format!("{}/status", t.plural), "singularName": "",
-                "namespaced": t.namespaced, "kind": t.kind, "verbs": ["get", "patch", "update"]}));
+            resources.push(
+                json!({"name": format!("{}/status", t.plural), "singularName": "",
+                "namespaced": t.namespaced, "kind": t.kind, "verbs": ["get", "patch", "update"]}),
+            );
         }
     }
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
 }
 
 fn aggregated_resource(t: &ResourceType, version: &str) -> Value {
@@ -123,8 +143,11 @@ pub fn aggregated(reg: &Registry, core: bool) -> Value {
             let versions: Vec<Value> = vs
                 .iter()
                 .map(|v| {
-                    let resources: Vec<Value> =
-                        reg.in_group_version(&g, v).iter().map(|t| aggregated_resource(t, v)).collect();
+                    let resources: Vec<Value> = reg
+                        .in_group_version(&g, v)
+                        .iter()
+                        .map(|t| aggregated_resource(t, v))
+                        .collect();
                     json!({"version": v, "resources": resources, "freshness": "Current"})
                 })
                 .collect();
@@ -145,8 +168,18 @@ mod tests {
         assert_eq!(core["items"].as_array().unwrap().len(), 1);
         assert_eq!(core["items"][0]["metadata"]["name"], "");
         let apis = aggregated(&reg, false);
-        let apps = apis["items"].as_array().unwrap().iter().find(|g| g["metadata"]["name"] == "apps").unwrap();
-        let deploy = apps["versions"][0]["resources"].as_array().unwrap().iter().find(|r| r["resource"] == "deployments").unwrap();
+        let apps = apis["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["metadata"]["name"] == "apps")
+            .unwrap();
+        let deploy = apps["versions"][0]["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["resource"] == "deployments")
+            .unwrap();
         assert_eq!(deploy["scope"], "Namespaced");
         assert_eq!(deploy["subresources"][0]["subresource"], "status");
     }
@@ -161,7 +194,11 @@ mod tests {
     fn resource_lists_include_status_subresources() {
         let reg = Registry::default();
         let l = resource_list(&reg, "apps", "v1").unwrap();
-        assert!(l["resources"].as_array().unwrap().iter().any(|r| r["name"] == "deployments/status"));
+        assert!(l["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "deployments/status"));
         assert!(resource_list(&reg, "apps", "v9").is_none());
         assert_eq!(version("v1.37.0")["minor"], "37");
     }

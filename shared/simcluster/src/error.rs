@@ -76,7 +76,10 @@ impl ApiError {
         Self::new(
             409,
             "AlreadyExists",
-            format!("{} \"{name}\" already exists", group_resource(group, plural)),
+            format!(
+                "{} \"{name}\" already exists",
+                group_resource(group, plural)
+            ),
         )
         .with_details(group, plural, name)
     }
@@ -168,7 +171,11 @@ impl ApiError {
 
     /// 404 for an unknown path.
     pub fn path_not_found(path: &str) -> Self {
-        Self::new(404, "NotFound", format!("the server could not find the requested resource ({path})"))
+        Self::new(
+            404,
+            "NotFound",
+            format!("the server could not find the requested resource ({path})"),
+        )
     }
 
     /// The `Status` object.

@@ -25,14 +25,21 @@ pub type FieldSet = BTreeSet<Path>;
 /// Other lists are atomic: replaced as a whole, owned as one field.
 pub fn list_keys(field: &str, items: &[Value]) -> Option<&'static [&'static str]> {
     let keys: &'static [&'static str] = match field {
-        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env"
-        | "imagePullSecrets" | "resourceClaims" => &["name"],
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "imagePullSecrets"
+        | "resourceClaims" => &["name"],
         "volumeMounts" => &["mountPath"],
         "volumeDevices" => &["devicePath"],
         "conditions" => &["type"],
         "ownerReferences" => &["uid"],
         "hostAliases" => &["ip"],
-        "ports" if items.iter().any(|i| i.get("containerPort").is_some()) => &["containerPort", "protocol"],
+        "ports" if items.iter().any(|i| i.get("containerPort").is_some()) => {
+            &["containerPort", "protocol"]
+        }
         "ports" if items.iter().any(|i| i.get("port").is_some()) => &["port", "protocol"],
         _ => return None,
     };
@@ -98,7 +105,9 @@ fn walk(v: &Value, path: &mut Path, field: Option<&str>, out: &mut FieldSet) {
                 path.pop();
             }
         }
-        Value::Array(items) if !items.is_empty() && field.and_then(|f| list_keys(f, items)).is_some() => {
+        Value::Array(items)
+            if !items.is_empty() && field.and_then(|f| list_keys(f, items)).is_some() =>
+        {
             let keys = field.and_then(|f| list_keys(f, items)).unwrap_or(&[]);
             for item in items {
                 path.push(Seg::K(item_key(keys, item)));
@@ -253,31 +262,52 @@ mod tests {
     fn containers_are_keyed_by_name_and_ports_by_port_and_protocol() {
         let set = paths_of(&deploy());
         let image = vec![
-            Seg::F("spec".into()), Seg::F("template".into()), Seg::F("spec".into()),
-            Seg::F("containers".into()), Seg::K(r#"{"name":"app"}"#.into()), Seg::F("image".into()),
+            Seg::F("spec".into()),
+            Seg::F("template".into()),
+            Seg::F("spec".into()),
+            Seg::F("containers".into()),
+            Seg::K(r#"{"name":"app"}"#.into()),
+            Seg::F("image".into()),
         ];
         assert!(set.contains(&image));
-        assert!(set.iter().any(|p| p.last() == Some(&Seg::K(r#"{"containerPort":80,"protocol":"TCP"}"#.into()))));
+        assert!(set
+            .iter()
+            .any(|p| p.last() == Some(&Seg::K(r#"{"containerPort":80,"protocol":"TCP"}"#.into()))));
         assert_eq!(get(&deploy(), &image), Some(&json!("nginx")));
-        assert_eq!(display(&image), r#".spec.template.spec.containers[name="app"].image"#);
+        assert_eq!(
+            display(&image),
+            r#".spec.template.spec.containers[name="app"].image"#
+        );
     }
 
     #[test]
     fn fields_v1_round_trips() {
         let set = paths_of(&deploy());
         let v1 = to_fields_v1(&set);
-        assert!(v1.pointer("/f:spec/f:template/f:spec/f:containers/k:{\"name\":\"app\"}/.").is_some());
+        assert!(v1
+            .pointer("/f:spec/f:template/f:spec/f:containers/k:{\"name\":\"app\"}/.")
+            .is_some());
         assert_eq!(from_fields_v1(&v1), set);
     }
 
     #[test]
     fn remove_drops_fields_and_keyed_items() {
         let mut d = deploy();
-        remove(&mut d, &[Seg::F("metadata".into()), Seg::F("labels".into()), Seg::F("app".into())]);
+        remove(
+            &mut d,
+            &[
+                Seg::F("metadata".into()),
+                Seg::F("labels".into()),
+                Seg::F("app".into()),
+            ],
+        );
         assert_eq!(d["metadata"]["labels"], json!({}));
         let item = vec![
-            Seg::F("spec".into()), Seg::F("template".into()), Seg::F("spec".into()),
-            Seg::F("containers".into()), Seg::K(r#"{"name":"app"}"#.into()),
+            Seg::F("spec".into()),
+            Seg::F("template".into()),
+            Seg::F("spec".into()),
+            Seg::F("containers".into()),
+            Seg::K(r#"{"name":"app"}"#.into()),
         ];
         remove(&mut d, &item);
         assert_eq!(d["spec"]["template"]["spec"]["containers"], json!([]));

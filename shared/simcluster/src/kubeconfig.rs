@@ -4,7 +4,13 @@
 use base64::Engine as _;
 
 /// Renders a kubeconfig with one cluster, user and context.
-pub fn render(server: &str, token: &str, ca_pem: Option<&str>, context: &str, namespace: &str) -> String {
+pub fn render(
+    server: &str,
+    token: &str,
+    ca_pem: Option<&str>,
+    context: &str,
+    namespace: &str,
+) -> String {
     let ca = match ca_pem {
         Some(pem) => format!(
             "    certificate-authority-data: {}\n",
@@ -28,7 +34,10 @@ mod tests {
         let k = render("https://127.0.0.1:1", "tok", Some("PEM"), "ctx", "apps");
         let v: serde_json::Value = serde_saphyr::from_str(&k).unwrap();
         assert_eq!(v["clusters"][0]["cluster"]["server"], "https://127.0.0.1:1");
-        assert_eq!(v["clusters"][0]["cluster"]["certificate-authority-data"], "UEVN");
+        assert_eq!(
+            v["clusters"][0]["cluster"]["certificate-authority-data"],
+            "UEVN"
+        );
         assert_eq!(v["users"][0]["user"]["token"], "tok");
         assert_eq!(v["current-context"], "ctx");
         assert_eq!(v["contexts"][0]["context"]["namespace"], "apps");

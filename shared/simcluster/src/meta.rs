@@ -4,17 +4,23 @@ use serde_json::{Map, Value};
 
 /// `metadata.name` (empty when absent).
 pub fn name(obj: &Value) -> &str {
-    obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("")
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// `metadata.namespace` (empty when absent).
 pub fn namespace(obj: &Value) -> &str {
-    obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("")
+    obj.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// `metadata.uid` (empty when absent).
 pub fn uid(obj: &Value) -> &str {
-    obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("")
+    obj.pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// A string at a JSON pointer.
@@ -40,7 +46,9 @@ pub fn object_at<'a>(obj: &'a mut Value, key: &str) -> &'a mut Map<String, Value
     let Value::Object(m) = obj else {
         unreachable!("just made an object")
     };
-    let entry = m.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
+    let entry = m
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
     if !entry.is_object() {
         *entry = Value::Object(Map::new());
     }
@@ -65,7 +73,9 @@ pub fn now() -> String {
 
 /// Now with microseconds (`MicroTime`, as `eventTime` and managedFields use).
 pub fn now_micro() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }
 
 /// `n` random lowercase alphanumerics from Kubernetes' name alphabet (no vowels).

@@ -22,7 +22,10 @@ pub fn root(reg: &Registry) -> Value {
             let p = gv_path(&g, &v);
             let doc = group_version(reg, &g, &v).unwrap_or(Value::Null);
             let hash = crate::meta::short_hash(&doc);
-            paths.insert(p.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={hash}")}));
+            paths.insert(
+                p.clone(),
+                json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={hash}")}),
+            );
         }
     }
     json!({"paths": paths})
@@ -43,7 +46,11 @@ pub fn group_version(reg: &Registry, group: &str, version: &str) -> Option<Value
     let mut paths = Map::new();
     for t in types {
         let base = if t.namespaced {
-            format!("/{}/namespaces/{{namespace}}/{}/{{name}}", gv_path(group, version), t.plural)
+            format!(
+                "/{}/namespaces/{{namespace}}/{}/{{name}}",
+                gv_path(group, version),
+                t.plural
+            )
         } else {
             format!("/{}/{}/{{name}}", gv_path(group, version), t.plural)
         };
@@ -74,7 +81,10 @@ mod tests {
         assert_eq!(op["x-kubernetes-group-version-kind"]["kind"], "Deployment");
         assert_eq!(op["parameters"][0]["name"], "fieldValidation");
         let r = root(&reg);
-        assert!(r["paths"]["apis/apps/v1"]["serverRelativeURL"].as_str().unwrap().starts_with("/openapi/v3/apis/apps/v1?hash="));
+        assert!(r["paths"]["apis/apps/v1"]["serverRelativeURL"]
+            .as_str()
+            .unwrap()
+            .starts_with("/openapi/v3/apis/apps/v1?hash="));
         assert!(r["paths"]["api/v1"].is_object());
     }
 }

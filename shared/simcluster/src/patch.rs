@@ -51,7 +51,9 @@ pub fn json_patch(target: &mut Value, patch: &Value) -> Result<(), ApiError> {
     let ops: json_patch::Patch = serde_json::from_value(patch.clone())
         .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
     json_patch::patch(target, &ops).map_err(|e| {
-        let mut err = ApiError::bad_request(format!("the server rejected our request due to an error in our request: {e}"));
+        let mut err = ApiError::bad_request(format!(
+            "the server rejected our request due to an error in our request: {e}"
+        ));
         err.code = 422;
         err.reason = "Invalid";
         err
@@ -195,8 +197,11 @@ mod tests {
     #[test]
     fn strategic_merge_updates_containers_by_name() {
         let mut d = deploy();
-        strategic_merge(&mut d, &json!({"spec": {"template": {"spec": {"containers": [
-            {"name": "app", "image": "nginx:2", "env": [{"name": "B", "value": "2"}]}]}}}}));
+        strategic_merge(
+            &mut d,
+            &json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "app", "image": "nginx:2", "env": [{"name": "B", "value": "2"}]}]}}}}),
+        );
         let cs = &d["spec"]["template"]["spec"]["containers"];
         assert_eq!(cs.as_array().unwrap().len(), 2);
         assert_eq!(cs[0]["image"], "nginx:2");
@@ -207,38 +212,68 @@ mod tests {
     #[test]
     fn strategic_merge_honours_delete_directive_and_null() {
         let mut d = deploy();
-        strategic_merge(&mut d, &json!({"metadata": {"labels": {"a": null}},
+        strategic_merge(
+            &mut d,
+            &json!({"metadata": {"labels": {"a": null}},
             "spec": {"template": {"spec": {"containers": [{"name": "side", "$patch": "delete"}],
-            "$setElementOrder/containers": [{"name": "app"}]}}}}));
+            "$setElementOrder/containers": [{"name": "app"}]}}}}),
+        );
         assert_eq!(d["metadata"]["labels"], json!({"b": "2"}));
-        assert_eq!(d["spec"]["template"]["spec"]["containers"].as_array().unwrap().len(), 1);
-        assert!(d["spec"]["template"]["spec"].get("$setElementOrder/containers").is_none());
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(d["spec"]["template"]["spec"]
+            .get("$setElementOrder/containers")
+            .is_none());
     }
 
     #[test]
     fn merge_patch_replaces_lists_and_removes_nulls() {
         let mut d = deploy();
-        merge_patch(&mut d, &json!({"metadata": {"labels": {"b": null, "c": "3"}},
-            "spec": {"template": {"spec": {"containers": [{"name": "only"}]}}}}));
+        merge_patch(
+            &mut d,
+            &json!({"metadata": {"labels": {"b": null, "c": "3"}},
+            "spec": {"template": {"spec": {"containers": [{"name": "only"}]}}}}),
+        );
         assert_eq!(d["metadata"]["labels"], json!({"a": "1", "c": "3"}));
-        assert_eq!(d["spec"]["template"]["spec"]["containers"], json!([{"name": "only"}]));
+        assert_eq!(
+            d["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "only"}])
+        );
     }
 
     #[test]
     fn json_patch_applies_operations_and_rejects_failed_tests() {
         let mut d = deploy();
-        json_patch(&mut d, &json!([{"op": "replace", "path": "/metadata/labels/a", "value": "9"}])).unwrap();
+        json_patch(
+            &mut d,
+            &json!([{"op": "replace", "path": "/metadata/labels/a", "value": "9"}]),
+        )
+        .unwrap();
         assert_eq!(d["metadata"]["labels"]["a"], "9");
-        let err = json_patch(&mut d, &json!([{"op": "test", "path": "/metadata/labels/a", "value": "0"}])).unwrap_err();
+        let err = json_patch(
+            &mut d,
+            &json!([{"op": "test", "path": "/metadata/labels/a", "value": "0"}]),
+        )
+        .unwrap_err();
         assert_eq!(err.code, 422);
     }
 
     #[test]
     fn applied_config_merges_keyed_items_and_replaces_atomic_lists() {
         let mut d = deploy();
-        merge_applied(&mut d, &json!({"spec": {"template": {"spec": {"containers": [
-            {"name": "side", "args": ["x"]}, {"name": "new", "image": "n"}]}}}}));
-        let cs = d["spec"]["template"]["spec"]["containers"].as_array().unwrap();
+        merge_applied(
+            &mut d,
+            &json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "side", "args": ["x"]}, {"name": "new", "image": "n"}]}}}}),
+        );
+        let cs = d["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .unwrap();
         assert_eq!(cs.len(), 3);
         assert_eq!(cs[1]["args"], json!(["x"]));
         assert_eq!(cs[1]["image"], "busybox");
@@ -246,7 +281,13 @@ mod tests {
 
     #[test]
     fn patch_content_types_are_recognised() {
-        assert_eq!(PatchType::from_content_type("application/apply-patch+yaml; charset=utf-8").unwrap(), PatchType::Apply);
-        assert_eq!(PatchType::from_content_type("text/plain").unwrap_err().code, 415);
+        assert_eq!(
+            PatchType::from_content_type("application/apply-patch+yaml; charset=utf-8").unwrap(),
+            PatchType::Apply
+        );
+        assert_eq!(
+            PatchType::from_content_type("text/plain").unwrap_err().code,
+            415
+        );
     }
 }

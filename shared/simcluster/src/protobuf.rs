@@ -19,7 +19,9 @@ enum Field<'a> {
 }
 
 fn bad(what: &str) -> ApiError {
-    ApiError::bad_request(format!("cannot decode the protobuf request body: {what}; send JSON instead"))
+    ApiError::bad_request(format!(
+        "cannot decode the protobuf request body: {what}; send JSON instead"
+    ))
 }
 
 fn varint(buf: &[u8], pos: &mut usize) -> Result<u64, ApiError> {
@@ -48,8 +50,12 @@ fn fields(buf: &[u8]) -> Result<Vec<(u64, Field<'_>)>, ApiError> {
                 Field::Fixed
             }
             2 => {
-                let len = usize::try_from(varint(buf, &mut pos)?).map_err(|_| bad("length too large"))?;
-                let end = pos.checked_add(len).filter(|e| *e <= buf.len()).ok_or_else(|| bad("truncated field"))?;
+                let len =
+                    usize::try_from(varint(buf, &mut pos)?).map_err(|_| bad("length too large"))?;
+                let end = pos
+                    .checked_add(len)
+                    .filter(|e| *e <= buf.len())
+                    .ok_or_else(|| bad("truncated field"))?;
                 let b = &buf[pos..end];
                 pos = end;
                 Field::Bytes(b)
@@ -187,7 +193,9 @@ fn object_meta(b: &[u8]) -> Result<Value, ApiError> {
 /// # Errors
 /// 415 for other kinds (send JSON), 400 for malformed bodies.
 pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
-    let rest = body.strip_prefix(MAGIC).ok_or_else(|| bad("missing the k8s protobuf prefix"))?;
+    let rest = body
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| bad("missing the k8s protobuf prefix"))?;
     let mut api_version = String::new();
     let mut kind = String::new();
     let mut raw: &[u8] = &[];

@@ -72,7 +72,15 @@ pub struct Registry {
     types: Vec<ResourceType>,
 }
 
-type Builtin = (&'static str, &'static str, &'static str, &'static str, bool, &'static str, bool);
+type Builtin = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static str,
+    bool,
+);
 
 // (group, version, kind, plural, namespaced, short names, status subresource)
 const BUILTINS: &[Builtin] = &[
@@ -83,60 +91,270 @@ const BUILTINS: &[Builtin] = &[
     ("", "v1", "Endpoints", "endpoints", true, "ep", false),
     ("", "v1", "ConfigMap", "configmaps", true, "cm", false),
     ("", "v1", "Secret", "secrets", true, "", false),
-    ("", "v1", "ServiceAccount", "serviceaccounts", true, "sa", false),
+    (
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        true,
+        "sa",
+        false,
+    ),
     ("", "v1", "Event", "events", true, "ev", false),
-    ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, "pvc", true),
-    ("", "v1", "PersistentVolume", "persistentvolumes", false, "pv", true),
-    ("", "v1", "ReplicationController", "replicationcontrollers", true, "rc", true),
+    (
+        "",
+        "v1",
+        "PersistentVolumeClaim",
+        "persistentvolumeclaims",
+        true,
+        "pvc",
+        true,
+    ),
+    (
+        "",
+        "v1",
+        "PersistentVolume",
+        "persistentvolumes",
+        false,
+        "pv",
+        true,
+    ),
+    (
+        "",
+        "v1",
+        "ReplicationController",
+        "replicationcontrollers",
+        true,
+        "rc",
+        true,
+    ),
     ("", "v1", "LimitRange", "limitranges", true, "limits", false),
-    ("", "v1", "ResourceQuota", "resourcequotas", true, "quota", true),
-    ("apps", "v1", "Deployment", "deployments", true, "deploy", true),
+    (
+        "",
+        "v1",
+        "ResourceQuota",
+        "resourcequotas",
+        true,
+        "quota",
+        true,
+    ),
+    (
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        true,
+        "deploy",
+        true,
+    ),
     ("apps", "v1", "ReplicaSet", "replicasets", true, "rs", true),
-    ("apps", "v1", "StatefulSet", "statefulsets", true, "sts", true),
+    (
+        "apps",
+        "v1",
+        "StatefulSet",
+        "statefulsets",
+        true,
+        "sts",
+        true,
+    ),
     ("apps", "v1", "DaemonSet", "daemonsets", true, "ds", true),
-    ("apps", "v1", "ControllerRevision", "controllerrevisions", true, "", false),
+    (
+        "apps",
+        "v1",
+        "ControllerRevision",
+        "controllerrevisions",
+        true,
+        "",
+        false,
+    ),
     ("batch", "v1", "Job", "jobs", true, "", true),
     ("batch", "v1", "CronJob", "cronjobs", true, "cj", true),
-    ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, "hpa", true),
-    ("networking.k8s.io", "v1", "Ingress", "ingresses", true, "ing", true),
-    ("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, "", false),
-    ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, "netpol", false),
-    ("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, "pdb", true),
-    ("rbac.authorization.k8s.io", "v1", "Role", "roles", true, "", false),
-    ("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, "", false),
-    ("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false, "", false),
-    ("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false, "", false),
-    ("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, "crd,crds", true),
-    ("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, "", false),
+    (
+        "autoscaling",
+        "v2",
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        true,
+        "hpa",
+        true,
+    ),
+    (
+        "networking.k8s.io",
+        "v1",
+        "Ingress",
+        "ingresses",
+        true,
+        "ing",
+        true,
+    ),
+    (
+        "networking.k8s.io",
+        "v1",
+        "IngressClass",
+        "ingressclasses",
+        false,
+        "",
+        false,
+    ),
+    (
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        "networkpolicies",
+        true,
+        "netpol",
+        false,
+    ),
+    (
+        "policy",
+        "v1",
+        "PodDisruptionBudget",
+        "poddisruptionbudgets",
+        true,
+        "pdb",
+        true,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "Role",
+        "roles",
+        true,
+        "",
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "RoleBinding",
+        "rolebindings",
+        true,
+        "",
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRole",
+        "clusterroles",
+        false,
+        "",
+        false,
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        "v1",
+        "ClusterRoleBinding",
+        "clusterrolebindings",
+        false,
+        "",
+        false,
+    ),
+    (
+        "apiextensions.k8s.io",
+        "v1",
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        false,
+        "crd,crds",
+        true,
+    ),
+    (
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        true,
+        "",
+        false,
+    ),
     ("events.k8s.io", "v1", "Event", "events", true, "ev", false),
-    ("coordination.k8s.io", "v1", "Lease", "leases", true, "", false),
-    ("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, "sc", false),
-    ("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, "pc", false),
-    ("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration", "validatingwebhookconfigurations", false, "", false),
-    ("admissionregistration.k8s.io", "v1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false, "", false),
+    (
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        true,
+        "",
+        false,
+    ),
+    (
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        false,
+        "sc",
+        false,
+    ),
+    (
+        "scheduling.k8s.io",
+        "v1",
+        "PriorityClass",
+        "priorityclasses",
+        false,
+        "pc",
+        false,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        false,
+        "",
+        false,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        false,
+        "",
+        false,
+    ),
 ];
 
 const IN_ALL: &[&str] = &[
-    "pods", "services", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
-    "cronjobs", "replicationcontrollers", "horizontalpodautoscalers",
+    "pods",
+    "services",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+    "horizontalpodautoscalers",
 ];
 
 impl Default for Registry {
     fn default() -> Self {
         let types = BUILTINS
             .iter()
-            .map(|&(group, version, kind, plural, namespaced, short, status)| ResourceType {
-                group: group.into(),
-                versions: vec![version.into()],
-                kind: kind.into(),
-                plural: plural.into(),
-                singular: kind.to_lowercase(),
-                namespaced,
-                short_names: short.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-                categories: if IN_ALL.contains(&plural) { vec!["all".into()] } else { vec![] },
-                status,
-                custom: false,
-            })
+            .map(
+                |&(group, version, kind, plural, namespaced, short, status)| ResourceType {
+                    group: group.into(),
+                    versions: vec![version.into()],
+                    kind: kind.into(),
+                    plural: plural.into(),
+                    singular: kind.to_lowercase(),
+                    namespaced,
+                    short_names: short
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    categories: if IN_ALL.contains(&plural) {
+                        vec!["all".into()]
+                    } else {
+                        vec![]
+                    },
+                    status,
+                    custom: false,
+                },
+            )
             .collect();
         Registry { types }
     }
@@ -150,19 +368,23 @@ impl Registry {
 
     /// The type served at `group/version` under `plural`.
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<&ResourceType> {
-        self.types
-            .iter()
-            .find(|t| t.group == group && t.plural == plural && t.versions.iter().any(|v| v == version))
+        self.types.iter().find(|t| {
+            t.group == group && t.plural == plural && t.versions.iter().any(|v| v == version)
+        })
     }
 
     /// The type of a group and plural, at any version.
     pub fn by_key(&self, key: &ResKey) -> Option<&ResourceType> {
-        self.types.iter().find(|t| t.group == key.group && t.plural == key.plural)
+        self.types
+            .iter()
+            .find(|t| t.group == key.group && t.plural == key.plural)
     }
 
     /// The type of a kind in a group.
     pub fn by_kind(&self, group: &str, kind: &str) -> Option<&ResourceType> {
-        self.types.iter().find(|t| t.group == group && t.kind == kind)
+        self.types
+            .iter()
+            .find(|t| t.group == group && t.kind == kind)
     }
 
     /// Served groups with their versions, in registration order.
@@ -206,12 +428,21 @@ impl Registry {
             .unwrap_or_else(|| kind.to_lowercase());
         let strings = |v: Option<&Value>| -> Vec<String> {
             v.and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut versions = Vec::new();
         let mut status = false;
-        for v in spec.get("versions").and_then(Value::as_array).into_iter().flatten() {
+        for v in spec
+            .get("versions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if v.get("served").and_then(Value::as_bool) == Some(false) {
                 continue;
             }
@@ -241,7 +472,8 @@ impl Registry {
             status,
             custom: true,
         };
-        self.types.retain(|x| !(x.group == t.group && x.plural == t.plural));
+        self.types
+            .retain(|x| !(x.group == t.group && x.plural == t.plural));
         self.types.push(t.clone());
         Some(t)
     }
@@ -276,8 +508,14 @@ mod tests {
     #[test]
     fn builtin_deployments_are_found_by_kind_and_plural() {
         let r = Registry::default();
-        assert_eq!(r.by_kind("apps", "Deployment").unwrap().plural, "deployments");
+        assert_eq!(
+            r.by_kind("apps", "Deployment").unwrap().plural,
+            "deployments"
+        );
         assert!(r.find("apps", "v1", "deployments").unwrap().status);
-        assert!(r.groups().iter().any(|(g, v)| g.is_empty() && v == &vec!["v1".to_string()]));
+        assert!(r
+            .groups()
+            .iter()
+            .any(|(g, v)| g.is_empty() && v == &vec!["v1".to_string()]));
     }
 }

@@ -40,12 +40,21 @@ fn split_top(s: &str) -> Vec<String> {
         cur.push(c);
     }
     out.push(cur);
-    out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn set_values(s: &str) -> Option<Vec<String>> {
     let inner = s.trim().strip_prefix('(')?.strip_suffix(')')?;
-    Some(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+    Some(
+        inner
+            .split(',')
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .collect(),
+    )
 }
 
 impl LabelSelector {
@@ -56,7 +65,11 @@ impl LabelSelector {
     pub fn parse(s: &str) -> Result<Self, ApiError> {
         let mut reqs = Vec::new();
         for part in split_top(s) {
-            let bad = || ApiError::bad_request(format!("unable to parse requirement: invalid label selector {part:?}"));
+            let bad = || {
+                ApiError::bad_request(format!(
+                    "unable to parse requirement: invalid label selector {part:?}"
+                ))
+            };
             if let Some(k) = part.strip_prefix('!') {
                 reqs.push(Req::NotExists(k.trim().to_string()));
             } else if let Some((k, v)) = part.split_once("!=") {
@@ -69,7 +82,10 @@ impl LabelSelector {
                 reqs.push(Req::NotIn(k.trim().into(), set_values(v).ok_or_else(bad)?));
             } else if let Some((k, v)) = part.split_once(" in ") {
                 reqs.push(Req::In(k.trim().into(), set_values(v).ok_or_else(bad)?));
-            } else if part.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+            } else if part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+            {
                 reqs.push(Req::Exists(part.clone()));
             } else {
                 return Err(bad());
@@ -83,15 +99,31 @@ impl LabelSelector {
         let mut reqs = Vec::new();
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
-                reqs.push(Req::Eq(k.clone(), v.as_str().unwrap_or_default().to_string()));
+                reqs.push(Req::Eq(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ));
             }
         }
-        for e in sel.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+        for e in sel
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = e
+                .get("key")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             let values: Vec<String> = e
                 .get("values")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             match e.get("operator").and_then(Value::as_str) {
                 Some("In") => reqs.push(Req::In(key, values)),
@@ -187,11 +219,25 @@ mod tests {
     #[test]
     fn label_selector_supports_equality_sets_and_existence() {
         let o = obj(json!({"app": "web", "tier": "front"}));
-        let yes = ["app=web", "app==web,tier!=back", "tier in (front, back)", "app notin (db)", "app", "!missing", ""];
+        let yes = [
+            "app=web",
+            "app==web,tier!=back",
+            "tier in (front, back)",
+            "app notin (db)",
+            "app",
+            "!missing",
+            "",
+        ];
         for s in yes {
             assert!(LabelSelector::parse(s).unwrap().matches(&o), "{s}");
         }
-        let no = ["app=db", "tier in (back)", "!app", "missing", "app notin (web,db)"];
+        let no = [
+            "app=db",
+            "tier in (back)",
+            "!app",
+            "missing",
+            "app notin (web,db)",
+        ];
         for s in no {
             assert!(!LabelSelector::parse(s).unwrap().matches(&o), "{s}");
         }
@@ -208,8 +254,14 @@ mod tests {
     #[test]
     fn field_selector_compares_dotted_paths() {
         let o = obj(json!({}));
-        assert!(FieldSelector::parse("metadata.name=a,metadata.namespace==ns").unwrap().matches(&o));
-        assert!(FieldSelector::parse("status.phase!=Pending").unwrap().matches(&o));
+        assert!(
+            FieldSelector::parse("metadata.name=a,metadata.namespace==ns")
+                .unwrap()
+                .matches(&o)
+        );
+        assert!(FieldSelector::parse("status.phase!=Pending")
+            .unwrap()
+            .matches(&o));
         assert!(!FieldSelector::parse("metadata.name=b").unwrap().matches(&o));
         assert!(FieldSelector::parse("nonsense").is_err());
     }

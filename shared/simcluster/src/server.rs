@@ -93,7 +93,11 @@ pub async fn serve(
 fn query_map(req: &Request<Incoming>) -> Vec<(String, String)> {
     req.uri()
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -112,8 +116,18 @@ async fn handle(shared: Shared, req: Request<Incoming>) -> Result<Response<Body>
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
-    let header = |name: &str| req.headers().get(name).and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
-    let (content_type, accept, agent) = (header("content-type"), header("accept"), header("user-agent"));
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (content_type, accept, agent) = (
+        header("content-type"),
+        header("accept"),
+        header("user-agent"),
+    );
     let resp = match route(&shared, req).await {
         Ok(r) => r,
         Err(e) => error_response(&e),
@@ -167,7 +181,7 @@ async fn route(shared: &Shared, req: Request<Incoming>) -> Result<Response<Body>
     let segs: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s))
+        .map(percent_decode)
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let st_reg = || lock(shared).registry.clone();
@@ -227,19 +241,27 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?
         .to_bytes();
     if body.len() > MAX_BODY {
-        return Err(ApiError::bad_request("the request body is larger than 16 MiB"));
+        return Err(ApiError::bad_request(
+            "the request body is larger than 16 MiB",
+        ));
     }
     Ok(body)
 }
 
 /// A JSON or (Secret/ConfigMap) protobuf request body.
 async fn decode_body(req: Request<Incoming>) -> Result<Value, ApiError> {
-    let ct = req.headers().get("content-type").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let body = read_body(req).await?;
     if ct.starts_with("application/vnd.kubernetes.protobuf") {
         return crate::protobuf::decode(&body);
     }
-    serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("cannot decode the request body as JSON: {e}")))
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("cannot decode the request body as JSON: {e}")))
 }
 
 async fn admin_faults(shared: &Shared, req: Request<Incoming>) -> Result<Response<Body>, ApiError> {
@@ -258,7 +280,9 @@ async fn admin_faults(shared: &Shared, req: Request<Incoming>) -> Result<Respons
             lock(shared).inject(Fault::Clear);
             Ok(ok(&json!({"status": "cleared"})))
         }
-        _ => Err(ApiError::method_not_allowed("use POST or DELETE on /simcluster/faults")),
+        _ => Err(ApiError::method_not_allowed(
+            "use POST or DELETE on /simcluster/faults",
+        )),
     }
 }
 
@@ -275,12 +299,30 @@ fn field_manager(q: &Query, req: &Request<Incoming>) -> String {
         .to_string()
 }
 
-async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version: &str, rest: &[&str]) -> Result<Response<Body>, ApiError> {
+async fn resource(
+    shared: &Shared,
+    req: Request<Incoming>,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+) -> Result<Response<Body>, ApiError> {
     let (namespace, plural, name, sub) = match rest {
-        ["namespaces", ns, plural, tail @ ..] if !matches!(*plural, "status" | "finalize") || !tail.is_empty() => {
-            (Some(ns.to_string()), plural.to_string(), tail.first().map(|s| s.to_string()), tail.get(1).map(|s| s.to_string()))
+        ["namespaces", ns, plural, tail @ ..]
+            if !matches!(*plural, "status" | "finalize") || !tail.is_empty() =>
+        {
+            (
+                Some(ns.to_string()),
+                plural.to_string(),
+                tail.first().map(|s| s.to_string()),
+                tail.get(1).map(|s| s.to_string()),
+            )
         }
-        [plural, tail @ ..] => (None, plural.to_string(), tail.first().map(|s| s.to_string()), tail.get(1).map(|s| s.to_string())),
+        [plural, tail @ ..] => (
+            None,
+            plural.to_string(),
+            tail.first().map(|s| s.to_string()),
+            tail.get(1).map(|s| s.to_string()),
+        ),
         [] => return Err(ApiError::path_not_found(req.uri().path())),
     };
     let rt = lock(shared)
@@ -300,7 +342,13 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
         return Err(ApiError::path_not_found(req.uri().path()));
     }
     let q = Query(query_map(&req));
-    let t = Target { rt, version: version.to_string(), namespace, name, sub };
+    let t = Target {
+        rt,
+        version: version.to_string(),
+        namespace,
+        name,
+        sub,
+    };
     let opts = WriteOpts {
         manager: field_manager(&q, &req),
         dry_run: q.get("dryRun") == Some("All"),
@@ -318,13 +366,18 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
                     resource_version: q.get("resourceVersion").map(String::from),
                     send_initial_events: q.flag("sendInitialEvents"),
                     bookmarks: q.flag("allowWatchBookmarks"),
-                    timeout: q.get("timeoutSeconds").and_then(|s| s.parse().ok()).map(Duration::from_secs),
+                    timeout: q
+                        .get("timeoutSeconds")
+                        .and_then(|s| s.parse().ok())
+                        .map(Duration::from_secs),
                     labels,
                     fields,
                 };
                 let rx = watch::start(shared, t, params)?;
                 let stream = futures::stream::unfold(rx, |mut rx| async move {
-                    rx.recv().await.map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+                    rx.recv()
+                        .await
+                        .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
                 });
                 let body = BodyExt::boxed(StreamBody::new(stream));
                 return Response::builder()
@@ -338,7 +391,10 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
                 labels,
                 fields,
                 limit: q.get("limit").and_then(|s| s.parse().ok()).unwrap_or(0),
-                continue_token: q.get("continue").filter(|s| !s.is_empty()).map(String::from),
+                continue_token: q
+                    .get("continue")
+                    .filter(|s| !s.is_empty())
+                    .map(String::from),
             };
             Ok(ok(&api::list(&lock(shared), &t, &lq)?))
         }
@@ -352,23 +408,43 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
             Ok(ok(&api::update(&mut lock(shared), &t, body, &opts)?))
         }
         (Method::PATCH, true) => {
-            let ct = req.headers().get("content-type").and_then(|h| h.to_str().ok()).unwrap_or("").to_string();
+            let ct = req
+                .headers()
+                .get("content-type")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("")
+                .to_string();
             let ptype = PatchType::from_content_type(&ct)?;
             let body = read_body(req).await?;
             let (out, created) = api::patch(&mut lock(shared), &t, ptype, &body, &opts)?;
-            Ok(json_response(if created { 201 } else { 200 }, &out, "application/json"))
+            Ok(json_response(
+                if created { 201 } else { 200 },
+                &out,
+                "application/json",
+            ))
         }
         (Method::DELETE, named) => {
             let body = read_body(req).await?;
-            let opts_body: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).unwrap_or(json!({})) };
+            let opts_body: Value = if body.is_empty() {
+                json!({})
+            } else {
+                serde_json::from_slice(&body).unwrap_or(json!({}))
+            };
             let policy = q
                 .get("propagationPolicy")
                 .map(String::from)
-                .or_else(|| opts_body.get("propagationPolicy").and_then(Value::as_str).map(String::from))
-                .or_else(|| match opts_body.get("orphanDependents").and_then(Value::as_bool) {
-                    Some(true) => Some("Orphan".to_string()),
-                    _ => None,
-                });
+                .or_else(|| {
+                    opts_body
+                        .get("propagationPolicy")
+                        .and_then(Value::as_str)
+                        .map(String::from)
+                })
+                .or_else(
+                    || match opts_body.get("orphanDependents").and_then(Value::as_bool) {
+                        Some(true) => Some("Orphan".to_string()),
+                        _ => None,
+                    },
+                );
             let propagation = match policy.as_deref() {
                 None | Some("Background") => Propagation::Background,
                 Some("Foreground") => Propagation::Foreground,
@@ -380,7 +456,10 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
                 }
             };
             let dry_run = opts.dry_run
-                || opts_body.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|x| x == "All"));
+                || opts_body
+                    .get("dryRun")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.iter().any(|x| x == "All"));
             let pre = opts_body.get("preconditions").cloned().unwrap_or(json!({}));
             let mut st = lock(shared);
             if named {
@@ -388,20 +467,37 @@ async fn resource(shared: &Shared, req: Request<Incoming>, group: &str, version:
             }
             let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or(""))?;
             let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or(""))?;
-            let listed = api::list(&st, &t, &ListQuery { labels, fields, ..ListQuery::default() })?;
+            let listed = api::list(
+                &st,
+                &t,
+                &ListQuery {
+                    labels,
+                    fields,
+                    ..ListQuery::default()
+                },
+            )?;
             let mut deleted = Vec::new();
             for item in listed["items"].as_array().into_iter().flatten() {
                 let one = Target {
                     name: Some(crate::meta::name(item).to_string()),
-                    namespace: Some(crate::meta::namespace(item).to_string()).filter(|n| !n.is_empty()),
+                    namespace: Some(crate::meta::namespace(item).to_string())
+                        .filter(|n| !n.is_empty()),
                     ..t.clone()
                 };
-                deleted.push(api::delete(&mut st, &one, propagation, &json!({}), dry_run)?);
+                deleted.push(api::delete(
+                    &mut st,
+                    &one,
+                    propagation,
+                    &json!({}),
+                    dry_run,
+                )?);
             }
             let mut out = listed;
             out["items"] = Value::Array(deleted);
             Ok(ok(&out))
         }
-        (m, _) => Err(ApiError::method_not_allowed(format!("the server does not allow {m} on this path"))),
+        (m, _) => Err(ApiError::method_not_allowed(format!(
+            "the server does not allow {m} on this path"
+        ))),
     }
 }

@@ -55,11 +55,29 @@ pub fn read_entries(obj: &Value) -> Vec<Entry> {
         .filter_map(|e| {
             Some(Entry {
                 manager: e.get("manager")?.as_str()?.to_string(),
-                operation: e.get("operation").and_then(Value::as_str).unwrap_or("Update").to_string(),
-                api_version: e.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string(),
-                time: e.get("time").and_then(Value::as_str).unwrap_or("").to_string(),
-                subresource: e.get("subresource").and_then(Value::as_str).map(String::from),
-                fields: e.get("fieldsV1").map(fieldset::from_fields_v1).unwrap_or_default(),
+                operation: e
+                    .get("operation")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Update")
+                    .to_string(),
+                api_version: e
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                time: e
+                    .get("time")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                subresource: e
+                    .get("subresource")
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                fields: e
+                    .get("fieldsV1")
+                    .map(fieldset::from_fields_v1)
+                    .unwrap_or_default(),
             })
         })
         .collect()
@@ -94,8 +112,17 @@ pub fn write_entries(obj: &mut Value, entries: &[Entry]) {
 }
 
 const UNTRACKED_META: &[&str] = &[
-    "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
-    "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generateName",
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "selfLink",
+    "generateName",
 ];
 
 /// The part of `obj` whose fields are tracked in `scope`.
@@ -169,7 +196,8 @@ pub fn apply(
     let sub = scope.subresource().map(String::from);
     let live_obj = live.cloned().unwrap_or_else(|| Value::Object(Map::new()));
 
-    let is_self = |e: &Entry| e.manager == manager && e.operation == "Apply" && e.subresource == sub;
+    let is_self =
+        |e: &Entry| e.manager == manager && e.operation == "Apply" && e.subresource == sub;
     let mut conflicts: Vec<(usize, Path)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         if is_self(e) || e.subresource != sub {
@@ -190,7 +218,11 @@ pub fn apply(
         }
     }
 
-    let old_set = entries.iter().find(|e| is_self(e)).map(|e| e.fields.clone()).unwrap_or_default();
+    let old_set = entries
+        .iter()
+        .find(|e| is_self(e))
+        .map(|e| e.fields.clone())
+        .unwrap_or_default();
     let others: FieldSet = entries
         .iter()
         .filter(|e| !is_self(e))
@@ -255,19 +287,33 @@ fn conflict_error(entries: &[Entry], conflicts: &[(usize, Path)]) -> ApiError {
             parts.push(format!("{who}: {}", paths[0]));
         } else {
             let list: Vec<String> = paths.iter().map(|p| format!("- {p}")).collect();
-            parts.push(format!("conflicts with \"{}\" using {}:\n{}", e.manager, e.api_version, list.join("\n")));
+            parts.push(format!(
+                "conflicts with \"{}\" using {}:\n{}",
+                e.manager,
+                e.api_version,
+                list.join("\n")
+            ));
         }
         for p in paths {
             causes.push(json!({"type": "FieldManagerConflict", "message": who, "field": p}));
         }
     }
     let plural = if n == 1 { "conflict" } else { "conflicts" };
-    ApiError::apply_conflict(format!("Apply failed with {n} {plural}: {}", parts.join("\n")), causes)
+    ApiError::apply_conflict(
+        format!("Apply failed with {n} {plural}: {}", parts.join("\n")),
+        causes,
+    )
 }
 
 /// Records an ordinary write (create, update, non-apply patch) by `manager`: fields it
 /// changed become its own and leave other managers; removed fields leave everyone.
-pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, api_version: &str, scope: Scope) {
+pub fn record_update(
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+    api_version: &str,
+    scope: Scope,
+) {
     let empty = Value::Object(Map::new());
     let old_view = tracked_view(old.unwrap_or(&empty), scope);
     let new_view = tracked_view(new, scope);
@@ -275,7 +321,10 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, api_ve
     let new_paths = fieldset::paths_of(&new_view);
     let changed: FieldSet = new_paths
         .iter()
-        .filter(|p| fieldset::get(&old_view, p) != fieldset::get(&new_view, p) || !old_paths.contains(*p) && !is_leaf(p))
+        .filter(|p| {
+            fieldset::get(&old_view, p) != fieldset::get(&new_view, p)
+                || !old_paths.contains(*p) && !is_leaf(p)
+        })
         .cloned()
         .collect();
     let removed: FieldSet = old_paths.difference(&new_paths).cloned().collect();
@@ -285,9 +334,11 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, api_ve
         write_entries(new, &entries);
         return;
     }
-    let is_self = |e: &Entry| e.manager == manager && e.operation == "Update" && e.subresource == sub;
+    let is_self =
+        |e: &Entry| e.manager == manager && e.operation == "Update" && e.subresource == sub;
     for e in entries.iter_mut().filter(|e| !is_self(e)) {
-        e.fields.retain(|p| !changed.contains(p) && !removed.contains(p));
+        e.fields
+            .retain(|p| !changed.contains(p) && !removed.contains(p));
     }
     let now = crate::meta::now();
     match entries.iter_mut().find(|e| is_self(e)) {
@@ -334,40 +385,75 @@ mod tests {
 
     #[test]
     fn first_apply_creates_and_records_the_manager() {
-        let out = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
+        let out = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
         assert_eq!(out["spec"]["replicas"], 2);
         let entries = read_entries(&out);
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].operation, "Apply");
-        assert!(out.pointer("/metadata/managedFields/0/fieldsV1/f:spec/f:replicas").is_some());
+        assert!(out
+            .pointer("/metadata/managedFields/0/fieldsV1/f:spec/f:replicas")
+            .is_some());
     }
 
     #[test]
     fn reapplying_the_same_config_changes_nothing() {
-        let once = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
-        let twice = apply(Some(&once), &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
+        let once = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
+        let twice = apply(
+            Some(&once),
+            &cfg(2, "nginx"),
+            "kubectl",
+            "apps/v1",
+            false,
+            MAIN,
+        )
+        .unwrap()
+        .object;
         assert_eq!(once, twice);
     }
 
     #[test]
     fn another_manager_changing_an_owned_field_conflicts_until_forced() {
-        let live = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
+        let live = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
         let other = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {"replicas": 5}});
         let err = apply(Some(&live), &other, "ops", "apps/v1", false, MAIN).unwrap_err();
         assert_eq!(err.code, 409);
-        assert_eq!(err.message, "Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas");
+        assert_eq!(
+            err.message,
+            "Apply failed with 1 conflict: conflict with \"kubectl\" using apps/v1: .spec.replicas"
+        );
         assert_eq!(err.details.unwrap()["causes"][0]["field"], ".spec.replicas");
-        let forced = apply(Some(&live), &other, "ops", "apps/v1", true, MAIN).unwrap().object;
+        let forced = apply(Some(&live), &other, "ops", "apps/v1", true, MAIN)
+            .unwrap()
+            .object;
         assert_eq!(forced["spec"]["replicas"], 5);
         let entries = read_entries(&forced);
         let kubectl = entries.iter().find(|e| e.manager == "kubectl").unwrap();
-        assert!(!kubectl.fields.contains(&vec![Seg::F("spec".into()), Seg::F("replicas".into())]));
+        assert!(!kubectl
+            .fields
+            .contains(&vec![Seg::F("spec".into()), Seg::F("replicas".into())]));
     }
 
     #[test]
     fn same_value_from_two_managers_is_shared_not_a_conflict() {
-        let live = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
-        let out = apply(Some(&live), &cfg(2, "nginx"), "helm", "apps/v1", false, MAIN).unwrap().object;
+        let live = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
+        let out = apply(
+            Some(&live),
+            &cfg(2, "nginx"),
+            "helm",
+            "apps/v1",
+            false,
+            MAIN,
+        )
+        .unwrap()
+        .object;
         assert_eq!(read_entries(&out).len(), 2);
     }
 
@@ -375,25 +461,64 @@ mod tests {
     fn fields_dropped_from_the_config_are_removed_unless_others_own_them() {
         let mut c = cfg(2, "nginx");
         c["metadata"]["labels"]["extra"] = json!("x");
-        let live = apply(None, &c, "kubectl", "apps/v1", false, MAIN).unwrap().object;
-        let out = apply(Some(&live), &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
+        let live = apply(None, &c, "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
+        let out = apply(
+            Some(&live),
+            &cfg(2, "nginx"),
+            "kubectl",
+            "apps/v1",
+            false,
+            MAIN,
+        )
+        .unwrap()
+        .object;
         assert!(out["metadata"]["labels"].get("extra").is_none());
         // A container added by another manager survives the first manager's re-apply.
         let mut with_side = live.clone();
-        with_side["spec"]["template"]["spec"]["containers"].as_array_mut().unwrap().push(json!({"name": "side", "image": "b"}));
+        with_side["spec"]["template"]["spec"]["containers"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"name": "side", "image": "b"}));
         record_update(Some(&live), &mut with_side, "editor", "apps/v1", MAIN);
-        let out = apply(Some(&with_side), &cfg(3, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
-        assert_eq!(out["spec"]["template"]["spec"]["containers"].as_array().unwrap().len(), 2);
+        let out = apply(
+            Some(&with_side),
+            &cfg(3, "nginx"),
+            "kubectl",
+            "apps/v1",
+            false,
+            MAIN,
+        )
+        .unwrap()
+        .object;
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
         assert_eq!(out["spec"]["replicas"], 3);
     }
 
     #[test]
     fn updates_take_ownership_of_changed_fields() {
-        let live = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap().object;
+        let live = apply(None, &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
         let mut scaled = live.clone();
         scaled["spec"]["replicas"] = json!(4);
         record_update(Some(&live), &mut scaled, "kubectl-scale", "apps/v1", MAIN);
-        let err = apply(Some(&scaled), &cfg(2, "nginx"), "kubectl", "apps/v1", false, MAIN).unwrap_err();
+        let err = apply(
+            Some(&scaled),
+            &cfg(2, "nginx"),
+            "kubectl",
+            "apps/v1",
+            false,
+            MAIN,
+        )
+        .unwrap_err();
         assert!(err.message.contains("kubectl-scale"), "{}", err.message);
     }
 
@@ -401,7 +526,9 @@ mod tests {
     fn status_is_not_tracked_on_the_main_resource() {
         let mut c = cfg(1, "nginx");
         c["status"] = json!({"replicas": 1});
-        let out = apply(None, &c, "kubectl", "apps/v1", false, MAIN).unwrap().object;
+        let out = apply(None, &c, "kubectl", "apps/v1", false, MAIN)
+            .unwrap()
+            .object;
         assert!(out.get("status").is_none());
     }
 }

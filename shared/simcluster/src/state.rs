@@ -83,10 +83,18 @@ impl State {
     /// The error an injected fault gives this request, consuming it.
     pub fn take_fault(&mut self, path: &str) -> Option<ApiError> {
         let idx = self.faults.iter().position(|f| match f {
-            Fault::Error { path_contains, .. } => path_contains.as_deref().is_none_or(|p| path.contains(p)),
+            Fault::Error { path_contains, .. } => {
+                path_contains.as_deref().is_none_or(|p| path.contains(p))
+            }
             _ => false,
         })?;
-        let Fault::Error { code, count, retry_after_secs, .. } = &mut self.faults[idx] else {
+        let Fault::Error {
+            code,
+            count,
+            retry_after_secs,
+            ..
+        } = &mut self.faults[idx]
+        else {
             return None;
         };
         let err = if *code == 429 {
@@ -103,7 +111,10 @@ impl State {
 
     /// When a controller first saw `uid` (now, on first call).
     pub fn clock(&mut self, uid: &str) -> Instant {
-        *self.clocks.entry(uid.to_string()).or_insert_with(Instant::now)
+        *self
+            .clocks
+            .entry(uid.to_string())
+            .or_insert_with(Instant::now)
     }
 }
 
@@ -114,7 +125,12 @@ mod tests {
     #[test]
     fn error_faults_fire_count_times_on_matching_paths() {
         let mut s = State::new(SimConfig::default());
-        s.inject(Fault::Error { code: 500, count: 2, path_contains: Some("/pods".into()), retry_after_secs: 1 });
+        s.inject(Fault::Error {
+            code: 500,
+            count: 2,
+            path_contains: Some("/pods".into()),
+            retry_after_secs: 1,
+        });
         assert!(s.take_fault("/api/v1/configmaps").is_none());
         assert_eq!(s.take_fault("/api/v1/pods").unwrap().code, 500);
         assert_eq!(s.take_fault("/api/v1/namespaces/a/pods").unwrap().code, 500);
@@ -124,10 +140,20 @@ mod tests {
     #[test]
     fn throttling_fault_carries_retry_after() {
         let mut s = State::new(SimConfig::default());
-        s.inject(Fault::Error { code: 429, count: 1, path_contains: None, retry_after_secs: 3 });
+        s.inject(Fault::Error {
+            code: 429,
+            count: 1,
+            path_contains: None,
+            retry_after_secs: 3,
+        });
         let e = s.take_fault("/x").unwrap();
         assert_eq!((e.code, e.retry_after), (429, Some(3)));
-        s.inject(Fault::Error { code: 503, count: 5, path_contains: None, retry_after_secs: 1 });
+        s.inject(Fault::Error {
+            code: 503,
+            count: 5,
+            path_contains: None,
+            retry_after_secs: 1,
+        });
         s.inject(Fault::Clear);
         assert!(s.take_fault("/x").is_none());
     }

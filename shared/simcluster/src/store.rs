@@ -194,14 +194,20 @@ mod tests {
         let res = ResKey::new("", "configmaps");
         let start = s.rv();
         let a = s.put(&res, cm("a", "x"));
-        assert_eq!(a["metadata"]["resourceVersion"], json!((start + 1).to_string()));
+        assert_eq!(
+            a["metadata"]["resourceVersion"],
+            json!((start + 1).to_string())
+        );
         s.put(&ResKey::new("", "secrets"), cm("a", "y"));
         s.put(&res, cm("a", "x"));
         let changes = s.changes_since(&res, start);
         assert_eq!(changes.len(), 2);
         assert_eq!(changes[1].kind, EventKind::Modified);
         let gone = s.remove(&res, "a", "x").unwrap();
-        assert_eq!(gone["metadata"]["resourceVersion"], json!(s.rv().to_string()));
+        assert_eq!(
+            gone["metadata"]["resourceVersion"],
+            json!(s.rv().to_string())
+        );
         assert!(s.get(&res, "a", "x").is_none());
     }
 

@@ -28,23 +28,36 @@ fn tls_err(e: impl std::fmt::Display) -> SimError {
 pub fn generate(extra_host: &str) -> Result<TlsMaterial, SimError> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(tls_err)?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(DnType::CommonName, "simcluster-ca");
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "simcluster-ca");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     let ca_key = KeyPair::generate().map_err(tls_err)?;
     let ca_cert = ca_params.self_signed(&ca_key).map_err(tls_err)?;
 
-    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
     if !names.iter().any(|n| n == extra_host) {
         names.push(extra_host.to_string());
     }
     let mut params = CertificateParams::new(names).map_err(tls_err)?;
-    params.distinguished_name.push(DnType::CommonName, "simcluster");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "simcluster");
     let key = KeyPair::generate().map_err(tls_err)?;
     let issuer = Issuer::new(ca_params, ca_key);
     let cert = params.signed_by(&key, &issuer).map_err(tls_err)?;
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let key_der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).map_err(tls_err)?;
+    let key_der =
+        rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).map_err(tls_err)?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(tls_err)?

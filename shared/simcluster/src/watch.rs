@@ -56,7 +56,10 @@ impl Filter {
             && self.params.fields.matches(&c.object)
     }
     fn render(&self, c: &Change) -> Bytes {
-        line(c.kind.as_str(), &present(&self.target.rt, &self.target.version, &c.object))
+        line(
+            c.kind.as_str(),
+            &present(&self.target.rt, &self.target.version, &c.object),
+        )
     }
     fn bookmark(&self, rv: u64, initial_end: bool) -> Bytes {
         let mut md = json!({"resourceVersion": rv.to_string()});
@@ -72,7 +75,11 @@ impl Filter {
 ///
 /// # Errors
 /// 400 for a malformed `resourceVersion`.
-pub fn start(shared: &Shared, target: Target, params: WatchParams) -> Result<mpsc::Receiver<Bytes>, ApiError> {
+pub fn start(
+    shared: &Shared,
+    target: Target,
+    params: WatchParams,
+) -> Result<mpsc::Receiver<Bytes>, ApiError> {
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let filter = Filter { target, params };
     let mut initial: Vec<Bytes> = Vec::new();
@@ -82,10 +89,19 @@ pub fn start(shared: &Shared, target: Target, params: WatchParams) -> Result<mps
         let dropped = st.drop_watches.subscribe();
         let now_rv = st.store.rv();
         let key = filter.target.rt.key();
-        let rv = filter.params.resource_version.as_deref().filter(|r| !r.is_empty() && *r != "0");
+        let rv = filter
+            .params
+            .resource_version
+            .as_deref()
+            .filter(|r| !r.is_empty() && *r != "0");
         if filter.params.send_initial_events || rv.is_none() {
             for o in st.store.list(&key, filter.target.namespace.as_deref()) {
-                let c = Change { rv: now_rv, kind: EventKind::Added, res: key.clone(), object: o };
+                let c = Change {
+                    rv: now_rv,
+                    kind: EventKind::Added,
+                    res: key.clone(),
+                    object: o,
+                };
                 if filter.accepts(&c) {
                     initial.push(filter.render(&c));
                 }
@@ -94,11 +110,14 @@ pub fn start(shared: &Shared, target: Target, params: WatchParams) -> Result<mps
                 initial.push(filter.bookmark(now_rv, true));
             }
         } else if let Some(rv) = rv {
-            let rv: u64 = rv
-                .parse()
-                .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}: must be a number")))?;
+            let rv: u64 = rv.parse().map_err(|_| {
+                ApiError::bad_request(format!("invalid resourceVersion {rv:?}: must be a number"))
+            })?;
             if rv < st.store.oldest_resumable() {
-                let err = ApiError::gone(format!("too old resource version: {rv} ({})", st.store.oldest_resumable()));
+                let err = ApiError::gone(format!(
+                    "too old resource version: {rv} ({})",
+                    st.store.oldest_resumable()
+                ));
                 initial.push(line("ERROR", &err.to_status()));
                 for b in initial {
                     let _ = tx.try_send(b);
@@ -115,7 +134,10 @@ pub fn start(shared: &Shared, target: Target, params: WatchParams) -> Result<mps
         if drop_now {
             st.drop_next_watches -= 1;
         }
-        let every = st.cfg.scaled(st.cfg.bookmark_interval).max(Duration::from_millis(50));
+        let every = st
+            .cfg
+            .scaled(st.cfg.bookmark_interval)
+            .max(Duration::from_millis(50));
         (changes, dropped.clone(), now_rv, drop_now, every)
     };
     dropped.borrow_and_update();
@@ -129,7 +151,16 @@ pub fn start(shared: &Shared, target: Target, params: WatchParams) -> Result<mps
         if drop_now {
             return;
         }
-        run(shared, filter, changes, dropped, start_rv, bookmark_every, tx).await;
+        run(
+            shared,
+            filter,
+            changes,
+            dropped,
+            start_rv,
+            bookmark_every,
+            tx,
+        )
+        .await;
     });
     Ok(rx)
 }
@@ -143,7 +174,10 @@ async fn run(
     bookmark_every: Duration,
     tx: mpsc::Sender<Bytes>,
 ) {
-    let deadline = filter.params.timeout.map(|t| tokio::time::Instant::now() + t);
+    let deadline = filter
+        .params
+        .timeout
+        .map(|t| tokio::time::Instant::now() + t);
     let mut bookmark = tokio::time::interval(bookmark_every);
     bookmark.tick().await;
     loop {

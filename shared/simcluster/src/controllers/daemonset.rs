@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
-use super::util::{all, create_pod, delete_pod, owned_pods, pod_from_template, pod_ready, set_status};
+use super::util::{
+    all, create_pod, delete_pod, owned_pods, pod_from_template, pod_ready, set_status,
+};
 use crate::meta;
 use crate::registry::ResKey;
 use crate::state::State;
@@ -11,7 +13,10 @@ use crate::state::State;
 /// Reconciles every DaemonSet.
 pub fn reconcile(st: &mut State) {
     let key = ResKey::new("apps", "daemonsets");
-    let nodes: Vec<String> = all(st, "", "nodes").iter().map(|n| meta::name(n).to_string()).collect();
+    let nodes: Vec<String> = all(st, "", "nodes")
+        .iter()
+        .map(|n| meta::name(n).to_string())
+        .collect();
     for ds in all(st, "apps", "daemonsets") {
         if ds.pointer("/metadata/deletionTimestamp").is_none() {
             reconcile_one(st, &key, &ds, &nodes);
@@ -32,12 +37,24 @@ fn reconcile_one(st: &mut State, key: &ResKey, ds: &Value, nodes: &[String]) {
             let mut tpl = template.clone();
             meta::object_at(&mut tpl, "spec").insert("nodeName".into(), json!(node));
             let pod_name = format!("{name}-{}", meta::random_suffix(5));
-            let pod = pod_from_template(ds, &tpl, &pod_name, &[("controller-revision-hash", &hash), ("pod-template-generation", "1")]);
+            let pod = pod_from_template(
+                ds,
+                &tpl,
+                &pod_name,
+                &[
+                    ("controller-revision-hash", &hash),
+                    ("pod-template-generation", "1"),
+                ],
+            );
             create_pod(st, ds, pod, "daemonset-controller");
         }
     }
     let pods = owned_pods(st, &ns, &uid);
-    let hash_of = |p: &Value| meta::str_at(p, "/metadata/labels/controller-revision-hash").unwrap_or("").to_string();
+    let hash_of = |p: &Value| {
+        meta::str_at(p, "/metadata/labels/controller-revision-hash")
+            .unwrap_or("")
+            .to_string()
+    };
     if pods.iter().all(|p| pod_ready(p)) {
         if let Some(p) = pods.iter().find(|p| hash_of(p) != hash) {
             delete_pod(st, ds, p, "daemonset-controller");

@@ -27,9 +27,12 @@ pub fn reconcile(st: &mut State) {
 }
 
 fn revision(rs: &Value) -> i64 {
-    meta::str_at(rs, &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+    meta::str_at(
+        rs,
+        &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")),
+    )
+    .and_then(|s| s.parse().ok())
+    .unwrap_or(0)
 }
 
 fn set_annotation(obj: &mut Value, k: &str, v: &str) {
@@ -52,7 +55,12 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
     let desired = meta::i64_at(d, "/spec/replicas").unwrap_or(1).max(0);
     let template = d.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let hash = meta::short_hash(&template);
-    let owned: Vec<_> = st.store.list(&rs_key, Some(&ns)).into_iter().filter(|r| meta::controlled_by(r, &uid)).collect();
+    let owned: Vec<_> = st
+        .store
+        .list(&rs_key, Some(&ns))
+        .into_iter()
+        .filter(|r| meta::controlled_by(r, &uid))
+        .collect();
     let max_rev = owned.iter().map(|r| revision(r)).max().unwrap_or(0);
     let existing = owned
         .iter()
@@ -64,13 +72,22 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
         None => {
             new_rs_name = format!("{dname}-{hash}");
             let mut tpl = template.clone();
-            meta::object_at(&mut tpl, "metadata").entry("labels").or_insert_with(|| json!({}));
-            if let Some(l) = tpl.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+            meta::object_at(&mut tpl, "metadata")
+                .entry("labels")
+                .or_insert_with(|| json!({}));
+            if let Some(l) = tpl
+                .pointer_mut("/metadata/labels")
+                .and_then(Value::as_object_mut)
+            {
                 l.insert("pod-template-hash".into(), json!(hash));
             }
             let mut selector = d.pointer("/spec/selector").cloned().unwrap_or(json!({}));
-            meta::object_at(&mut selector, "matchLabels").insert("pod-template-hash".into(), json!(hash));
-            let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+            meta::object_at(&mut selector, "matchLabels")
+                .insert("pod-template-hash".into(), json!(hash));
+            let mut labels = template
+                .pointer("/metadata/labels")
+                .cloned()
+                .unwrap_or(json!({}));
             if let Some(l) = labels.as_object_mut() {
                 l.insert("pod-template-hash".into(), json!(hash));
             }
@@ -78,9 +95,20 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
                 "metadata": {"name": new_rs_name, "namespace": ns, "labels": labels, "ownerReferences": [meta::owner_ref(d)]},
                 "spec": {"replicas": desired, "selector": selector, "template": tpl, "minReadySeconds": d.pointer("/spec/minReadySeconds").cloned().unwrap_or(json!(0))}});
             set_annotation(&mut rs, REVISION, &(max_rev + 1).to_string());
-            set_annotation(&mut rs, "deployment.kubernetes.io/desired-replicas", &desired.to_string());
+            set_annotation(
+                &mut rs,
+                "deployment.kubernetes.io/desired-replicas",
+                &desired.to_string(),
+            );
             crate::api::internal_create(st, &rs_key, rs);
-            emit(st, d, "Normal", "ScalingReplicaSet", &format!("Scaled up replica set {new_rs_name} from 0 to {desired}"), "deployment-controller");
+            emit(
+                st,
+                d,
+                "Normal",
+                "ScalingReplicaSet",
+                &format!("Scaled up replica set {new_rs_name} from 0 to {desired}"),
+                "deployment-controller",
+            );
             created = true;
         }
         Some(rs) => {
@@ -93,13 +121,25 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
             if old_replicas != desired {
                 upd["spec"]["replicas"] = json!(desired);
                 let verb = if desired > old_replicas { "up" } else { "down" };
-                emit(st, d, "Normal", "ScalingReplicaSet", &format!("Scaled {verb} replica set {new_rs_name} from {old_replicas} to {desired}"), "deployment-controller");
+                emit(
+                    st,
+                    d,
+                    "Normal",
+                    "ScalingReplicaSet",
+                    &format!(
+                        "Scaled {verb} replica set {new_rs_name} from {old_replicas} to {desired}"
+                    ),
+                    "deployment-controller",
+                );
             }
             crate::api::internal_update(st, &rs_key, &rs, upd);
         }
     }
     let new_rs = st.store.get(&rs_key, &ns, &new_rs_name);
-    let new_available = new_rs.as_ref().map(|r| status_i64(r, "availableReplicas")).unwrap_or(0);
+    let new_available = new_rs
+        .as_ref()
+        .map(|r| status_i64(r, "availableReplicas"))
+        .unwrap_or(0);
     // Old ReplicaSets keep serving what the new one cannot yet, newest first.
     let mut olds: Vec<_> = st
         .store
@@ -117,47 +157,118 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
             let mut upd = (**old).clone();
             upd["spec"]["replicas"] = json!(target);
             crate::api::internal_update(st, &rs_key, old, upd);
-            emit(st, d, "Normal", "ScalingReplicaSet", &format!("Scaled down replica set {} from {cur} to {target}", meta::name(old)), "deployment-controller");
+            emit(
+                st,
+                d,
+                "Normal",
+                "ScalingReplicaSet",
+                &format!(
+                    "Scaled down replica set {} from {cur} to {target}",
+                    meta::name(old)
+                ),
+                "deployment-controller",
+            );
         }
     }
     // Status from every owned ReplicaSet.
-    let all_rs: Vec<_> = st.store.list(&rs_key, Some(&ns)).into_iter().filter(|r| meta::controlled_by(r, &uid)).collect();
+    let all_rs: Vec<_> = st
+        .store
+        .list(&rs_key, Some(&ns))
+        .into_iter()
+        .filter(|r| meta::controlled_by(r, &uid))
+        .collect();
     let sum = |f: &str| all_rs.iter().map(|r| status_i64(r, f)).sum::<i64>();
     let replicas = sum("replicas");
     let ready = sum("readyReplicas");
     let available = sum("availableReplicas");
-    let updated = new_rs.as_ref().map(|r| status_i64(r, "replicas")).unwrap_or(0);
-    let max_unavailable = int_or_percent(d.pointer("/spec/strategy/rollingUpdate/maxUnavailable"), desired, 0, false);
+    let updated = new_rs
+        .as_ref()
+        .map(|r| status_i64(r, "replicas"))
+        .unwrap_or(0);
+    let max_unavailable = int_or_percent(
+        d.pointer("/spec/strategy/rollingUpdate/maxUnavailable"),
+        desired,
+        0,
+        false,
+    );
     let now = meta::now();
     let min_available = available >= desired - max_unavailable;
     let available_cond = if min_available {
-        condition("Available", true, "MinimumReplicasAvailable", "Deployment has minimum availability.", &now)
+        condition(
+            "Available",
+            true,
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+            &now,
+        )
     } else {
-        condition("Available", false, "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", &now)
+        condition(
+            "Available",
+            false,
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+            &now,
+        )
     };
-    let complete = updated == desired && replicas == desired && available == desired && new_available == desired;
-    let deadline = Duration::from_secs(meta::i64_at(d, "/spec/progressDeadlineSeconds").unwrap_or(600).max(0) as u64);
+    let complete = updated == desired
+        && replicas == desired
+        && available == desired
+        && new_available == desired;
+    let deadline = Duration::from_secs(
+        meta::i64_at(d, "/spec/progressDeadlineSeconds")
+            .unwrap_or(600)
+            .max(0) as u64,
+    );
     let progress_clock = st.clock(&format!("progress/{uid}/{hash}/{new_available}/{desired}"));
     let old_progressing = d
         .pointer("/status/conditions")
         .and_then(Value::as_array)
         .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing").cloned());
     let progressing = if complete {
-        condition("Progressing", true, "NewReplicaSetAvailable", &format!("ReplicaSet \"{new_rs_name}\" has successfully progressed."), &now)
+        condition(
+            "Progressing",
+            true,
+            "NewReplicaSetAvailable",
+            &format!("ReplicaSet \"{new_rs_name}\" has successfully progressed."),
+            &now,
+        )
     } else if progress_clock.elapsed() > st.cfg.scaled(deadline)
-        || old_progressing.as_ref().is_some_and(|c| c["reason"] == "ProgressDeadlineExceeded" && !created)
+        || old_progressing
+            .as_ref()
+            .is_some_and(|c| c["reason"] == "ProgressDeadlineExceeded" && !created)
     {
-        condition("Progressing", false, "ProgressDeadlineExceeded", &format!("ReplicaSet \"{new_rs_name}\" has timed out progressing."), &now)
+        condition(
+            "Progressing",
+            false,
+            "ProgressDeadlineExceeded",
+            &format!("ReplicaSet \"{new_rs_name}\" has timed out progressing."),
+            &now,
+        )
     } else if created {
-        condition("Progressing", true, "NewReplicaSetCreated", &format!("Created new replica set \"{new_rs_name}\""), &now)
+        condition(
+            "Progressing",
+            true,
+            "NewReplicaSetCreated",
+            &format!("Created new replica set \"{new_rs_name}\""),
+            &now,
+        )
     } else {
-        condition("Progressing", true, "ReplicaSetUpdated", &format!("ReplicaSet \"{new_rs_name}\" is progressing."), &now)
+        condition(
+            "Progressing",
+            true,
+            "ReplicaSetUpdated",
+            &format!("ReplicaSet \"{new_rs_name}\" is progressing."),
+            &now,
+        )
     };
     let mut conditions = vec![available_cond, progressing];
     keep_times(&mut conditions, d.pointer("/status/conditions"));
     // A Progressing condition that keeps its reason but saw progress gets a new update time.
     if let (Some(old), Some(c)) = (&old_progressing, conditions.get_mut(1)) {
-        if old["reason"] == c["reason"] && c["reason"] == "ReplicaSetUpdated" && d.pointer("/status/availableReplicas") != Some(&json!(available)) {
+        if old["reason"] == c["reason"]
+            && c["reason"] == "ReplicaSetUpdated"
+            && d.pointer("/status/availableReplicas") != Some(&json!(available))
+        {
             c["lastUpdateTime"] = json!(now);
         }
     }
@@ -172,16 +283,32 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
         "conditions": conditions,
     });
     if let Some(m) = status.as_object_mut() {
-        for k in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"] {
+        for k in [
+            "replicas",
+            "updatedReplicas",
+            "readyReplicas",
+            "availableReplicas",
+            "unavailableReplicas",
+        ] {
             if m.get(k) == Some(&json!(0)) {
                 m.remove(k);
             }
         }
     }
-    let Some(cur) = st.store.get(key, &ns, &dname) else { return };
-    let rev = new_rs.as_ref().map(|r| revision(r)).unwrap_or(max_rev + 1).to_string();
+    let Some(cur) = st.store.get(key, &ns, &dname) else {
+        return;
+    };
+    let rev = new_rs
+        .as_ref()
+        .map(|r| revision(r))
+        .unwrap_or(max_rev + 1)
+        .to_string();
     let mut upd = (*cur).clone();
-    if meta::str_at(&cur, &format!("/metadata/annotations/{}", REVISION.replace('/', "~1"))) != Some(rev.as_str()) {
+    if meta::str_at(
+        &cur,
+        &format!("/metadata/annotations/{}", REVISION.replace('/', "~1")),
+    ) != Some(rev.as_str())
+    {
         set_annotation(&mut upd, REVISION, &rev);
     }
     if let Some(m) = upd.as_object_mut() {

@@ -8,7 +8,14 @@ use crate::registry::ResKey;
 use crate::state::State;
 
 /// Records an event about `involved`.
-pub fn emit(st: &mut State, involved: &Value, ty: &str, reason: &str, message: &str, component: &str) {
+pub fn emit(
+    st: &mut State,
+    involved: &Value,
+    ty: &str,
+    reason: &str,
+    message: &str,
+    component: &str,
+) {
     let ns = match meta::namespace(involved) {
         "" => "default".to_string(),
         ns => ns.to_string(),
@@ -28,7 +35,11 @@ pub fn emit(st: &mut State, involved: &Value, ty: &str, reason: &str, message: &
         st.store.put(&core, upd);
         return;
     }
-    let name = format!("{}.{}", meta::name(involved), &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let name = format!(
+        "{}.{}",
+        meta::name(involved),
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    );
     let reference = json!({
         "kind": involved.get("kind").cloned().unwrap_or(Value::Null),
         "namespace": meta::namespace(involved),

@@ -19,15 +19,20 @@ pub fn reconcile(st: &mut State) {
     }
     for k in &keys {
         for o in st.store.list(k, None) {
-            let Some(refs) = o.pointer("/metadata/ownerReferences").and_then(Value::as_array) else {
+            let Some(refs) = o
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+            else {
                 continue;
             };
             if refs.is_empty() {
                 continue;
             }
-            let alive = refs
-                .iter()
-                .any(|r| r.get("uid").and_then(Value::as_str).is_some_and(|u| uids.contains(u)));
+            let alive = refs.iter().any(|r| {
+                r.get("uid")
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| uids.contains(u))
+            });
             if !alive {
                 if let Some(rt) = st.registry.by_key(k).cloned() {
                     crate::api::remove_now(st, &rt, &o);

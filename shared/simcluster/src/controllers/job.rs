@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
-use super::util::{all, condition, create_pod, owned_pods, pod_from_template, pod_phase, set_status};
+use super::util::{
+    all, condition, create_pod, owned_pods, pod_from_template, pod_phase, set_status,
+};
 use crate::meta;
 use crate::registry::ResKey;
 use crate::state::State;
@@ -21,7 +23,11 @@ pub fn reconcile(st: &mut State) {
 fn finished(job: &Value) -> bool {
     job.pointer("/status/conditions")
         .and_then(Value::as_array)
-        .is_some_and(|cs| cs.iter().any(|c| (c["type"] == "Complete" || c["type"] == "Failed") && c["status"] == "True"))
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                (c["type"] == "Complete" || c["type"] == "Failed") && c["status"] == "True"
+            })
+        })
 }
 
 fn reconcile_one(st: &mut State, key: &ResKey, job: &Value) {
@@ -39,19 +45,45 @@ fn reconcile_one(st: &mut State, key: &ResKey, job: &Value) {
     let (succeeded, failed) = (count("Succeeded"), count("Failed"));
     let active = pods.len() as i64 - succeeded - failed;
     let now = meta::now();
-    let start = meta::str_at(job, "/status/startTime").unwrap_or(&now).to_string();
+    let start = meta::str_at(job, "/status/startTime")
+        .unwrap_or(&now)
+        .to_string();
     let mut status = json!({"startTime": start, "active": active, "succeeded": succeeded, "failed": failed, "ready": 0, "terminating": 0});
     if succeeded >= completions {
         status["completionTime"] = json!(now);
         status["active"] = json!(0);
         status["conditions"] = json!([
-            condition("SuccessCriteriaMet", true, "CompletionsReached", "Reached expected number of succeeded pods", &now),
-            condition("Complete", true, "CompletionsReached", "Reached expected number of succeeded pods", &now),
+            condition(
+                "SuccessCriteriaMet",
+                true,
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+                &now
+            ),
+            condition(
+                "Complete",
+                true,
+                "CompletionsReached",
+                "Reached expected number of succeeded pods",
+                &now
+            ),
         ]);
     } else if failed > backoff_limit {
         status["conditions"] = json!([
-            condition("FailureTarget", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit", &now),
-            condition("Failed", true, "BackoffLimitExceeded", "Job has reached the specified backoff limit", &now),
+            condition(
+                "FailureTarget",
+                true,
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                &now
+            ),
+            condition(
+                "Failed",
+                true,
+                "BackoffLimitExceeded",
+                "Job has reached the specified backoff limit",
+                &now
+            ),
         ]);
     } else {
         let missing = (parallelism.min(completions - succeeded) - active).max(0);
@@ -64,7 +96,12 @@ fn reconcile_one(st: &mut State, key: &ResKey, job: &Value) {
                 job,
                 &template,
                 &pod_name,
-                &[("job-name", &name), ("batch.kubernetes.io/job-name", &name), ("controller-uid", &uid), ("batch.kubernetes.io/controller-uid", &uid)],
+                &[
+                    ("job-name", &name),
+                    ("batch.kubernetes.io/job-name", &name),
+                    ("controller-uid", &uid),
+                    ("batch.kubernetes.io/controller-uid", &uid),
+                ],
             );
             create_pod(st, job, pod, "job-controller");
         }
@@ -73,10 +110,29 @@ fn reconcile_one(st: &mut State, key: &ResKey, job: &Value) {
         }
     }
     if let Some(cur) = st.store.get(key, &ns, &name) {
-        if set_status(st, key, &cur, status) && finished(&st.store.get(key, &ns, &name).map(|j| (*j).clone()).unwrap_or_default()) {
-            let reason = if succeeded >= completions { "Completed" } else { "BackoffLimitExceeded" };
-            let msg = if succeeded >= completions { "Job completed" } else { "Job has reached the specified backoff limit" };
-            let ty = if succeeded >= completions { "Normal" } else { "Warning" };
+        if set_status(st, key, &cur, status)
+            && finished(
+                &st.store
+                    .get(key, &ns, &name)
+                    .map(|j| (*j).clone())
+                    .unwrap_or_default(),
+            )
+        {
+            let reason = if succeeded >= completions {
+                "Completed"
+            } else {
+                "BackoffLimitExceeded"
+            };
+            let msg = if succeeded >= completions {
+                "Job completed"
+            } else {
+                "Job has reached the specified backoff limit"
+            };
+            let ty = if succeeded >= completions {
+                "Normal"
+            } else {
+                "Warning"
+            };
             super::events::emit(st, &cur, ty, reason, msg, "job-controller");
         }
     }

@@ -64,16 +64,30 @@ pub fn pvcs(st: &mut State) {
         let mut upd = (*pvc).clone();
         let volume = format!("pvc-{}", meta::uid(&pvc));
         meta::object_at(&mut upd, "spec").insert("volumeName".into(), json!(volume));
-        meta::object_at(&mut upd, "spec").entry("storageClassName").or_insert(json!("standard"));
-        let capacity = pvc.pointer("/spec/resources/requests").cloned().unwrap_or(json!({}));
-        let modes = pvc.pointer("/spec/accessModes").cloned().unwrap_or(json!(["ReadWriteOnce"]));
+        meta::object_at(&mut upd, "spec")
+            .entry("storageClassName")
+            .or_insert(json!("standard"));
+        let capacity = pvc
+            .pointer("/spec/resources/requests")
+            .cloned()
+            .unwrap_or(json!({}));
+        let modes = pvc
+            .pointer("/spec/accessModes")
+            .cloned()
+            .unwrap_or(json!(["ReadWriteOnce"]));
         if let Some(m) = upd.as_object_mut() {
-            m.insert("status".into(), json!({"phase": "Bound", "capacity": capacity, "accessModes": modes}));
+            m.insert(
+                "status".into(),
+                json!({"phase": "Bound", "capacity": capacity, "accessModes": modes}),
+            );
         }
         let md = meta::metadata_mut(&mut upd);
         let ann = md.entry("annotations").or_insert_with(|| json!({}));
         if let Some(a) = ann.as_object_mut() {
-            a.insert("pv.kubernetes.io/bind-completed".into(), Value::String("yes".into()));
+            a.insert(
+                "pv.kubernetes.io/bind-completed".into(),
+                Value::String("yes".into()),
+            );
         }
         crate::api::internal_update(st, &key, &pvc, upd);
     }

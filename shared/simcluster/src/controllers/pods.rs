@@ -25,12 +25,18 @@ pub fn reconcile(st: &mut State) {
 
 fn node_for(st: &State, pod: &Value) -> String {
     let n = st.cfg.nodes.max(1);
-    let h = meta::uid(pod).bytes().fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
+    let h = meta::uid(pod)
+        .bytes()
+        .fold(0usize, |a, b| a.wrapping_mul(31).wrapping_add(b as usize));
     format!("sim-node-{}", h % n + 1)
 }
 
 fn node_ip(node: &str) -> String {
-    let i: u32 = node.rsplit('-').next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let i: u32 = node
+        .rsplit('-')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     format!("172.18.0.{}", i + 1)
 }
 
@@ -45,36 +51,98 @@ fn reconcile_pod(st: &mut State, key: &ResKey, pod: &Value) {
         _ => {
             let n = node_for(st, pod);
             meta::object_at(&mut new, "spec").insert("nodeName".into(), json!(n));
-            emit(st, pod, "Normal", "Scheduled", &format!("Successfully assigned {ns}/{name} to {n}"), "default-scheduler");
+            emit(
+                st,
+                pod,
+                "Normal",
+                "Scheduled",
+                &format!("Successfully assigned {ns}/{name} to {n}"),
+                "default-scheduler",
+            );
             n
         }
     };
-    let phase_before = meta::str_at(pod, "/status/phase").unwrap_or("Pending").to_string();
+    let phase_before = meta::str_at(pod, "/status/phase")
+        .unwrap_or("Pending")
+        .to_string();
     if matches!(phase_before.as_str(), "Succeeded" | "Failed") {
         crate::api::internal_update(st, key, pod, new);
         return;
     }
     let started = st.clock(meta::uid(pod));
     let elapsed = started.elapsed();
-    let restart_policy = meta::str_at(pod, "/spec/restartPolicy").unwrap_or("Always").to_string();
+    let restart_policy = meta::str_at(pod, "/spec/restartPolicy")
+        .unwrap_or("Always")
+        .to_string();
     let runs_to_completion = restart_policy != "Always";
-    let containers: Vec<Value> = pod.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
-    let old_statuses: Vec<Value> = pod.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default();
-    let start_time = pod.pointer("/status/startTime").and_then(Value::as_str).unwrap_or(&now).to_string();
-    let backoff = st.cfg.scaled(st.cfg.crash_backoff).max(Duration::from_millis(1));
+    let containers: Vec<Value> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let old_statuses: Vec<Value> = pod
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let start_time = pod
+        .pointer("/status/startTime")
+        .and_then(Value::as_str)
+        .unwrap_or(&now)
+        .to_string();
+    let backoff = st
+        .cfg
+        .scaled(st.cfg.crash_backoff)
+        .max(Duration::from_millis(1));
     let mut statuses = Vec::new();
     let mut all_ready = true;
     let mut all_done = true;
     let mut any_failed = false;
     for (i, c) in containers.iter().enumerate() {
-        let cname = c.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-        let image = c.get("image").and_then(Value::as_str).unwrap_or("").to_string();
+        let cname = c
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let image = c
+            .get("image")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let old = old_statuses.iter().find(|s| s["name"] == cname.as_str());
         if old.is_none() {
-            emit(st, pod, "Normal", "Pulling", &format!("Pulling image \"{image}\""), "kubelet");
-            emit(st, pod, "Normal", "Pulled", &format!("Successfully pulled image \"{image}\""), "kubelet");
-            emit(st, pod, "Normal", "Created", &format!("Created container: {cname}"), "kubelet");
-            emit(st, pod, "Normal", "Started", &format!("Started container {cname}"), "kubelet");
+            emit(
+                st,
+                pod,
+                "Normal",
+                "Pulling",
+                &format!("Pulling image \"{image}\""),
+                "kubelet",
+            );
+            emit(
+                st,
+                pod,
+                "Normal",
+                "Pulled",
+                &format!("Successfully pulled image \"{image}\""),
+                "kubelet",
+            );
+            emit(
+                st,
+                pod,
+                "Normal",
+                "Created",
+                &format!("Created container: {cname}"),
+                "kubelet",
+            );
+            emit(
+                st,
+                pod,
+                "Normal",
+                "Started",
+                &format!("Started container {cname}"),
+                "kubelet",
+            );
         }
         let base = json!({"name": cname, "image": image, "imageID": format!("docker.io/library/{image}@sha256:{}", "0".repeat(64)),
             "containerID": format!("containerd://{:064x}", i + 1)});
@@ -85,7 +153,14 @@ fn reconcile_pod(st: &mut State, key: &ResKey, pod: &Value) {
                 let restarts = (elapsed.as_secs_f64() / backoff.as_secs_f64()).floor() as i64 + 1;
                 let old_restarts = old.and_then(|o| o["restartCount"].as_i64()).unwrap_or(0);
                 if restarts > old_restarts {
-                    emit(st, pod, "Warning", "BackOff", "Back-off restarting failed container", "kubelet");
+                    emit(
+                        st,
+                        pod,
+                        "Warning",
+                        "BackOff",
+                        "Back-off restarting failed container",
+                        "kubelet",
+                    );
                 }
                 if runs_to_completion && restart_policy == "Never" {
                     any_failed = true;
@@ -102,8 +177,12 @@ fn reconcile_pod(st: &mut State, key: &ResKey, pod: &Value) {
             Some(after) => {
                 let ready = elapsed >= st.cfg.scaled(after);
                 let mut s = base.clone();
-                s["restartCount"] = json!(old.and_then(|o| o["restartCount"].as_i64()).unwrap_or(0));
-                let since = old.and_then(|o| o.pointer("/state/running/startedAt")).cloned().unwrap_or(json!(now));
+                s["restartCount"] =
+                    json!(old.and_then(|o| o["restartCount"].as_i64()).unwrap_or(0));
+                let since = old
+                    .and_then(|o| o.pointer("/state/running/startedAt"))
+                    .cloned()
+                    .unwrap_or(json!(now));
                 if runs_to_completion && ready {
                     s["ready"] = json!(false);
                     s["started"] = json!(false);
@@ -122,7 +201,16 @@ fn reconcile_pod(st: &mut State, key: &ResKey, pod: &Value) {
         // Keep a finished or unchanged container's status as it was.
         let status = match old {
             Some(o) if o.pointer("/state/terminated").is_some() && runs_to_completion => o.clone(),
-            Some(o) if o["ready"] == status["ready"] && o["restartCount"] == status["restartCount"] && o["state"].as_object().map(|m| m.keys().collect::<Vec<_>>()) == status["state"].as_object().map(|m| m.keys().collect::<Vec<_>>()) => o.clone(),
+            Some(o)
+                if o["ready"] == status["ready"]
+                    && o["restartCount"] == status["restartCount"]
+                    && o["state"].as_object().map(|m| m.keys().collect::<Vec<_>>())
+                        == status["state"]
+                            .as_object()
+                            .map(|m| m.keys().collect::<Vec<_>>()) =>
+            {
+                o.clone()
+            }
             _ => status,
         };
         statuses.push(status);
@@ -145,7 +233,13 @@ fn reconcile_pod(st: &mut State, key: &ResKey, pod: &Value) {
         }
     };
     let done = phase == "Succeeded" || phase == "Failed";
-    let ready_reason = if done { "PodCompleted" } else if all_ready { "" } else { "ContainersNotReady" };
+    let ready_reason = if done {
+        "PodCompleted"
+    } else if all_ready {
+        ""
+    } else {
+        "ContainersNotReady"
+    };
     let mut conditions = vec![
         condition("PodReadyToStartContainers", true, "", "", &now),
         condition("Initialized", true, "", "", &now),

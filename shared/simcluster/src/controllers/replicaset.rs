@@ -3,7 +3,9 @@
 
 use serde_json::{json, Value};
 
-use super::util::{all, create_pod, delete_pod, owned_pods, pod_ready, pod_terminal, pod_from_template, set_status};
+use super::util::{
+    all, create_pod, delete_pod, owned_pods, pod_from_template, pod_ready, pod_terminal, set_status,
+};
 use crate::meta;
 use crate::registry::ResKey;
 use crate::state::State;
@@ -23,7 +25,10 @@ fn reconcile_one(st: &mut State, key: &ResKey, rs: &Value) {
     let ns = meta::namespace(rs).to_string();
     let uid = meta::uid(rs).to_string();
     let want = meta::i64_at(rs, "/spec/replicas").unwrap_or(1).max(0) as usize;
-    let mut pods: Vec<_> = owned_pods(st, &ns, &uid).into_iter().filter(|p| !pod_terminal(p)).collect();
+    let mut pods: Vec<_> = owned_pods(st, &ns, &uid)
+        .into_iter()
+        .filter(|p| !pod_terminal(p))
+        .collect();
     if pods.len() < want {
         let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
         for _ in pods.len()..want {
@@ -36,14 +41,21 @@ fn reconcile_one(st: &mut State, key: &ResKey, rs: &Value) {
         pods.sort_by_key(|p| {
             (
                 pod_ready(p),
-                std::cmp::Reverse(meta::str_at(p, "/metadata/creationTimestamp").unwrap_or("").to_string()),
+                std::cmp::Reverse(
+                    meta::str_at(p, "/metadata/creationTimestamp")
+                        .unwrap_or("")
+                        .to_string(),
+                ),
             )
         });
         for p in pods.iter().take(pods.len() - want) {
             delete_pod(st, rs, p, "replicaset-controller");
         }
     }
-    let pods: Vec<_> = owned_pods(st, &ns, &uid).into_iter().filter(|p| !pod_terminal(p)).collect();
+    let pods: Vec<_> = owned_pods(st, &ns, &uid)
+        .into_iter()
+        .filter(|p| !pod_terminal(p))
+        .collect();
     let ready = pods.iter().filter(|p| pod_ready(p)).count();
     let mut status = json!({
         "replicas": pods.len(),

@@ -23,14 +23,24 @@ pub fn reconcile(st: &mut State) {
         {
             st.next_service_ip += 1;
             let ip = format!("172.18.255.{}", st.next_service_ip % 250 + 1);
-            set_status(st, &key, svc, json!({"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}));
+            set_status(
+                st,
+                &key,
+                svc,
+                json!({"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}),
+            );
         }
     }
     // Endpoints of deleted Services go too.
     let ep_key = ResKey::new("", "endpoints");
     for ep in all(st, "", "endpoints") {
-        if st.store.get(&key, meta::namespace(&ep), meta::name(&ep)).is_none() {
-            st.store.remove(&ep_key, meta::namespace(&ep), meta::name(&ep));
+        if st
+            .store
+            .get(&key, meta::namespace(&ep), meta::name(&ep))
+            .is_none()
+        {
+            st.store
+                .remove(&ep_key, meta::namespace(&ep), meta::name(&ep));
         }
     }
 }
@@ -42,7 +52,12 @@ fn target_port(port: &Value, pod: Option<&Value>) -> Value {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .flat_map(|c| c.get("ports").and_then(Value::as_array).cloned().unwrap_or_default())
+            .flat_map(|c| {
+                c.get("ports")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .find(|cp| cp.get("name").and_then(Value::as_str) == Some(named))
             .and_then(|cp| cp.get("containerPort").cloned())
             .unwrap_or_else(|| port.get("port").cloned().unwrap_or(Value::Null)),
@@ -52,7 +67,10 @@ fn target_port(port: &Value, pod: Option<&Value>) -> Value {
 }
 
 fn endpoints(st: &mut State, svc: &Value) {
-    let Some(selector) = svc.pointer("/spec/selector").filter(|s| s.as_object().is_some_and(|m| !m.is_empty())) else {
+    let Some(selector) = svc
+        .pointer("/spec/selector")
+        .filter(|s| s.as_object().is_some_and(|m| !m.is_empty()))
+    else {
         return;
     };
     let ns = meta::namespace(svc).to_string();
@@ -62,9 +80,15 @@ fn endpoints(st: &mut State, svc: &Value) {
         .store
         .list(&ResKey::new("", "pods"), Some(&ns))
         .into_iter()
-        .filter(|p| sel.matches(p) && !pod_terminal(p) && meta::str_at(p, "/status/podIP").is_some())
+        .filter(|p| {
+            sel.matches(p) && !pod_terminal(p) && meta::str_at(p, "/status/podIP").is_some()
+        })
         .collect();
-    let ports: Vec<Value> = svc.pointer("/spec/ports").and_then(Value::as_array).cloned().unwrap_or_default();
+    let ports: Vec<Value> = svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let first_pod = pods.first().map(|p| (**p).clone());
     let ep_ports: Vec<Value> = ports
         .iter()
@@ -80,8 +104,16 @@ fn endpoints(st: &mut State, svc: &Value) {
         json!({"ip": meta::str_at(p, "/status/podIP").unwrap_or(""), "nodeName": meta::str_at(p, "/spec/nodeName").unwrap_or(""),
             "targetRef": {"kind": "Pod", "namespace": ns, "name": meta::name(p), "uid": meta::uid(p)}})
     };
-    let ready: Vec<Value> = pods.iter().filter(|p| pod_ready(p)).map(|p| address(p)).collect();
-    let not_ready: Vec<Value> = pods.iter().filter(|p| !pod_ready(p)).map(|p| address(p)).collect();
+    let ready: Vec<Value> = pods
+        .iter()
+        .filter(|p| pod_ready(p))
+        .map(|p| address(p))
+        .collect();
+    let not_ready: Vec<Value> = pods
+        .iter()
+        .filter(|p| !pod_ready(p))
+        .map(|p| address(p))
+        .collect();
     let mut subset = json!({"ports": ep_ports});
     if !ready.is_empty() {
         subset["addresses"] = json!(ready);
@@ -89,8 +121,15 @@ fn endpoints(st: &mut State, svc: &Value) {
     if !not_ready.is_empty() {
         subset["notReadyAddresses"] = json!(not_ready);
     }
-    let subsets = if pods.is_empty() { json!([]) } else { json!([subset]) };
-    let labels = svc.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+    let subsets = if pods.is_empty() {
+        json!([])
+    } else {
+        json!([subset])
+    };
+    let labels = svc
+        .pointer("/metadata/labels")
+        .cloned()
+        .unwrap_or(json!({}));
     let ep_key = ResKey::new("", "endpoints");
     match st.store.get(&ep_key, &ns, &name) {
         Some(cur) => {

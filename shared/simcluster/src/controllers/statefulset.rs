@@ -4,7 +4,9 @@
 
 use serde_json::{json, Value};
 
-use super::util::{all, create_pod, delete_pod, owned_pods, pod_from_template, pod_ready, set_status};
+use super::util::{
+    all, create_pod, delete_pod, owned_pods, pod_from_template, pod_ready, set_status,
+};
 use crate::meta;
 use crate::registry::ResKey;
 use crate::state::State;
@@ -20,7 +22,11 @@ pub fn reconcile(st: &mut State) {
 }
 
 fn ordinal(pod: &Value, set: &str) -> Option<i64> {
-    meta::name(pod).strip_prefix(set)?.strip_prefix('-')?.parse().ok()
+    meta::name(pod)
+        .strip_prefix(set)?
+        .strip_prefix('-')?
+        .parse()
+        .ok()
 }
 
 fn reconcile_one(st: &mut State, key: &ResKey, s: &Value) {
@@ -32,7 +38,13 @@ fn reconcile_one(st: &mut State, key: &ResKey, s: &Value) {
     let update_rev = format!("{name}-{}", meta::short_hash(&template));
     let rev_key = ResKey::new("apps", "controllerrevisions");
     if st.store.get(&rev_key, &ns, &update_rev).is_none() {
-        let n = st.store.list(&rev_key, Some(&ns)).iter().filter(|r| meta::controlled_by(r, &uid)).count() + 1;
+        let n = st
+            .store
+            .list(&rev_key, Some(&ns))
+            .iter()
+            .filter(|r| meta::controlled_by(r, &uid))
+            .count()
+            + 1;
         crate::api::internal_create(
             st,
             &rev_key,
@@ -57,16 +69,31 @@ fn reconcile_one(st: &mut State, key: &ResKey, s: &Value) {
         if pods.iter().any(|p| meta::name(p) == pod_name) {
             continue;
         }
-        let earlier_ready = pods.iter().filter(|p| ordinal(p, &name).is_some_and(|o| o < i)).all(|p| pod_ready(p))
-            && pods.iter().filter(|p| ordinal(p, &name).is_some_and(|o| o < i)).count() as i64 == i;
+        let earlier_ready = pods
+            .iter()
+            .filter(|p| ordinal(p, &name).is_some_and(|o| o < i))
+            .all(|p| pod_ready(p))
+            && pods
+                .iter()
+                .filter(|p| ordinal(p, &name).is_some_and(|o| o < i))
+                .count() as i64
+                == i;
         if !parallel && !earlier_ready {
             break;
         }
-        for tpl in s.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array).into_iter().flatten() {
+        for tpl in s
+            .pointer("/spec/volumeClaimTemplates")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let claim = format!("{}-{pod_name}", meta::name(tpl));
             let pvc_key = ResKey::new("", "persistentvolumeclaims");
             if st.store.get(&pvc_key, &ns, &claim).is_none() {
-                let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+                let mut labels = template
+                    .pointer("/metadata/labels")
+                    .cloned()
+                    .unwrap_or(json!({}));
                 if let Some(l) = labels.as_object_mut() {
                     l.insert("apps.kubernetes.io/pod-index".into(), json!(i.to_string()));
                 }
@@ -96,7 +123,11 @@ fn reconcile_one(st: &mut State, key: &ResKey, s: &Value) {
         }
     }
     let pods = owned_pods(st, &ns, &uid);
-    let rev_of = |p: &Value| meta::str_at(p, "/metadata/labels/controller-revision-hash").unwrap_or("").to_string();
+    let rev_of = |p: &Value| {
+        meta::str_at(p, "/metadata/labels/controller-revision-hash")
+            .unwrap_or("")
+            .to_string()
+    };
     // Rolling update: replace the highest outdated ordinal once everything is ready.
     let all_ready = pods.len() as i64 == want && pods.iter().all(|p| pod_ready(p));
     if all_ready {

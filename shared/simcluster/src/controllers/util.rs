@@ -26,7 +26,10 @@ pub fn owned_pods(st: &State, ns: &str, owner_uid: &str) -> Vec<Arc<Value>> {
 pub fn pod_ready(pod: &Value) -> bool {
     pod.pointer("/status/conditions")
         .and_then(Value::as_array)
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
 }
 
 /// A pod's phase.
@@ -52,8 +55,16 @@ pub fn set_status(st: &mut State, key: &ResKey, obj: &Value, status: Value) -> b
 }
 
 /// Builds a pod from a template, owned by `owner`.
-pub fn pod_from_template(owner: &Value, template: &Value, name: &str, extra_labels: &[(&str, &str)]) -> Value {
-    let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+pub fn pod_from_template(
+    owner: &Value,
+    template: &Value,
+    name: &str,
+    extra_labels: &[(&str, &str)],
+) -> Value {
+    let mut labels = template
+        .pointer("/metadata/labels")
+        .cloned()
+        .unwrap_or(json!({}));
     if let Some(l) = labels.as_object_mut() {
         for (k, v) in extra_labels {
             l.insert((*k).into(), json!(v));
@@ -72,9 +83,11 @@ pub fn pod_from_template(owner: &Value, template: &Value, name: &str, extra_labe
     if let Some(s) = spec.as_object_mut() {
         s.entry("restartPolicy").or_insert(json!("Always"));
         s.entry("dnsPolicy").or_insert(json!("ClusterFirst"));
-        s.entry("schedulerName").or_insert(json!("default-scheduler"));
+        s.entry("schedulerName")
+            .or_insert(json!("default-scheduler"));
         s.entry("serviceAccountName").or_insert(json!("default"));
-        s.entry("terminationGracePeriodSeconds").or_insert(json!(30));
+        s.entry("terminationGracePeriodSeconds")
+            .or_insert(json!(30));
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec, "status": {"phase": "Pending"}})
 }
@@ -83,7 +96,14 @@ pub fn pod_from_template(owner: &Value, template: &Value, name: &str, extra_labe
 pub fn create_pod(st: &mut State, owner: &Value, pod: Value, component: &str) {
     let name = meta::name(&pod).to_string();
     crate::api::internal_create(st, &ResKey::new("", "pods"), pod);
-    super::events::emit(st, owner, "Normal", "SuccessfulCreate", &format!("Created pod: {name}"), component);
+    super::events::emit(
+        st,
+        owner,
+        "Normal",
+        "SuccessfulCreate",
+        &format!("Created pod: {name}"),
+        component,
+    );
 }
 
 /// Deletes a pod and records SuccessfulDelete on its owner.
@@ -92,7 +112,14 @@ pub fn delete_pod(st: &mut State, owner: &Value, pod: &Value, component: &str) {
     if let Some(rt) = rt {
         crate::api::remove_now(st, &rt, pod);
     }
-    super::events::emit(st, owner, "Normal", "SuccessfulDelete", &format!("Deleted pod: {}", meta::name(pod)), component);
+    super::events::emit(
+        st,
+        owner,
+        "Normal",
+        "SuccessfulDelete",
+        &format!("Deleted pod: {}", meta::name(pod)),
+        component,
+    );
 }
 
 /// Integer or percentage of `total` (rounded down, or up with `round_up`).

@@ -25,8 +25,15 @@ pub fn python() -> PathBuf {
 /// `kubectl` next to the venv python.
 pub fn kubectl_bin() -> PathBuf {
     let py = python();
-    let bin = py.parent().map(|d| d.join("kubectl")).unwrap_or_else(|| PathBuf::from("kubectl"));
-    assert!(bin.exists(), "kubectl not found at {} (run `bash scripts/test.sh` to set up the venv)", bin.display());
+    let bin = py
+        .parent()
+        .map(|d| d.join("kubectl"))
+        .unwrap_or_else(|| PathBuf::from("kubectl"));
+    assert!(
+        bin.exists(),
+        "kubectl not found at {} (run `bash scripts/test.sh` to set up the venv)",
+        bin.display()
+    );
     bin
 }
 
@@ -39,11 +46,16 @@ pub struct Env {
 
 /// Starts a cluster on a free loopback port.
 pub fn start(cfg: SimConfig) -> Env {
-    let cluster = SimCluster::start_background("127.0.0.1:0".parse().unwrap(), cfg).expect("simcluster starts");
+    let cluster = SimCluster::start_background("127.0.0.1:0".parse().unwrap(), cfg)
+        .expect("simcluster starts");
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
     cluster.write_kubeconfig(&kubeconfig).unwrap();
-    Env { cluster, dir, kubeconfig }
+    Env {
+        cluster,
+        dir,
+        kubeconfig,
+    }
 }
 
 /// A TLS cluster (kubectl and Helm send bearer tokens only over HTTPS).
@@ -93,9 +105,17 @@ impl Env {
             .arg(args.to_string())
             .output()
             .expect("python runs");
-        assert!(out.status.success(), "helm_op.py {op} failed: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("helm_op.py printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+        assert!(
+            out.status.success(),
+            "helm_op.py {op} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "helm_op.py printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
     }
 }
 
@@ -106,7 +126,10 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<
         if let Some(v) = f() {
             return v;
         }
-        assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(25));
     }
 }
@@ -120,17 +143,25 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
 fn read_head(reader: &mut BufReader<TcpStream>) -> (u16, Vec<(String, String)>) {
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line");
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -146,10 +177,19 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> (u16, Vec<(String, String)>) 
     (status, headers)
 }
 
-fn send(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> BufReader<TcpStream> {
+fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> BufReader<TcpStream> {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -160,10 +200,19 @@ fn send(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, content
 }
 
 /// One request; reads the whole (possibly chunked) response.
-pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> Resp {
+pub fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> Resp {
     let mut reader = send(addr, method, path, token, content_type, body);
     let (status, headers) = read_head(&mut reader);
-    let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     let mut body = Vec::new();
     if chunked {
         loop {
@@ -180,18 +229,36 @@ pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, con
     } else {
         reader.read_to_end(&mut body).unwrap();
     }
-    Resp { status, headers, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// JSON request with the cluster's token.
 pub fn api(env: &Env, method: &str, path: &str, body: Option<&Value>) -> Resp {
     let b = body.map(|b| b.to_string()).unwrap_or_default();
-    http(env.cluster.addr(), method, path, Some(env.cluster.token()), "application/json", b.as_bytes())
+    http(
+        env.cluster.addr(),
+        method,
+        path,
+        Some(env.cluster.token()),
+        "application/json",
+        b.as_bytes(),
+    )
 }
 
 /// A PATCH of the given content type with the cluster's token.
 pub fn patch(env: &Env, path: &str, content_type: &str, body: &str) -> Resp {
-    http(env.cluster.addr(), "PATCH", path, Some(env.cluster.token()), content_type, body.as_bytes())
+    http(
+        env.cluster.addr(),
+        "PATCH",
+        path,
+        Some(env.cluster.token()),
+        content_type,
+        body.as_bytes(),
+    )
 }
 
 /// An open watch stream: reads one event line at a time.
@@ -203,9 +270,22 @@ pub struct WatchStream {
 impl WatchStream {
     /// Opens `path` (which must include `watch=true`).
     pub fn open(env: &Env, path: &str) -> (u16, WatchStream) {
-        let mut reader = send(env.cluster.addr(), "GET", path, Some(env.cluster.token()), "application/json", b"");
+        let mut reader = send(
+            env.cluster.addr(),
+            "GET",
+            path,
+            Some(env.cluster.token()),
+            "application/json",
+            b"",
+        );
         let (status, _) = read_head(&mut reader);
-        (status, WatchStream { reader, pending: Vec::new() })
+        (
+            status,
+            WatchStream {
+                reader,
+                pending: Vec::new(),
+            },
+        )
     }
 
     /// The next event, or `None` when the server closed the stream.
@@ -235,5 +315,8 @@ impl WatchStream {
 
 /// A fast cluster configuration for tests.
 pub fn fast() -> SimConfig {
-    SimConfig { time_scale: 0.02, ..SimConfig::default() }
+    SimConfig {
+        time_scale: 0.02,
+        ..SimConfig::default()
+    }
 }
