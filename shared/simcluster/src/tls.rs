@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::SimError;
@@ -51,6 +51,8 @@ pub fn generate(extra_host: &str) -> Result<TlsMaterial, SimError> {
     params
         .distinguished_name
         .push(DnType::CommonName, "simcluster");
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let key = KeyPair::generate().map_err(tls_err)?;
     let issuer = Issuer::new(ca_params, ca_key);
     let cert = params.signed_by(&key, &issuer).map_err(tls_err)?;
