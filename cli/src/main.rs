@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bench;
 mod deploy_cmd;
+mod simcluster_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.
@@ -42,6 +43,8 @@ enum Command {
     Rollback(deploy_cmd::RollbackArgs),
     /// Show a release's revisions, as `helm history` does.
     History(deploy_cmd::HistoryArgs),
+    /// Run a simulated Kubernetes API server (for kubectl, Helm and demos) until Ctrl-C.
+    Simcluster(simcluster_cmd::SimclusterArgs),
     /// Time in-process renders of charts (used by the benchmark script).
     #[command(hide = true)]
     Bench(bench::BenchArgs),
@@ -198,6 +201,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deploy(a) => deploy_cmd::deploy(a),
         Command::Rollback(a) => deploy_cmd::rollback(a),
         Command::History(a) => deploy_cmd::history(a),
+        Command::Simcluster(a) => simcluster_cmd::run(a).map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -1,0 +1,702 @@
+//! API semantics independent of HTTP: get, list (selectors, pagination), create,
+//! update, patch (JSON, merge, strategic, server-side apply), delete (cascading by
+//! owner references, propagation policies, finalizers) and internal controller writes.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::{json, Map, Value};
+
+use crate::admission;
+use crate::error::ApiError;
+use crate::meta;
+use crate::patch::{self, PatchType};
+use crate::registry::{ResKey, ResourceType};
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::ssa::{self, Scope};
+use crate::state::State;
+
+/// The resource a request addresses.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// the type
+    pub rt: ResourceType,
+    /// requested version
+    pub version: String,
+    /// namespace from the path (`None` for cluster-scoped or all-namespace requests)
+    pub namespace: Option<String>,
+    /// object name from the path
+    pub name: Option<String>,
+    /// subresource (`status`)
+    pub sub: Option<String>,
+}
+
+impl Target {
+    fn ns(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+    fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+    fn scope(&self) -> Scope {
+        if self.sub.as_deref() == Some("status") {
+            Scope::Status
+        } else {
+            Scope::Main {
+                has_status: self.rt.status,
+            }
+        }
+    }
+    fn api_version(&self) -> String {
+        self.rt.api_version(&self.version)
+    }
+    fn not_found(&self) -> ApiError {
+        ApiError::not_found(&self.rt.group, &self.rt.plural, self.name())
+    }
+}
+
+/// Options of a write.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOpts {
+    /// field manager
+    pub manager: String,
+    /// `dryRun=All`: validate and return, store nothing
+    pub dry_run: bool,
+    /// `force=true` for server-side apply
+    pub force: bool,
+    /// the manager came from the `fieldManager` parameter (required for apply)
+    pub manager_given: bool,
+}
+
+/// Options of a list.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// `labelSelector`
+    pub labels: LabelSelector,
+    /// `fieldSelector`
+    pub fields: FieldSelector,
+    /// `limit` (0 = all)
+    pub limit: usize,
+    /// `continue` token
+    pub continue_token: Option<String>,
+}
+
+/// How dependents of a deleted object are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Propagation {
+    /// dependents are deleted afterwards by the garbage collector
+    #[default]
+    Background,
+    /// dependents are deleted first
+    Foreground,
+    /// dependents lose their owner reference and stay
+    Orphan,
+}
+
+/// Sets `apiVersion` and `kind` as the request's version shows them.
+pub fn present(rt: &ResourceType, version: &str, obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.as_object_mut() {
+        m.insert("apiVersion".into(), json!(rt.api_version(version)));
+        m.insert("kind".into(), json!(rt.kind));
+    }
+    o
+}
+
+/// One object.
+///
+/// # Errors
+/// 404 NotFound.
+pub fn get(st: &State, t: &Target) -> Result<Value, ApiError> {
+    st.store
+        .get(&t.rt.key(), t.ns(), t.name())
+        .map(|o| present(&t.rt, &t.version, &o))
+        .ok_or_else(|| t.not_found())
+}
+
+/// A list, filtered and paginated.
+///
+/// # Errors
+/// 400 for a malformed continue token.
+pub fn list(st: &State, t: &Target, q: &ListQuery) -> Result<Value, ApiError> {
+    let all = st.store.list(&t.rt.key(), t.namespace.as_deref());
+    let after = match &q.continue_token {
+        Some(tok) => {
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(tok)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request("continue key is not valid: illegal base64 data")
+                })?;
+            Some(raw)
+        }
+        None => None,
+    };
+    let mut items: Vec<Arc<Value>> = all
+        .into_iter()
+        .filter(|o| {
+            after
+                .as_ref()
+                .is_none_or(|a| format!("{}/{}", meta::namespace(o), meta::name(o)) > *a)
+        })
+        .filter(|o| q.labels.matches(o) && q.fields.matches(o))
+        .collect();
+    let mut cont = None;
+    let mut remaining = 0;
+    if q.limit > 0 && items.len() > q.limit {
+        remaining = items.len() - q.limit;
+        items.truncate(q.limit);
+        if let Some(last) = items.last() {
+            let key = format!("{}/{}", meta::namespace(last), meta::name(last));
+            cont = Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key));
+        }
+    }
+    let mut md = json!({"resourceVersion": st.store.rv().to_string()});
+    if let Some(c) = cont {
+        md["continue"] = json!(c);
+        md["remainingItemCount"] = json!(remaining);
+    }
+    Ok(json!({
+        "apiVersion": t.api_version(),
+        "kind": format!("{}List", t.rt.kind),
+        "metadata": md,
+        "items": items.iter().map(|o| present(&t.rt, &t.version, o)).collect::<Vec<_>>(),
+    }))
+}
+
+fn rv_of(obj: &Value) -> &str {
+    meta::str_at(obj, "/metadata/resourceVersion").unwrap_or("")
+}
+
+fn without_rv(obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("resourceVersion");
+    }
+    o
+}
+
+fn spec_part(obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.as_object_mut() {
+        for k in ["metadata", "status", "apiVersion", "kind"] {
+            m.remove(k);
+        }
+    }
+    o
+}
+
+fn ensure_namespace_exists(st: &State, t: &Target) -> Result<(), ApiError> {
+    if t.rt.namespaced
+        && st
+            .store
+            .get(&ResKey::new("", "namespaces"), "", t.ns())
+            .is_none()
+    {
+        return Err(ApiError::not_found("", "namespaces", t.ns()));
+    }
+    Ok(())
+}
+
+/// Stores `new` (replacing `old`) after admission; skips writes that change nothing.
+fn commit(
+    st: &mut State,
+    t: &Target,
+    old: Option<&Value>,
+    mut new: Value,
+    opts: &WriteOpts,
+) -> Result<Value, ApiError> {
+    if t.scope() != Scope::Status {
+        admission::admit(st, &t.rt, old, &mut new)?;
+    }
+    if let Some(m) = new.as_object_mut() {
+        m.insert(
+            "apiVersion".into(),
+            json!(t.rt.api_version(&t.rt.versions[0])),
+        );
+        m.insert("kind".into(), json!(t.rt.kind));
+    }
+    let generation = match old {
+        Some(o) => {
+            let g = meta::i64_at(o, "/metadata/generation").unwrap_or(1);
+            if spec_part(o) != spec_part(&new) {
+                g + 1
+            } else {
+                g
+            }
+        }
+        None => 1,
+    };
+    meta::metadata_mut(&mut new).insert("generation".into(), json!(generation));
+    if let Some(o) = old {
+        if without_rv(o) == without_rv(&new) {
+            return Ok(present(&t.rt, &t.version, o));
+        }
+    }
+    if opts.dry_run {
+        return Ok(present(&t.rt, &t.version, &new));
+    }
+    // An object being deleted goes once its last finalizer is removed.
+    let finalizing = new.pointer("/metadata/deletionTimestamp").is_some()
+        && new
+            .pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|f| f.is_empty());
+    let stored = st.store.put(&t.rt.key(), new);
+    after_write(st, &t.rt, &stored);
+    if finalizing {
+        remove_now(st, &t.rt, &stored);
+    }
+    Ok(present(&t.rt, &t.version, &stored))
+}
+
+/// Side effects of a stored write (CRDs register their types).
+fn after_write(st: &mut State, rt: &ResourceType, obj: &Value) {
+    if rt.group == "apiextensions.k8s.io" && rt.kind == "CustomResourceDefinition" {
+        st.registry.register_crd(obj);
+    }
+}
+
+/// Creates an object (POST).
+///
+/// # Errors
+/// 400 for a namespace mismatch, 404 for a missing namespace, 409 AlreadyExists,
+/// 422 for invalid objects.
+pub fn create(
+    st: &mut State,
+    t: &Target,
+    body: Value,
+    opts: &WriteOpts,
+) -> Result<Value, ApiError> {
+    let mut new = body;
+    if !new.is_object() {
+        return Err(ApiError::bad_request(
+            "the request body must be a JSON object",
+        ));
+    }
+    let body_ns = meta::namespace(&new).to_string();
+    if t.rt.namespaced {
+        if !body_ns.is_empty() && body_ns != t.ns() {
+            return Err(ApiError::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
+        meta::metadata_mut(&mut new).insert("namespace".into(), json!(t.ns()));
+        ensure_namespace_exists(st, t)?;
+    } else {
+        meta::metadata_mut(&mut new).remove("namespace");
+    }
+    if meta::name(&new).is_empty() {
+        match meta::str_at(&new, "/metadata/generateName").map(String::from) {
+            Some(prefix) if !prefix.is_empty() => {
+                let n = format!("{prefix}{}", meta::random_suffix(5));
+                meta::metadata_mut(&mut new).insert("name".into(), json!(n));
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    &t.rt.group,
+                    &t.rt.kind,
+                    "",
+                    &[(
+                        "metadata.name".into(),
+                        "Required value: name or generateName is required".into(),
+                    )],
+                ))
+            }
+        }
+    }
+    let name = meta::name(&new).to_string();
+    if st.store.get(&t.rt.key(), t.ns(), &name).is_some() {
+        return Err(ApiError::already_exists(&t.rt.group, &t.rt.plural, &name));
+    }
+    stamp_new(&mut new);
+    if t.rt.status {
+        if let Some(m) = new.as_object_mut() {
+            m.remove("status");
+        }
+    }
+    ssa::record_update(None, &mut new, &opts.manager, &t.api_version(), t.scope());
+    let t = Target {
+        name: Some(name),
+        ..t.clone()
+    };
+    commit(st, &t, None, new, opts)
+}
+
+fn stamp_new(obj: &mut Value) {
+    let md = meta::metadata_mut(obj);
+    md.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+    md.insert("creationTimestamp".into(), json!(meta::now()));
+    md.remove("resourceVersion");
+    md.remove("managedFields");
+    md.remove("deletionTimestamp");
+}
+
+/// Keeps identity and server-owned metadata of `old` in `new`.
+fn keep_identity(old: &Value, new: &mut Value) {
+    let md = meta::metadata_mut(new);
+    for k in [
+        "uid",
+        "creationTimestamp",
+        "name",
+        "namespace",
+        "generation",
+        "deletionTimestamp",
+        "managedFields",
+    ] {
+        match old.pointer(&format!("/metadata/{k}")) {
+            Some(v) => {
+                md.insert(k.into(), v.clone());
+            }
+            None => {
+                md.remove(k);
+            }
+        }
+    }
+}
+
+/// Restores the part of `old` a write in `scope` must not change.
+fn keep_out_of_scope(old: &Value, new: &mut Value, scope: Scope) {
+    match scope {
+        Scope::Main { has_status: true } => {
+            if let Some(m) = new.as_object_mut() {
+                match old.get("status") {
+                    Some(s) => m.insert("status".into(), s.clone()),
+                    None => m.remove("status"),
+                };
+            }
+        }
+        Scope::Main { has_status: false } => {}
+        Scope::Status => {
+            let status = new.get("status").cloned();
+            *new = old.clone();
+            if let Some(m) = new.as_object_mut() {
+                match status {
+                    Some(s) => m.insert("status".into(), s),
+                    None => m.remove("status"),
+                };
+            }
+        }
+    }
+}
+
+fn check_precondition(t: &Target, old: &Value, body: &Value) -> Result<(), ApiError> {
+    let want = rv_of(body);
+    if !want.is_empty() && want != rv_of(old) {
+        return Err(ApiError::conflict(&t.rt.group, &t.rt.plural, t.name()));
+    }
+    Ok(())
+}
+
+/// Replaces an object (PUT), on the main resource or the status subresource.
+///
+/// # Errors
+/// 404, 409 Conflict on a stale `resourceVersion`, 400 for a name mismatch, 422.
+pub fn update(
+    st: &mut State,
+    t: &Target,
+    body: Value,
+    opts: &WriteOpts,
+) -> Result<Value, ApiError> {
+    let old = st
+        .store
+        .get(&t.rt.key(), t.ns(), t.name())
+        .ok_or_else(|| t.not_found())?;
+    if !meta::name(&body).is_empty() && meta::name(&body) != t.name() {
+        return Err(ApiError::bad_request(
+            "the name of the object does not match the name on the URL",
+        ));
+    }
+    check_precondition(t, &old, &body)?;
+    let mut new = body;
+    keep_out_of_scope(&old, &mut new, t.scope());
+    keep_identity(&old, &mut new);
+    ssa::record_update(
+        Some(&old),
+        &mut new,
+        &opts.manager,
+        &t.api_version(),
+        t.scope(),
+    );
+    commit(st, t, Some(&old), new, opts)
+}
+
+/// Parses an apply body (YAML or JSON).
+///
+/// # Errors
+/// 400 naming the YAML problem.
+pub fn parse_apply_body(body: &[u8]) -> Result<Value, ApiError> {
+    if let Ok(v) = serde_json::from_slice::<Value>(body) {
+        return Ok(v);
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("the apply body is not UTF-8"))?;
+    serde_saphyr::from_str::<Value>(text)
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
+}
+
+/// Patches an object; server-side apply creates it when missing. Returns the object
+/// and whether it was created.
+///
+/// # Errors
+/// 404 (non-apply patches of missing objects), 409 conflicts, 415, 422.
+pub fn patch(
+    st: &mut State,
+    t: &Target,
+    ptype: PatchType,
+    body: &[u8],
+    opts: &WriteOpts,
+) -> Result<(Value, bool), ApiError> {
+    let old = st.store.get(&t.rt.key(), t.ns(), t.name());
+    if ptype == PatchType::Apply {
+        return apply(st, t, old.as_deref(), body, opts);
+    }
+    let old = old.ok_or_else(|| t.not_found())?;
+    let patch_doc: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
+    let mut new = (*old).clone();
+    match ptype {
+        PatchType::Json => patch::json_patch(&mut new, &patch_doc)?,
+        PatchType::Merge => patch::merge_patch(&mut new, &patch_doc),
+        PatchType::Strategic => patch::strategic_merge(&mut new, &patch_doc),
+        PatchType::Apply => unreachable!("handled above"),
+    }
+    check_precondition(t, &old, &new)?;
+    keep_out_of_scope(&old, &mut new, t.scope());
+    keep_identity(&old, &mut new);
+    ssa::record_update(
+        Some(&old),
+        &mut new,
+        &opts.manager,
+        &t.api_version(),
+        t.scope(),
+    );
+    commit(st, t, Some(&old), new, opts).map(|v| (v, false))
+}
+
+fn apply(
+    st: &mut State,
+    t: &Target,
+    old: Option<&Value>,
+    body: &[u8],
+    opts: &WriteOpts,
+) -> Result<(Value, bool), ApiError> {
+    if opts.manager.is_empty() || !opts.manager_given {
+        return Err(ApiError::bad_request(
+            "PATCH requests with apply content type require fieldManager",
+        ));
+    }
+    let applied = parse_apply_body(body)?;
+    if !applied.is_object() {
+        return Err(ApiError::bad_request("the apply body must be an object"));
+    }
+    let body_name = meta::name(&applied);
+    if body_name != t.name() {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name:?}) does not match the name on the URL ({:?})",
+            t.name()
+        )));
+    }
+    let body_ns = meta::namespace(&applied);
+    if t.rt.namespaced && !body_ns.is_empty() && body_ns != t.ns() {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
+    }
+    if let Some(old) = old {
+        check_precondition(t, old, &applied)?;
+    }
+    let out = ssa::apply(
+        old,
+        &applied,
+        &opts.manager,
+        &t.api_version(),
+        opts.force,
+        t.scope(),
+    )?;
+    let mut new = out.object;
+    match old {
+        Some(old) => {
+            keep_out_of_scope(old, &mut new, t.scope());
+            let mf = new.pointer("/metadata/managedFields").cloned();
+            keep_identity(old, &mut new);
+            let md = meta::metadata_mut(&mut new);
+            match mf {
+                Some(mf) => md.insert("managedFields".into(), mf),
+                None => md.remove("managedFields"),
+            };
+            commit(st, t, Some(old), new, opts).map(|v| (v, false))
+        }
+        None => {
+            if t.scope() == Scope::Status {
+                return Err(t.not_found());
+            }
+            if t.rt.namespaced {
+                ensure_namespace_exists(st, t)?;
+            }
+            let md = meta::metadata_mut(&mut new);
+            md.insert("name".into(), json!(t.name()));
+            if t.rt.namespaced {
+                md.insert("namespace".into(), json!(t.ns()));
+            }
+            let mf = new.pointer("/metadata/managedFields").cloned();
+            stamp_new(&mut new);
+            if let Some(mf) = mf {
+                meta::metadata_mut(&mut new).insert("managedFields".into(), mf);
+            }
+            commit(st, t, None, new, opts).map(|v| (v, true))
+        }
+    }
+}
+
+/// Deletes an object. Objects with finalizers get a `deletionTimestamp` and stay
+/// until their finalizers are removed.
+///
+/// # Errors
+/// 404, 409 when a `preconditions.resourceVersion`/`uid` does not match.
+pub fn delete(
+    st: &mut State,
+    t: &Target,
+    propagation: Propagation,
+    preconditions: &Value,
+    dry_run: bool,
+) -> Result<Value, ApiError> {
+    let old = st
+        .store
+        .get(&t.rt.key(), t.ns(), t.name())
+        .ok_or_else(|| t.not_found())?;
+    if let Some(rv) = preconditions.get("resourceVersion").and_then(Value::as_str) {
+        if rv != rv_of(&old) {
+            return Err(ApiError::conflict(&t.rt.group, &t.rt.plural, t.name()));
+        }
+    }
+    if let Some(uid) = preconditions.get("uid").and_then(Value::as_str) {
+        if uid != meta::uid(&old) {
+            return Err(ApiError::conflict(&t.rt.group, &t.rt.plural, t.name()));
+        }
+    }
+    if dry_run {
+        return Ok(present(&t.rt, &t.version, &old));
+    }
+    let has_finalizers = old
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty());
+    if has_finalizers && t.rt.kind != "Namespace" {
+        if old.pointer("/metadata/deletionTimestamp").is_some() {
+            return Ok(present(&t.rt, &t.version, &old));
+        }
+        let mut marked = (*old).clone();
+        meta::metadata_mut(&mut marked).insert("deletionTimestamp".into(), json!(meta::now()));
+        let stored = st.store.put(&t.rt.key(), marked);
+        return Ok(present(&t.rt, &t.version, &stored));
+    }
+    let uid = meta::uid(&old).to_string();
+    match propagation {
+        Propagation::Orphan => orphan_dependents(st, &uid),
+        Propagation::Foreground => delete_dependents(st, &uid),
+        Propagation::Background => {}
+    }
+    let gone = remove_now(st, &t.rt, &old).unwrap_or(old);
+    Ok(present(&t.rt, &t.version, &gone))
+}
+
+/// Removes an object immediately, with what its kind implies (a namespace's contents,
+/// a CRD's custom resources and type).
+pub fn remove_now(st: &mut State, rt: &ResourceType, obj: &Value) -> Option<Arc<Value>> {
+    let name = meta::name(obj).to_string();
+    let ns = meta::namespace(obj).to_string();
+    if rt.group.is_empty() && rt.kind == "Namespace" {
+        for key in st.store.resources() {
+            let namespaced = st.registry.by_key(&key).is_none_or(|t| t.namespaced);
+            if !namespaced {
+                continue;
+            }
+            for o in st.store.list(&key, Some(&name)) {
+                st.store.remove(&key, &name, meta::name(&o));
+            }
+        }
+    }
+    if rt.group == "apiextensions.k8s.io" && rt.kind == "CustomResourceDefinition" {
+        if let (Some(g), Some(p)) = (
+            meta::str_at(obj, "/spec/group"),
+            meta::str_at(obj, "/spec/names/plural"),
+        ) {
+            let key = ResKey::new(g, p);
+            for o in st.store.list(&key, None) {
+                st.store.remove(&key, meta::namespace(&o), meta::name(&o));
+            }
+            st.registry.unregister(&key);
+        }
+    }
+    st.clocks.remove(meta::uid(obj));
+    st.store.remove(&rt.key(), &ns, &name)
+}
+
+/// Every object whose owner references include `uid`.
+pub fn dependents(st: &State, uid: &str) -> Vec<(ResKey, Arc<Value>)> {
+    let mut out = Vec::new();
+    for key in st.store.resources() {
+        for o in st.store.list(&key, None) {
+            let owned = o
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|refs| {
+                    refs.iter()
+                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+                });
+            if owned {
+                out.push((key.clone(), o));
+            }
+        }
+    }
+    out
+}
+
+fn delete_dependents(st: &mut State, uid: &str) {
+    for (key, o) in dependents(st, uid) {
+        delete_dependents(st, meta::uid(&o));
+        if let Some(rt) = st.registry.by_key(&key).cloned() {
+            remove_now(st, &rt, &o);
+        }
+    }
+}
+
+fn orphan_dependents(st: &mut State, uid: &str) {
+    for (key, o) in dependents(st, uid) {
+        let mut updated = (*o).clone();
+        if let Some(refs) = updated
+            .pointer_mut("/metadata/ownerReferences")
+            .and_then(Value::as_array_mut)
+        {
+            refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(uid));
+        }
+        st.store.put(&key, updated);
+    }
+}
+
+/// Creates an object on behalf of a simulated controller.
+pub fn internal_create(st: &mut State, key: &ResKey, mut obj: Value) -> Arc<Value> {
+    stamp_new(&mut obj);
+    meta::metadata_mut(&mut obj).insert("generation".into(), json!(1));
+    st.store.put(key, obj)
+}
+
+/// Stores a controller's change of an existing object when it changes anything.
+pub fn internal_update(
+    st: &mut State,
+    key: &ResKey,
+    old: &Value,
+    new: Value,
+) -> Option<Arc<Value>> {
+    if without_rv(old) == without_rv(&new) {
+        return None;
+    }
+    Some(st.store.put(key, new))
+}
+
+/// An empty object map, for callers building JSON.
+pub fn empty() -> Value {
+    Value::Object(Map::new())
+}

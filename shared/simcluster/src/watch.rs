@@ -1,0 +1,211 @@
+//! Watch streams: `{"type": ..., "object": ...}` lines over a chunked response, resumed
+//! from a `resourceVersion` (410 Gone when too old), with initial events
+//! (`sendInitialEvents`), bookmarks, timeouts and injected drops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{json, Value};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::api::{present, Target};
+use crate::error::ApiError;
+use crate::meta;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::state::{lock, Shared};
+use crate::store::{Change, EventKind};
+
+/// What the client asked to watch.
+#[derive(Debug, Clone, Default)]
+pub struct WatchParams {
+    /// `resourceVersion` (absent or "0": start with the current state)
+    pub resource_version: Option<String>,
+    /// `sendInitialEvents=true`
+    pub send_initial_events: bool,
+    /// `allowWatchBookmarks=true`
+    pub bookmarks: bool,
+    /// `timeoutSeconds`
+    pub timeout: Option<Duration>,
+    /// `labelSelector`
+    pub labels: LabelSelector,
+    /// `fieldSelector`
+    pub fields: FieldSelector,
+}
+
+fn line(kind: &str, object: &Value) -> Bytes {
+    let mut s = json!({"type": kind, "object": object}).to_string();
+    s.push('\n');
+    Bytes::from(s)
+}
+
+struct Filter {
+    target: Target,
+    params: WatchParams,
+}
+
+impl Filter {
+    fn accepts(&self, c: &Change) -> bool {
+        c.res == self.target.rt.key()
+            && self
+                .target
+                .namespace
+                .as_deref()
+                .is_none_or(|ns| meta::namespace(&c.object) == ns)
+            && self.params.labels.matches(&c.object)
+            && self.params.fields.matches(&c.object)
+    }
+    fn render(&self, c: &Change) -> Bytes {
+        line(
+            c.kind.as_str(),
+            &present(&self.target.rt, &self.target.version, &c.object),
+        )
+    }
+    fn bookmark(&self, rv: u64, initial_end: bool) -> Bytes {
+        let mut md = json!({"resourceVersion": rv.to_string()});
+        if initial_end {
+            md["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let obj = json!({"kind": self.target.rt.kind, "apiVersion": self.target.rt.api_version(&self.target.version), "metadata": md});
+        line("BOOKMARK", &obj)
+    }
+}
+
+/// Starts a watch; returns the stream of encoded events.
+///
+/// # Errors
+/// 400 for a malformed `resourceVersion`.
+pub fn start(
+    shared: &Shared,
+    target: Target,
+    params: WatchParams,
+) -> Result<mpsc::Receiver<Bytes>, ApiError> {
+    let (tx, rx) = mpsc::channel::<Bytes>(256);
+    let filter = Filter { target, params };
+    let mut initial: Vec<Bytes> = Vec::new();
+    let (changes, mut dropped, start_rv, drop_now, bookmark_every) = {
+        let mut st = lock(shared);
+        let changes = st.store.subscribe();
+        let dropped = st.drop_watches.subscribe();
+        let now_rv = st.store.rv();
+        let key = filter.target.rt.key();
+        let rv = filter
+            .params
+            .resource_version
+            .as_deref()
+            .filter(|r| !r.is_empty() && *r != "0");
+        if filter.params.send_initial_events || rv.is_none() {
+            for o in st.store.list(&key, filter.target.namespace.as_deref()) {
+                let c = Change {
+                    rv: now_rv,
+                    kind: EventKind::Added,
+                    res: key.clone(),
+                    object: o,
+                };
+                if filter.accepts(&c) {
+                    initial.push(filter.render(&c));
+                }
+            }
+            if filter.params.send_initial_events {
+                initial.push(filter.bookmark(now_rv, true));
+            }
+        } else if let Some(rv) = rv {
+            let rv: u64 = rv.parse().map_err(|_| {
+                ApiError::bad_request(format!("invalid resourceVersion {rv:?}: must be a number"))
+            })?;
+            if rv < st.store.oldest_resumable() {
+                let err = ApiError::gone(format!(
+                    "too old resource version: {rv} ({})",
+                    st.store.oldest_resumable()
+                ));
+                initial.push(line("ERROR", &err.to_status()));
+                for b in initial {
+                    let _ = tx.try_send(b);
+                }
+                return Ok(rx);
+            }
+            for c in st.store.changes_since(&key, rv) {
+                if filter.accepts(&c) {
+                    initial.push(filter.render(&c));
+                }
+            }
+        }
+        let drop_now = st.drop_next_watches > 0;
+        if drop_now {
+            st.drop_next_watches -= 1;
+        }
+        let every = st
+            .cfg
+            .scaled(st.cfg.bookmark_interval)
+            .max(Duration::from_millis(50));
+        (changes, dropped.clone(), now_rv, drop_now, every)
+    };
+    dropped.borrow_and_update();
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        for b in initial {
+            if tx.send(b).await.is_err() {
+                return;
+            }
+        }
+        if drop_now {
+            return;
+        }
+        run(
+            shared,
+            filter,
+            changes,
+            dropped,
+            start_rv,
+            bookmark_every,
+            tx,
+        )
+        .await;
+    });
+    Ok(rx)
+}
+
+async fn run(
+    shared: Shared,
+    filter: Filter,
+    mut changes: broadcast::Receiver<Arc<Change>>,
+    mut dropped: tokio::sync::watch::Receiver<u64>,
+    start_rv: u64,
+    bookmark_every: Duration,
+    tx: mpsc::Sender<Bytes>,
+) {
+    let deadline = filter
+        .params
+        .timeout
+        .map(|t| tokio::time::Instant::now() + t);
+    let mut bookmark = tokio::time::interval(bookmark_every);
+    bookmark.tick().await;
+    loop {
+        let timeout = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            c = changes.recv() => match c {
+                Ok(c) => {
+                    if c.rv > start_rv && filter.accepts(&c) && tx.send(filter.render(&c)).await.is_err() {
+                        return;
+                    }
+                }
+                // A watcher too slow to keep up is closed; clients resume from their last version.
+                Err(_) => return,
+            },
+            _ = bookmark.tick(), if filter.params.bookmarks => {
+                let rv = lock(&shared).store.rv();
+                if tx.send(filter.bookmark(rv, false)).await.is_err() {
+                    return;
+                }
+            }
+            _ = dropped.changed() => return,
+            _ = timeout => return,
+            _ = tx.closed() => return,
+        }
+    }
+}
