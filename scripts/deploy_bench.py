@@ -114,7 +114,7 @@ def main() -> int:
         chart = make_chart(work, a.objects)
         kubeconfig = os.path.join(work, "kubeconfig")
         sim = subprocess.Popen([a.lockgate, "simcluster", "--listen", "127.0.0.1:0", "--kubeconfig-out",
-                                kubeconfig, "--time-scale", "0.01"],
+                                kubeconfig, "--time-scale", "0.01", "--tls"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             for _ in range(200):

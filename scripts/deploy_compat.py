@@ -39,7 +39,7 @@ def start_sim(lockgate: str, workdir: str) -> tuple[subprocess.Popen, str]:
     kubeconfig = os.path.join(workdir, "kubeconfig")
     proc = subprocess.Popen(
         [lockgate, "simcluster", "--listen", "127.0.0.1:0", "--kubeconfig-out", kubeconfig,
-         "--crash-image", "*crashme*", "--time-scale", "0.05"],
+         "--crash-image", "*crashme*", "--time-scale", "0.05", "--tls"],
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "sim.log"), "w"))
     for _ in range(200):
         if os.path.exists(kubeconfig) and os.path.getsize(kubeconfig) > 0:

@@ -126,6 +126,7 @@ fn deploys_killed_at_random_points_end_as_uninterrupted_ones() {
     let cfg = SimConfig {
         crash_images: vec!["*crashme*".into()],
         time_scale: 0.02,
+        tls: true,
         ..SimConfig::default()
     };
     let sim = SimCluster::start_background("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
@@ -165,6 +166,7 @@ fn deploys_killed_at_random_points_end_as_uninterrupted_ones() {
         });
     eprintln!("kill seed {seed} (LOCKGATE_KILL_SEED={seed} replays it)");
     let mut rng = Rng(seed);
+    let mut interrupted = 0;
     for trial in 0..5 {
         let ns = format!("trial-{trial}");
         for (i, (extra, timeout)) in steps().into_iter().enumerate() {
@@ -177,6 +179,9 @@ fn deploys_killed_at_random_points_end_as_uninterrupted_ones() {
                     .spawn()
                     .unwrap();
                 std::thread::sleep(at);
+                if child.try_wait().unwrap().is_none() {
+                    interrupted += 1;
+                }
                 let _ = child.kill();
                 let _ = child.wait();
             }
@@ -190,4 +195,9 @@ fn deploys_killed_at_random_points_end_as_uninterrupted_ones() {
             "trial {trial} (seed {seed}) ended differently"
         );
     }
+    eprintln!("{interrupted} deploys were killed while running; step durations {durations:?}");
+    assert!(
+        interrupted >= 10,
+        "too few kills landed while a deploy ran: {interrupted}"
+    );
 }

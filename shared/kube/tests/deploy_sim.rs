@@ -34,6 +34,7 @@ async fn env() -> Env {
     let cfg = SimConfig {
         crash_images: vec!["*crashme*".into()],
         time_scale: 0.02,
+        tls: true,
         ..SimConfig::default()
     };
     let sim =
@@ -77,7 +78,9 @@ fn helm_history(e: &Env, ns: &str, name: &str) -> Vec<(i64, String, String)> {
     rows.iter()
         .map(|r| {
             (
-                r["revision"].as_i64().unwrap(),
+                r["revision"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("helm history: {text}")),
                 r["status"].as_str().unwrap().to_string(),
                 r["description"].as_str().unwrap_or("").to_string(),
             )

@@ -21,19 +21,17 @@ def main() -> int:
     cfg = helm.Config(kubeconfig_path=kubeconfig, namespace=namespace)
     try:
         if op == "history":
-            out = [
-                {
-                    "revision": r.get("version"),
-                    "status": r.get("info", {}).get("status"),
-                    "chart": "{}-{}".format(
-                        r.get("chart", {}).get("metadata", {}).get("name"),
-                        r.get("chart", {}).get("metadata", {}).get("version"),
-                    ),
-                    "app_version": r.get("chart", {}).get("metadata", {}).get("appVersion"),
-                    "description": r.get("info", {}).get("description"),
-                }
-                for r in cfg.history(args[0])
-            ]
+            out = []
+            for r in cfg.history(args[0]):
+                full = cfg.get_all(args[0], revision=r["revision"])
+                info = full.get("info", {}) if isinstance(full.get("info"), dict) else {}
+                out.append({
+                    "revision": r["revision"],
+                    "status": r["status"],
+                    "chart": f"{r.get('chart_name')}-{r.get('chart_version')}",
+                    "app_version": r.get("app_version"),
+                    "description": info.get("description", full.get("description", "")),
+                })
             print(json.dumps(out))
         elif op == "rollback":
             version = int(args[1]) if len(args) > 1 else None
