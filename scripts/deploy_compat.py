@@ -52,8 +52,12 @@ def start_sim(lockgate: str, workdir: str) -> tuple[subprocess.Popen, str]:
 
 
 def history(cfg: helm.Config, name: str) -> list[tuple[int, str, str]]:
-    return [(r["version"], r["info"]["status"], r["info"].get("description", ""))
-            for r in cfg.history(name)]
+    out = []
+    for r in cfg.history(name):
+        full = cfg.get_all(name, revision=r["revision"])
+        info = full.get("info") if isinstance(full.get("info"), dict) else {}
+        out.append((r["revision"], r["status"], info.get("description", "")))
+    return out
 
 
 def main() -> int:
