@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bench;
+mod config_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.
@@ -35,6 +36,8 @@ enum Command {
         #[command(subcommand)]
         command: RepoCommand,
     },
+    /// Check a lockgate.yaml and print every problem with its path.
+    ValidateConfig(config_cmd::ValidateConfigArgs),
     /// Time in-process renders of charts (used by the benchmark script).
     #[command(hide = true)]
     Bench(bench::BenchArgs),
@@ -187,6 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Repo { command } => match command {
             RepoCommand::Index { dir, url, merge } => repo_index(dir, url, merge),
         },
+        Command::ValidateConfig(a) => config_cmd::run(a),
         Command::Bench(a) => bench::run(a),
     }
 }
