@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod bench;
 mod deploy_cmd;
 mod simcluster_cmd;
+mod config_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.
@@ -45,6 +46,8 @@ enum Command {
     History(deploy_cmd::HistoryArgs),
     /// Run a simulated Kubernetes API server (for kubectl, Helm and demos) until Ctrl-C.
     Simcluster(simcluster_cmd::SimclusterArgs),
+    /// Check a lockgate.yaml and print every problem with its path.
+    ValidateConfig(config_cmd::ValidateConfigArgs),
     /// Time in-process renders of charts (used by the benchmark script).
     #[command(hide = true)]
     Bench(bench::BenchArgs),
@@ -197,6 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Repo { command } => match command {
             RepoCommand::Index { dir, url, merge } => repo_index(dir, url, merge),
         },
+        Command::ValidateConfig(a) => config_cmd::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Deploy(a) => deploy_cmd::deploy(a),
         Command::Rollback(a) => deploy_cmd::rollback(a),

@@ -331,6 +331,11 @@ impl Config {
         self.notifications.iter().find(|c| c.name == name)
     }
 
+    /// `ok: N apps, M environments`, what `lockgate validate-config` prints.
+    pub fn summary_line(&self) -> String {
+        format!("ok: {} apps, {} environments", self.apps.len(), self.environment_count())
+    }
+
     /// Total number of environments over all apps.
     pub fn environment_count(&self) -> usize {
         self.apps.iter().map(|a| a.environments.len()).sum()
