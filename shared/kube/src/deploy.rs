@@ -48,6 +48,9 @@ pub struct DeployOptions {
     pub concurrency: usize,
     /// create the namespace when it does not exist
     pub create_namespace: bool,
+    /// fail at once when a workload's container is in CrashLoopBackOff with at least
+    /// this many restarts (rather than waiting for the deadline)
+    pub crash_loop_restarts: Option<i64>,
 }
 
 impl DeployOptions {
@@ -61,6 +64,7 @@ impl DeployOptions {
             retry_failed: false,
             concurrency: 8,
             create_namespace: false,
+            crash_loop_restarts: None,
         }
     }
 }
@@ -619,7 +623,7 @@ impl Deployer {
         let deadline = deadline_of(rel).unwrap_or(now);
         let objs = objects::from_stream(&rel.manifest).map_err(|e| plan_obj(name, e))?;
         let (pending, failed) = self
-            .readiness(&objs, &o.namespace)
+            .readiness(&objs, &o.namespace, o.crash_loop_restarts)
             .await
             .map_err(self.err_c(name))?;
         if let Some(reason) = failed {
@@ -650,6 +654,7 @@ impl Deployer {
         &self,
         objs: &[Object],
         ns: &str,
+        crash_limit: Option<i64>,
     ) -> Result<(Vec<String>, Option<String>), ClusterError> {
         use std::collections::HashMap;
         let mut live_by: HashMap<(String, String, String), HashMap<String, serde_json::Value>> =
@@ -685,6 +690,11 @@ impl Deployer {
                     return Ok((pending, Some(format!("{key}: {r}{why}"))));
                 }
                 Some(Readiness::Pending(r)) => {
+                    if let Some(limit) = crash_limit {
+                        if let Some(c) = self.crash_looping(obj, live.unwrap(), &group.2, limit).await {
+                            return Ok((pending, Some(format!("{key}: {r} ({c})"))));
+                        }
+                    }
                     // details only for the first few: each costs API calls
                     let why = if pending.len() < 3 {
                         self.why(obj, live.unwrap(), &group.2).await
@@ -696,6 +706,33 @@ impl Deployer {
             }
         }
         Ok((pending, None))
+    }
+
+    /// A container of the workload's pods crash-looping at least `limit` times.
+    async fn crash_looping(&self, obj: &Object, live: &serde_json::Value, ns: &str, limit: i64) -> Option<String> {
+        if !matches!(obj.kind(), "Deployment" | "StatefulSet" | "DaemonSet") {
+            return None;
+        }
+        let sel = live["spec"]["selector"]["matchLabels"].as_object()?;
+        let selector = sel
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(",");
+        let pods = self.cluster.list("v1", "Pod", ns, &selector).await.ok()?;
+        for p in &pods {
+            for cs in p["status"]["containerStatuses"].as_array().into_iter().flatten() {
+                let crashing = cs["state"]["waiting"]["reason"] == "CrashLoopBackOff";
+                if crashing && cs["restartCount"].as_i64().unwrap_or(0) >= limit {
+                    let reason = ready::waiting_reasons(p).into_iter().next().unwrap_or_default();
+                    return Some(format!(
+                        "pod {}: {reason}",
+                        p["metadata"]["name"].as_str().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Pod-level reasons (waiting containers) and the latest warning event of a workload.
@@ -991,6 +1028,21 @@ impl Deployer {
             reason: reason.to_string(),
             rollback: RollbackOutcome::Uninstalled,
         }))
+    }
+
+    /// Removes the latest revision's objects and marks it uninstalled (history kept):
+    /// what undoing a failed first install means.
+    pub async fn uninstall(&self, o: &DeployOptions, now: DateTime<Utc>) -> Result<(), DeployError> {
+        let records = Records::new(&self.cluster, &o.namespace);
+        let hist = records.history(&o.release).await.map_err(Self::err_r(&o.release))?;
+        let Some(latest) = hist.last() else {
+            return Ok(());
+        };
+        if latest.release.info.status == Status::Uninstalled {
+            return Ok(());
+        }
+        let reason = latest.release.info.description.clone();
+        self.uninstall_failed(&hist, latest, &reason, o, now).await.map(|_| ())
     }
 
     /// Rolls a release back to `to` (default: the revision before the deployed one) as a

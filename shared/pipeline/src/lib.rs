@@ -2,4 +2,7 @@
 //! local runtime, and the local adapters (filesystem stores, in-process queue) that run
 //! the whole pipeline in one process.
 
+pub mod chart_build;
+pub mod clusters;
+pub mod handlers;
 pub mod local;

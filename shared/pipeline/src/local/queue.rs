@@ -167,6 +167,16 @@ impl LocalQueue {
         dead
     }
 
+    /// Dead-letters a message at once (it can never succeed).
+    pub fn dead_letter(&self, d: &Delivery) {
+        let mut st = self.lock();
+        release(&mut st, d);
+        st.messages.retain(|m| m.delivery.id != d.id);
+        st.dead.push(d.clone());
+        drop(st);
+        self.wake.notify_waiters();
+    }
+
     /// Messages dead-lettered so far.
     pub fn dead_letters(&self) -> Vec<Delivery> {
         self.lock().dead.clone()
