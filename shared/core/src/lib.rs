@@ -12,6 +12,7 @@ pub mod execution;
 pub mod ids;
 pub mod image;
 pub mod ports;
+pub mod records;
 pub mod span;
 pub mod tag_policy;
 
