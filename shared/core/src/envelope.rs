@@ -32,8 +32,8 @@ pub struct Envelope {
 /// A decoded envelope.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
-    /// A command to run.
-    Command(Command),
+    /// A command to run (boxed: commands carry whole cluster and chart specs).
+    Command(Box<Command>),
     /// An event to apply.
     Event(Event),
 }
@@ -130,9 +130,12 @@ impl Envelope {
     /// # Errors
     /// [`EnvelopeError`] naming what is wrong.
     pub fn from_json(text: &str) -> Result<Self, EnvelopeError> {
-        let value: Value = serde_json::from_str(text).map_err(|source| EnvelopeError::Malformed { source })?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|source| EnvelopeError::Malformed { source })?;
         let Value::Object(mut obj) = value else {
-            return Err(EnvelopeError::NotAnObject { found: json_type(&value) });
+            return Err(EnvelopeError::NotAnObject {
+                found: json_type(&value),
+            });
         };
         let v = match take(&mut obj, "v")? {
             Value::Number(n) => n.as_u64().ok_or(EnvelopeError::WrongType {
@@ -179,9 +182,13 @@ impl Envelope {
             source,
         };
         if is_command {
-            serde_json::from_value(payload).map(Message::Command).map_err(bad)
+            serde_json::from_value(payload)
+                .map(Message::Command)
+                .map_err(bad)
         } else {
-            serde_json::from_value(payload).map(Message::Event).map_err(bad)
+            serde_json::from_value(payload)
+                .map(Message::Event)
+                .map_err(bad)
         }
     }
 
@@ -197,7 +204,13 @@ impl Envelope {
 pub fn fifo_group_id(app: &str, env: &str) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     let mut id = format!("{}.{}", clean(app), clean(env));
@@ -229,7 +242,12 @@ impl Command {
         let tail = match self {
             Command::VerifyChart { .. } => "verify_chart".to_string(),
             Command::Deploy { env, .. } => format!("deploy/{env}"),
-            Command::CheckRollout { env, revision, attempt, .. } => {
+            Command::CheckRollout {
+                env,
+                revision,
+                attempt,
+                ..
+            } => {
                 format!("check_rollout/{env}/{revision}/{attempt}")
             }
             Command::RollBack { env, .. } => format!("roll_back/{env}"),
@@ -246,13 +264,21 @@ impl Command {
 
 /// The execution's outbox (the commands of its last applied step) as messages,
 /// with the delays they need at `now`.
-pub fn outbox(execution: &Execution, now: chrono::DateTime<chrono::Utc>, max_delay: Span) -> Vec<Outgoing> {
+pub fn outbox(
+    execution: &Execution,
+    now: chrono::DateTime<chrono::Utc>,
+    max_delay: Span,
+) -> Vec<Outgoing> {
     execution
         .outbox
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let envelope = Envelope::command(&execution.id, c.idempotency_key(&execution.id, execution.seq(), i), c);
+            let envelope = Envelope::command(
+                &execution.id,
+                c.idempotency_key(&execution.id, execution.seq(), i),
+                c,
+            );
             let group_id = match (c.route(), c.env()) {
                 (Route::Deployer, Some(env)) => Some(fifo_group_id(&execution.app, env)),
                 _ => Some(execution.id.to_string()),
@@ -302,7 +328,8 @@ fn without_type(value: Result<Value, serde_json::Error>) -> Value {
 }
 
 fn take(obj: &mut Map<String, Value>, field: &'static str) -> Result<Value, EnvelopeError> {
-    obj.remove(field).ok_or(EnvelopeError::MissingField { field })
+    obj.remove(field)
+        .ok_or(EnvelopeError::MissingField { field })
 }
 
 fn string(obj: &mut Map<String, Value>, field: &'static str) -> Result<String, EnvelopeError> {

@@ -26,13 +26,15 @@ impl Digest {
     /// # Errors
     /// [`DigestError`] naming the input when it has another algorithm, length or case.
     pub fn parse(input: &str) -> Result<Self, DigestError> {
-        let ok = input
-            .strip_prefix("sha256:")
-            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
+        let ok = input.strip_prefix("sha256:").is_some_and(|h| {
+            h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        });
         if ok {
             Ok(Self(input.to_string()))
         } else {
-            Err(DigestError { input: input.to_string() })
+            Err(DigestError {
+                input: input.to_string(),
+            })
         }
     }
 

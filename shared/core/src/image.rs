@@ -64,10 +64,12 @@ impl ImageReference {
         let (rest, digest) = match input.split_once('@') {
             Some((r, d)) => (
                 r,
-                Some(Digest::parse(d).map_err(|source| ImageReferenceError::BadDigest {
-                    input: input.to_string(),
-                    source,
-                })?),
+                Some(
+                    Digest::parse(d).map_err(|source| ImageReferenceError::BadDigest {
+                        input: input.to_string(),
+                        source,
+                    })?,
+                ),
             ),
             None => (input, None),
         };
@@ -80,7 +82,9 @@ impl ImageReference {
             None => (rest, None),
         };
         if repository.is_empty() {
-            return Err(ImageReferenceError::NoRepository { input: input.to_string() });
+            return Err(ImageReferenceError::NoRepository {
+                input: input.to_string(),
+            });
         }
         Ok(Self {
             repository: repository.to_string(),

@@ -98,7 +98,8 @@ pub async fn load(store: &dyn StateStore, id: &ExecutionId) -> Result<Option<Sto
     let Some(found) = store.get(&key).await? else {
         return Ok(None);
     };
-    let execution = serde_json::from_slice(&found.bytes).map_err(|source| RecordError::Corrupt { key, source })?;
+    let execution = serde_json::from_slice(&found.bytes)
+        .map_err(|source| RecordError::Corrupt { key, source })?;
     Ok(Some(Stored {
         execution,
         version: found.version,
@@ -116,7 +117,13 @@ pub async fn create(store: &dyn StateStore, exec: &Execution) -> Result<bool, Re
         Err(StoreError::AlreadyExists { .. }) => false,
         Err(e) => return Err(e.into()),
     };
-    match store.create(&keys::open_execution(&exec.app, &exec.id), exec.id.as_str().as_bytes().to_vec()).await {
+    match store
+        .create(
+            &keys::open_execution(&exec.app, &exec.id),
+            exec.id.as_str().as_bytes().to_vec(),
+        )
+        .await
+    {
         Ok(_) | Err(StoreError::AlreadyExists { .. }) => Ok(created),
         Err(e) => Err(e.into()),
     }
@@ -128,25 +135,33 @@ pub async fn create(store: &dyn StateStore, exec: &Execution) -> Result<bool, Re
 /// # Errors
 /// [`RecordError::NotFound`], [`RecordError::Contended`] after [`MAX_ATTEMPTS`]
 /// lost races, [`RecordError::Corrupt`], [`RecordError::Store`].
-pub async fn apply(store: &dyn StateStore, id: &ExecutionId, event: &Event) -> Result<Applied, RecordError> {
+pub async fn apply(
+    store: &dyn StateStore,
+    id: &ExecutionId,
+    event: &Event,
+) -> Result<Applied, RecordError> {
     let key = keys::execution(id);
     for _ in 0..MAX_ATTEMPTS {
         let Some(stored) = load(store, id).await? else {
             return Err(RecordError::NotFound { id: id.clone() });
         };
         match step(&stored.execution, event) {
-            Step::Applied { next, commands } => match store.replace(&key, encode(&next), &stored.version).await {
-                Ok(_) => {
-                    return Ok(Applied::Changed {
-                        execution: *next,
-                        commands,
-                    })
+            Step::Applied { next, commands } => {
+                match store.replace(&key, encode(&next), &stored.version).await {
+                    Ok(_) => {
+                        return Ok(Applied::Changed {
+                            execution: *next,
+                            commands,
+                        })
+                    }
+                    Err(StoreError::VersionMismatch { .. }) => continue,
+                    Err(e) => return Err(e.into()),
                 }
-                Err(StoreError::VersionMismatch { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            },
+            }
             Step::Unchanged(reason) => {
-                let resend = if matches!(reason, Ignored::Duplicate { .. }) && stored.execution.is_last_applied(event) {
+                let resend = if matches!(reason, Ignored::Duplicate { .. })
+                    && stored.execution.is_last_applied(event)
+                {
                     stored.execution.outbox.clone()
                 } else {
                     Vec::new()
@@ -170,7 +185,10 @@ pub async fn apply(store: &dyn StateStore, id: &ExecutionId, event: &Event) -> R
 ///
 /// # Errors
 /// [`RecordError::Store`], [`RecordError::Corrupt`].
-pub async fn open_executions(store: &dyn StateStore, app: &str) -> Result<Vec<ExecutionId>, RecordError> {
+pub async fn open_executions(
+    store: &dyn StateStore,
+    app: &str,
+) -> Result<Vec<ExecutionId>, RecordError> {
     let prefix = keys::open_executions_prefix(app);
     let mut out = Vec::new();
     for key in store.list(&prefix).await? {

@@ -54,7 +54,9 @@ impl Span {
     /// # Errors
     /// [`SpanError`] naming the text when a number or unit is missing or unknown.
     pub fn parse(input: &str) -> Result<Self, SpanError> {
-        let err = || SpanError { input: input.to_string() };
+        let err = || SpanError {
+            input: input.to_string(),
+        };
         let text = input.trim();
         if text == "0" {
             return Ok(Self { secs: 0 });

@@ -9,9 +9,31 @@ use crate::ids::Digest;
 /// Tags that conventionally move from image to image. Refused whatever the policy
 /// says, because a release built from them cannot be reproduced or audited.
 pub const MUTABLE_TAGS: &[&str] = &[
-    "latest", "stable", "main", "master", "trunk", "head", "dev", "develop", "development",
-    "edge", "nightly", "current", "next", "release", "prod", "production", "staging", "test",
-    "testing", "canary", "beta", "alpha", "snapshot", "unstable", "default",
+    "latest",
+    "stable",
+    "main",
+    "master",
+    "trunk",
+    "head",
+    "dev",
+    "develop",
+    "development",
+    "edge",
+    "nightly",
+    "current",
+    "next",
+    "release",
+    "prod",
+    "production",
+    "staging",
+    "test",
+    "testing",
+    "canary",
+    "beta",
+    "alpha",
+    "snapshot",
+    "unstable",
+    "default",
 ];
 
 /// How an app's release tags must look.
@@ -116,13 +138,22 @@ impl TagPolicy {
     /// A message naming the bad setting and what to write instead.
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            TagPolicy::Semver { range: Some(r), .. } => semver::VersionReq::parse(r)
-                .map(|_| ())
-                .map_err(|e| format!("range {r:?} is not a SemVer requirement ({e}): write e.g. \">=1.2.0, <2\"")),
+            TagPolicy::Semver { range: Some(r), .. } => {
+                semver::VersionReq::parse(r).map(|_| ()).map_err(|e| {
+                    format!(
+                        "range {r:?} is not a SemVer requirement ({e}): write e.g. \">=1.2.0, <2\""
+                    )
+                })
+            }
             TagPolicy::Semver { range: None, .. } => Ok(()),
-            TagPolicy::GitSha { min_length, max_length } => {
+            TagPolicy::GitSha {
+                min_length,
+                max_length,
+            } => {
                 if *min_length < 7 {
-                    Err(format!("min_length {min_length} is too short to name a commit: use 7 or more"))
+                    Err(format!(
+                        "min_length {min_length} is too short to name a commit: use 7 or more"
+                    ))
                 } else if max_length < min_length || *max_length > 64 {
                     Err(format!(
                         "max_length {max_length} must be between min_length ({min_length}) and 64"
@@ -135,9 +166,12 @@ impl TagPolicy {
                 let re = compile_anchored(pattern).map_err(|_| {
                     // The unanchored pattern's error points at what the user wrote.
                     let detail = match regex::Regex::new(pattern) {
-                        Err(regex::Error::Syntax(text)) => {
-                            text.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string()
-                        }
+                        Err(regex::Error::Syntax(text)) => text
+                            .lines()
+                            .last()
+                            .unwrap_or_default()
+                            .trim_start_matches("error: ")
+                            .to_string(),
                         Err(other) => other.to_string(),
                         Ok(_) => "it cannot be anchored".to_string(),
                     };
@@ -166,10 +200,15 @@ impl TagPolicy {
             reason,
         };
         match self {
-            TagPolicy::Semver { range, allow_prerelease } => {
+            TagPolicy::Semver {
+                range,
+                allow_prerelease,
+            } => {
                 let text = tag.strip_prefix('v').unwrap_or(tag);
                 let version = semver::Version::parse(text).map_err(|e| {
-                    refuse(format!("not a semantic version ({e}); write MAJOR.MINOR.PATCH such as 1.4.2"))
+                    refuse(format!(
+                        "not a semantic version ({e}); write MAJOR.MINOR.PATCH such as 1.4.2"
+                    ))
                 })?;
                 if !version.pre.is_empty() && !allow_prerelease {
                     return Err(refuse(format!(
@@ -189,7 +228,10 @@ impl TagPolicy {
                 }
                 Ok(AcceptedTag::Semver(version))
             }
-            TagPolicy::GitSha { min_length, max_length } => {
+            TagPolicy::GitSha {
+                min_length,
+                max_length,
+            } => {
                 if !tag.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
                     return Err(refuse("a git sha is lowercase hex (0-9, a-f)".to_string()));
                 }
@@ -231,7 +273,9 @@ fn check_tag_shape(tag: &str) -> Result<(), TagRefused> {
         return Err(TagRefused::Empty);
     }
     if tag.contains('@') || tag.starts_with("sha256:") || Digest::parse(tag).is_ok() {
-        return Err(TagRefused::Digest { tag: tag.to_string() });
+        return Err(TagRefused::Digest {
+            tag: tag.to_string(),
+        });
     }
     let valid = tag.len() <= 128
         && tag
@@ -242,10 +286,14 @@ fn check_tag_shape(tag: &str) -> Result<(), TagRefused> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if !valid {
-        return Err(TagRefused::Malformed { tag: tag.to_string() });
+        return Err(TagRefused::Malformed {
+            tag: tag.to_string(),
+        });
     }
     if MUTABLE_TAGS.iter().any(|m| m.eq_ignore_ascii_case(tag)) {
-        return Err(TagRefused::Mutable { tag: tag.to_string() });
+        return Err(TagRefused::Mutable {
+            tag: tag.to_string(),
+        });
     }
     Ok(())
 }

@@ -25,27 +25,43 @@ fn bad_configs() -> Vec<PathBuf> {
 #[test]
 fn sample_config_loads_with_staging_ungated_and_production_gated() {
     let text = std::fs::read_to_string(dir("examples/lockgate.yaml")).expect("sample config");
-    let config = Config::from_yaml(&text).unwrap_or_else(|e| panic!("sample config is invalid:\n{e}"));
+    let config =
+        Config::from_yaml(&text).unwrap_or_else(|e| panic!("sample config is invalid:\n{e}"));
     assert_eq!(config.apps.len(), 1);
     let app = &config.apps[0];
     assert_eq!(app.name, "podinfo");
     let envs: Vec<&str> = app.environments.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(envs, ["staging", "production"]);
     assert!(app.environments[0].gate.is_none());
-    let gate = app.environments[1].gate.as_ref().expect("production is gated");
+    let gate = app.environments[1]
+        .gate
+        .as_ref()
+        .expect("production is gated");
     assert_eq!(gate.users.len(), 2);
     assert_eq!(gate.quorum, 1);
     assert_eq!(gate.expiry, Span::from_hours(72));
     assert!(gate.four_eyes);
-    assert_eq!(app.environments[1].values_files, ["values.yaml", "values.production.yaml"]);
+    assert_eq!(
+        app.environments[1].values_files,
+        ["values.yaml", "values.production.yaml"]
+    );
     assert_eq!(app.environments[1].strategy, Strategy::Rolling);
-    assert_eq!(app.chart.name, "podinfo", "chart name defaults to the app name");
+    assert_eq!(
+        app.chart.name, "podinfo",
+        "chart name defaults to the app name"
+    );
 
     let plan = Plan::for_app(&config, "podinfo").expect("plan");
     assert_eq!(plan.stages.len(), 2);
     assert_eq!(plan.stages[1].cluster.name, "prod-eu");
-    let channel = plan.stages[1].approval_channel.as_ref().expect("approval channel");
-    assert_eq!(channel.name, "deploys", "a gate without a channel posts to the app's first channel");
+    let channel = plan.stages[1]
+        .approval_channel
+        .as_ref()
+        .expect("approval channel");
+    assert_eq!(
+        channel.name, "deploys",
+        "a gate without a channel posts to the app's first channel"
+    );
 }
 
 #[test]
@@ -59,8 +75,15 @@ fn defaults_fill_values_files_timeouts_and_gate_settings() {
     let gate = config.apps[0].environments[1].gate.as_ref().expect("gate");
     assert_eq!(gate.quorum, 1);
     assert!(gate.four_eyes, "four-eyes is on unless a gate turns it off");
-    assert_eq!(gate.remind_before, Span::from_hours(2), "a third of a short expiry");
-    assert_eq!(config.apps[0].chart.image_values.repository, "image.repository");
+    assert_eq!(
+        gate.remind_before,
+        Span::from_hours(2),
+        "a third of a short expiry"
+    );
+    assert_eq!(
+        config.apps[0].chart.image_values.repository,
+        "image.repository"
+    );
     assert_eq!(config.environment_count(), 2);
 }
 
@@ -102,7 +125,8 @@ fn every_error_in_a_broken_config_names_a_path_except_syntax_errors() {
             panic!("{} loaded without errors", file.display());
         };
         for e in errors.errors() {
-            let whole_document = e.message.starts_with("not valid YAML") || e.message.starts_with("expected a mapping");
+            let whole_document = e.message.starts_with("not valid YAML")
+                || e.message.starts_with("expected a mapping");
             assert!(
                 !e.path.is_empty() || whole_document,
                 "{}: error without a path: {e}",

@@ -24,7 +24,10 @@ fn verified() -> Execution {
     run(received(), &[chart_verified(VERIFIED_AT)])
 }
 fn staging_verifying() -> Execution {
-    run(verified(), &[deploy_started(STAGING_STARTED_AT, "staging", 1, None)])
+    run(
+        verified(),
+        &[deploy_started(STAGING_STARTED_AT, "staging", 1, None)],
+    )
 }
 fn staging_second_check() -> Execution {
     run(staging_verifying(), &[progressed(30, "staging", 1, 1)])
@@ -33,19 +36,34 @@ fn staging_rolling_back() -> Execution {
     run(staging_verifying(), &[failed(40, "staging", 1, 1)])
 }
 fn awaiting_production() -> Execution {
-    run(staging_verifying(), &[succeeded(STAGING_DONE_AT, "staging", 1, 1)])
+    run(
+        staging_verifying(),
+        &[succeeded(STAGING_DONE_AT, "staging", 1, 1)],
+    )
 }
 fn approved_production() -> Execution {
-    run(awaiting_production(), &[decision(APPROVED_AT, "d-bob", BOB, Verdict::Approve)])
+    run(
+        awaiting_production(),
+        &[decision(APPROVED_AT, "d-bob", BOB, Verdict::Approve)],
+    )
 }
 fn production_verifying() -> Execution {
-    run(approved_production(), &[deploy_started(PROD_STARTED_AT, "production", 5, Some(4))])
+    run(
+        approved_production(),
+        &[deploy_started(PROD_STARTED_AT, "production", 5, Some(4))],
+    )
 }
 fn production_rolling_back() -> Execution {
-    run(production_verifying(), &[failed(PROD_STARTED_AT + 30, "production", 5, 1)])
+    run(
+        production_verifying(),
+        &[failed(PROD_STARTED_AT + 30, "production", 5, 1)],
+    )
 }
 fn all_succeeded() -> Execution {
-    run(production_verifying(), &[succeeded(PROD_STARTED_AT + 30, "production", 5, 1)])
+    run(
+        production_verifying(),
+        &[succeeded(PROD_STARTED_AT + 30, "production", 5, 1)],
+    )
 }
 fn awaiting_with_quorum_two() -> Execution {
     run(
@@ -58,7 +76,10 @@ fn awaiting_with_quorum_two() -> Execution {
     )
 }
 fn one_of_two_approvals() -> Execution {
-    run(awaiting_with_quorum_two(), &[decision(APPROVED_AT, "d-bob", BOB, Verdict::Approve)])
+    run(
+        awaiting_with_quorum_two(),
+        &[decision(APPROVED_AT, "d-bob", BOB, Verdict::Approve)],
+    )
 }
 
 /// The expected outcome of a row.
@@ -93,7 +114,12 @@ fn rows() -> Vec<Row> {
     let wrong_digest = lockgate_core::execution::EventBody::ChartVerified {
         chart_digest: lockgate_core::Digest::of_bytes(b"another chart"),
     };
-    let r = |name, from, event, expect| Row { name, from, event, expect };
+    let r = |name, from, event, expect| Row {
+        name,
+        from,
+        event,
+        expect,
+    };
     vec![
         // Received
         r("verified chart starts the first environment", received, chart_verified(VERIFIED_AT), Applied("verified", &["deploy"])),
@@ -194,7 +220,12 @@ fn every_transition_in_the_table_behaves_as_listed() {
             failures.push(format!("{}: {p}", row.name));
         }
     }
-    assert!(failures.is_empty(), "{} row(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} row(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -202,21 +233,41 @@ fn the_table_covers_every_status() {
     let mut seen: Vec<String> = Vec::new();
     for row in rows() {
         let s = (row.from)().status;
-        let tag = serde_json::to_value(&s).expect("json")["state"].as_str().unwrap_or_default().to_string();
+        let tag = serde_json::to_value(&s).expect("json")["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         seen.push(tag);
         if let Step::Applied { next, .. } = step(&(row.from)(), &row.event) {
-            let tag = serde_json::to_value(&next.status).expect("json")["state"].as_str().unwrap_or_default().to_string();
+            let tag = serde_json::to_value(&next.status).expect("json")["state"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             seen.push(tag);
         }
     }
     for state in [
-        "received", "verified", "deploying", "verifying", "rolling_back", "awaiting_approval", "approved",
-        "succeeded", "rolled_back", "failed", "rejected", "expired", "superseded",
+        "received",
+        "verified",
+        "deploying",
+        "verifying",
+        "rolling_back",
+        "awaiting_approval",
+        "approved",
+        "succeeded",
+        "rolled_back",
+        "failed",
+        "rejected",
+        "expired",
+        "superseded",
     ] {
         if state == "deploying" {
             continue; // reached only by promotion to an ungated environment: see the test below
         }
-        assert!(seen.iter().any(|s| s == state), "no row reaches or starts from {state}");
+        assert!(
+            seen.iter().any(|s| s == state),
+            "no row reaches or starts from {state}"
+        );
     }
 }
 
@@ -231,11 +282,19 @@ fn promotion_to_an_ungated_environment_queues_its_deploy() {
         open_executions: vec![],
     })
     .0;
-    let exec = run(exec, &[chart_verified(1), deploy_started(2, "staging", 1, None)]);
+    let exec = run(
+        exec,
+        &[chart_verified(1), deploy_started(2, "staging", 1, None)],
+    );
     let Step::Applied { next, commands } = step(&exec, &succeeded(3, "staging", 1, 1)) else {
         panic!("success did not apply");
     };
-    assert_eq!(next.status, Status::Deploying { env: "production".into() });
+    assert_eq!(
+        next.status,
+        Status::Deploying {
+            env: "production".into()
+        }
+    );
     assert!(matches!(&commands[1], Command::Deploy { env, .. } if env == "production"));
 }
 
@@ -244,53 +303,107 @@ fn deploy_command_carries_everything_the_deployer_needs() {
     let Step::Applied { commands, .. } = step(&received(), &chart_verified(VERIFIED_AT)) else {
         panic!("verification did not apply");
     };
-    let Command::Deploy { app, env, cluster, namespace, release, chart, values_files, image, image_values, timeout, .. } = &commands[0] else {
+    let Command::Deploy {
+        app,
+        env,
+        cluster,
+        namespace,
+        release,
+        chart,
+        values_files,
+        image,
+        image_values,
+        timeout,
+        ..
+    } = &commands[0]
+    else {
         panic!("first command is {}", commands[0].name());
     };
-    assert_eq!((app.as_str(), env.as_str(), namespace.as_str(), release.as_str()), ("web", "staging", "web-staging", "web"));
+    assert_eq!(
+        (
+            app.as_str(),
+            env.as_str(),
+            namespace.as_str(),
+            release.as_str()
+        ),
+        ("web", "staging", "web-staging", "web")
+    );
     assert_eq!(cluster.name, "eu");
     assert_eq!(chart.version, "1.4.2");
     assert_eq!(values_files, &["values.yaml", "values.staging.yaml"]);
-    assert_eq!(image.digest, candidate().image.digest, "deploys pin the digest");
+    assert_eq!(
+        image.digest,
+        candidate().image.digest,
+        "deploys pin the digest"
+    );
     assert_eq!(image_values.repository, "image.repository");
     assert_eq!(timeout.as_secs(), 300);
 }
 
 #[test]
 fn rollout_checks_are_durable_timers_until_the_deadline() {
-    let Step::Applied { next, commands } = step(&verified(), &deploy_started(STAGING_STARTED_AT, "staging", 1, None)) else {
+    let Step::Applied { next, commands } = step(
+        &verified(),
+        &deploy_started(STAGING_STARTED_AT, "staging", 1, None),
+    ) else {
         panic!("deploy start did not apply");
     };
-    let Command::CheckRollout { attempt, delay, deadline, revision, .. } = &commands[0] else {
+    let Command::CheckRollout {
+        attempt,
+        delay,
+        deadline,
+        revision,
+        ..
+    } = &commands[0]
+    else {
         panic!("expected a check");
     };
     assert_eq!((*attempt, *revision, delay.as_secs()), (1, 1, 10));
     assert_eq!(*deadline, at(STAGING_STARTED_AT + 300));
     assert_eq!(next.stages[0].deadline, Some(*deadline));
-    assert_eq!(commands[0].delay(at(STAGING_STARTED_AT), lockgate_core::Span::from_mins(15)).as_secs(), 10);
+    assert_eq!(
+        commands[0]
+            .delay(at(STAGING_STARTED_AT), lockgate_core::Span::from_mins(15))
+            .as_secs(),
+        10
+    );
 }
 
 #[test]
 fn rollback_returns_to_the_previous_revision() {
-    let Step::Applied { commands, .. } = step(&production_verifying(), &failed(PROD_STARTED_AT + 30, "production", 5, 1)) else {
+    let Step::Applied { commands, .. } = step(
+        &production_verifying(),
+        &failed(PROD_STARTED_AT + 30, "production", 5, 1),
+    ) else {
         panic!("failure did not apply");
     };
-    assert!(matches!(&commands[0], Command::RollBack { to_revision: Some(4), env, .. } if env == "production"));
+    assert!(
+        matches!(&commands[0], Command::RollBack { to_revision: Some(4), env, .. } if env == "production")
+    );
 }
 
 #[test]
 fn approval_request_shows_the_gate_and_the_staging_result() {
-    let Step::Applied { next, commands } = step(&staging_verifying(), &succeeded(STAGING_DONE_AT, "staging", 1, 1)) else {
+    let Step::Applied { next, commands } = step(
+        &staging_verifying(),
+        &succeeded(STAGING_DONE_AT, "staging", 1, 1),
+    ) else {
         panic!("success did not apply");
     };
-    let Command::RequestApproval { request } = &commands[1] else { panic!("expected a request") };
+    let Command::RequestApproval { request } = &commands[1] else {
+        panic!("expected a request")
+    };
     assert_eq!(request.env, "production");
     assert_eq!(request.users, [ALICE, BOB]);
     assert_eq!(request.groups, [RELEASE_GROUP]);
     assert_eq!(request.quorum, 1);
     assert!(request.four_eyes);
     assert_eq!(request.triggered_by.as_deref(), Some(ALICE));
-    assert_eq!(request.expires_at, at(STAGING_DONE_AT + EXPIRY), "72h after the request");
+    assert_eq!(
+        request.expires_at,
+        at(STAGING_DONE_AT + EXPIRY),
+        "72h after the request"
+    );
     assert_eq!(request.previous_stages.len(), 1);
     assert_eq!(request.previous_stages[0].status, StageStatus::Succeeded);
     assert_eq!(request.previous_stages[0].revision, Some(1));
@@ -304,7 +417,10 @@ fn approval_request_shows_the_gate_and_the_staging_result() {
     assert_eq!(
         timers,
         [
-            (TimerKind::ApprovalReminder, at(STAGING_DONE_AT + EXPIRY - 24 * 3600)),
+            (
+                TimerKind::ApprovalReminder,
+                at(STAGING_DONE_AT + EXPIRY - 24 * 3600)
+            ),
             (TimerKind::ApprovalExpiry, at(STAGING_DONE_AT + EXPIRY)),
         ]
     );
@@ -314,13 +430,32 @@ fn approval_request_shows_the_gate_and_the_staging_result() {
 
 #[test]
 fn decisions_are_recorded_with_who_and_when() {
-    let exec = run(one_of_two_approvals(), &[decision(APPROVED_AT + 5, "d-carol", CAROL, Verdict::Approve)]);
+    let exec = run(
+        one_of_two_approvals(),
+        &[decision(
+            APPROVED_AT + 5,
+            "d-carol",
+            CAROL,
+            Verdict::Approve,
+        )],
+    );
     let approval = exec.stages[1].approval.as_ref().expect("approval record");
-    let who: Vec<(&str, &str)> = approval.decisions.iter().map(|d| (d.id.as_str(), d.by.as_str())).collect();
+    let who: Vec<(&str, &str)> = approval
+        .decisions
+        .iter()
+        .map(|d| (d.id.as_str(), d.by.as_str()))
+        .collect();
     assert_eq!(who, [("d-bob", BOB), ("d-carol", CAROL)]);
     assert_eq!(approval.decisions[1].at, at(APPROVED_AT + 5));
-    let Some(Command::UpdateApproval { state, .. }) = exec.outbox.first() else { panic!("no update") };
-    assert_eq!(state, &ApprovalState::Approved { by: vec![BOB.to_string(), CAROL.to_string()] });
+    let Some(Command::UpdateApproval { state, .. }) = exec.outbox.first() else {
+        panic!("no update")
+    };
+    assert_eq!(
+        state,
+        &ApprovalState::Approved {
+            by: vec![BOB.to_string(), CAROL.to_string()]
+        }
+    );
 }
 
 #[test]
@@ -329,14 +464,26 @@ fn stage_records_keep_start_finish_and_revision() {
     let summary = exec.summary();
     assert_eq!(summary.status, "succeeded");
     assert_eq!(summary.chart_version, "1.4.2");
-    assert!(summary.image.ends_with(&format!("@{}", candidate().image.digest)));
+    assert!(summary
+        .image
+        .ends_with(&format!("@{}", candidate().image.digest)));
     let staging = &summary.stages[0];
-    assert_eq!((staging.status, staging.revision), (StageStatus::Succeeded, Some(1)));
+    assert_eq!(
+        (staging.status, staging.revision),
+        (StageStatus::Succeeded, Some(1))
+    );
     assert_eq!(staging.started_at, Some(at(VERIFIED_AT)));
     assert_eq!(staging.finished_at, Some(at(STAGING_DONE_AT)));
     let prod = &summary.stages[1];
-    assert_eq!((prod.status, prod.revision), (StageStatus::Succeeded, Some(5)));
-    assert_eq!(prod.started_at, Some(at(STAGING_DONE_AT)), "the gate is part of the stage");
+    assert_eq!(
+        (prod.status, prod.revision),
+        (StageStatus::Succeeded, Some(5))
+    );
+    assert_eq!(
+        prod.started_at,
+        Some(at(STAGING_DONE_AT)),
+        "the gate is part of the stage"
+    );
     assert_eq!(prod.finished_at, Some(at(PROD_STARTED_AT + 30)));
     let keys: Vec<&str> = exec.history.iter().map(|h| h.key.as_str()).collect();
     assert_eq!(
@@ -355,7 +502,12 @@ fn stage_records_keep_start_finish_and_revision() {
 
 #[test]
 fn executions_round_trip_through_json() {
-    for exec in [received(), awaiting_production(), production_rolling_back(), all_succeeded()] {
+    for exec in [
+        received(),
+        awaiting_production(),
+        production_rolling_back(),
+        all_succeeded(),
+    ] {
         let text = serde_json::to_string(&exec).expect("serializes");
         let back: Execution = serde_json::from_str(&text).expect("deserializes");
         assert_eq!(back, exec);
@@ -379,8 +531,14 @@ fn opening_asks_for_verification_and_supersedes_older_candidates() {
     });
     assert_eq!(exec.status, Status::Received);
     let names: Vec<&str> = commands.iter().map(Command::name).collect();
-    assert_eq!(names, ["verify_chart", "supersede_execution", "notify"], "never itself");
-    assert!(matches!(&commands[1], Command::SupersedeExecution { id, by } if *id == other_execution() && *by == exec.id));
+    assert_eq!(
+        names,
+        ["verify_chart", "supersede_execution", "notify"],
+        "never itself"
+    );
+    assert!(
+        matches!(&commands[1], Command::SupersedeExecution { id, by } if *id == other_execution() && *by == exec.id)
+    );
     assert_eq!(exec.outbox, commands);
 }
 
@@ -388,16 +546,25 @@ fn opening_asks_for_verification_and_supersedes_older_candidates() {
 fn the_outbox_holds_the_last_steps_commands_for_redelivery() {
     let before = staging_verifying();
     let event = succeeded(STAGING_DONE_AT, "staging", 1, 1);
-    let Step::Applied { next, commands } = step(&before, &event) else { panic!("did not apply") };
+    let Step::Applied { next, commands } = step(&before, &event) else {
+        panic!("did not apply")
+    };
     assert_eq!(next.outbox, commands);
     assert!(next.is_last_applied(&event));
-    assert!(matches!(step(&next, &event), Step::Unchanged(Ignored::Duplicate { .. })));
+    assert!(matches!(
+        step(&next, &event),
+        Step::Unchanged(Ignored::Duplicate { .. })
+    ));
 }
 
 #[test]
 fn unchanged_steps_tell_whether_to_retry() {
-    let Step::Unchanged(why) = step(&received(), &deploy_started(5, "staging", 1, None)) else { panic!("applied") };
+    let Step::Unchanged(why) = step(&received(), &deploy_started(5, "staging", 1, None)) else {
+        panic!("applied")
+    };
     assert!(why.retry_later());
-    let Step::Unchanged(why) = step(&verified(), &chart_verified(11)) else { panic!("applied") };
+    let Step::Unchanged(why) = step(&verified(), &chart_verified(11)) else {
+        panic!("applied")
+    };
     assert!(!why.retry_later());
 }

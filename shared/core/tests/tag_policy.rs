@@ -31,10 +31,18 @@ fn every_policy() -> Vec<TagPolicy> {
 
 #[test]
 fn mutable_tags_are_refused_by_every_policy_with_the_reason() {
-    for tag in ["latest", "stable", "main", "master", "LATEST", "Latest", "dev", "nightly", "edge"] {
+    for tag in [
+        "latest", "stable", "main", "master", "LATEST", "Latest", "dev", "nightly", "edge",
+    ] {
         for policy in every_policy() {
             let err = policy.check(tag).expect_err(tag);
-            assert_eq!(err, TagRefused::Mutable { tag: tag.to_string() }, "{policy}");
+            assert_eq!(
+                err,
+                TagRefused::Mutable {
+                    tag: tag.to_string()
+                },
+                "{policy}"
+            );
             let text = err.to_string();
             assert!(text.contains("mutable tag"), "{text}");
             assert!(text.contains(tag), "{text}");
@@ -46,7 +54,11 @@ fn mutable_tags_are_refused_by_every_policy_with_the_reason() {
 fn empty_tags_are_refused_as_untagged_pushes() {
     for tag in ["", " ", "\t"] {
         for policy in every_policy() {
-            assert_eq!(policy.check(tag), Err(TagRefused::Empty), "{tag:?} {policy}");
+            assert_eq!(
+                policy.check(tag),
+                Err(TagRefused::Empty),
+                "{tag:?} {policy}"
+            );
         }
     }
     assert!(TagRefused::Empty.to_string().contains("no tag"));
@@ -55,7 +67,11 @@ fn empty_tags_are_refused_as_untagged_pushes() {
 #[test]
 fn digests_given_as_tags_are_refused() {
     let digest = format!("sha256:{}", "ab".repeat(32));
-    for tag in [digest.clone(), format!("1.2.3@{digest}"), "sha256:abc".to_string()] {
+    for tag in [
+        digest.clone(),
+        format!("1.2.3@{digest}"),
+        "sha256:abc".to_string(),
+    ] {
         for policy in every_policy() {
             let err = policy.check(&tag).expect_err(&tag);
             assert!(matches!(err, TagRefused::Digest { .. }), "{tag}: {err}");
@@ -66,11 +82,21 @@ fn digests_given_as_tags_are_refused() {
 
 #[test]
 fn malformed_tags_are_refused() {
-    for tag in ["-1.2.3", ".hidden", "has space", "slash/tag", "colon:tag", &"a".repeat(129)] {
+    for tag in [
+        "-1.2.3",
+        ".hidden",
+        "has space",
+        "slash/tag",
+        "colon:tag",
+        &"a".repeat(129),
+    ] {
         let err = semver(None, false).check(tag).expect_err(tag);
         assert!(matches!(err, TagRefused::Malformed { .. }), "{tag}: {err}");
     }
-    assert!(regex(".+").check(&"a".repeat(128)).is_ok(), "128 characters is the OCI limit");
+    assert!(
+        regex(".+").check(&"a".repeat(128)).is_ok(),
+        "128 characters is the OCI limit"
+    );
 }
 
 #[test]
@@ -101,7 +127,9 @@ fn semver_refuses_partial_versions_and_names() {
 
 #[test]
 fn semver_prereleases_need_allow_prerelease() {
-    let err = semver(None, false).check("2.0.0-rc.1").expect_err("pre-release");
+    let err = semver(None, false)
+        .check("2.0.0-rc.1")
+        .expect_err("pre-release");
     assert!(err.to_string().contains("pre-release"), "{err}");
     assert!(semver(None, true).check("2.0.0-rc.1").is_ok());
 }
@@ -114,7 +142,10 @@ fn semver_ranges_bound_versions() {
     }
     for bad in ["1.1.9", "2.0.0", "2.0.0-rc.1", "0.9.0"] {
         let err = policy.check(bad).expect_err(bad);
-        assert!(err.to_string().contains("is outside >=1.2.0, <2"), "{bad}: {err}");
+        assert!(
+            err.to_string().contains("is outside >=1.2.0, <2"),
+            "{bad}: {err}"
+        );
     }
     let caret = semver(Some("^6.5"), false);
     assert!(caret.check("6.7.1").is_ok());
@@ -130,10 +161,19 @@ fn git_sha_lengths_are_bounded() {
     let full = "3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39";
     assert_eq!(full.len(), 40);
     for ok in ["3f2a9c1", "3f2a9c1e8b7d", full] {
-        assert_eq!(policy.check(ok), Ok(AcceptedTag::GitSha(ok.to_string())), "{ok}");
+        assert_eq!(
+            policy.check(ok),
+            Ok(AcceptedTag::GitSha(ok.to_string())),
+            "{ok}"
+        );
     }
     let short = policy.check("3f2a9c").expect_err("6 characters");
-    assert!(short.to_string().contains("6 characters; a git sha here has 7 to 40"), "{short}");
+    assert!(
+        short
+            .to_string()
+            .contains("6 characters; a git sha here has 7 to 40"),
+        "{short}"
+    );
     assert!(policy.check(&format!("{full}0")).is_err(), "41 characters");
     let upper = policy.check("3F2A9C1").expect_err("uppercase");
     assert!(upper.to_string().contains("lowercase hex"), "{upper}");
@@ -156,11 +196,17 @@ fn regex_patterns_must_match_the_whole_tag() {
     );
     for bad in ["release-42-hotfix", "pre-release-42", "release-"] {
         let err = policy.check(bad).expect_err(bad);
-        assert!(err.to_string().contains(r"does not match release-\d+"), "{err}");
+        assert!(
+            err.to_string().contains(r"does not match release-\d+"),
+            "{err}"
+        );
     }
     let alternation = regex("v1|v2");
     assert!(alternation.check("v1").is_ok());
-    assert!(alternation.check("v12").is_err(), "alternation is anchored as a whole");
+    assert!(
+        alternation.check("v12").is_err(),
+        "alternation is anchored as a whole"
+    );
 }
 
 #[test]
@@ -178,9 +224,15 @@ fn policy_settings_are_validated() {
         max_length: 8,
     };
     assert!(inverted.validate().is_err());
-    assert!(regex("v[0-9+").validate().unwrap_err().contains("unclosed character class"));
+    assert!(regex("v[0-9+")
+        .validate()
+        .unwrap_err()
+        .contains("unclosed character class"));
     let permissive = regex("[a-z]+").validate().unwrap_err();
-    assert!(permissive.contains("matches the mutable tag \"latest\""), "{permissive}");
+    assert!(
+        permissive.contains("matches the mutable tag \"latest\""),
+        "{permissive}"
+    );
     assert!(regex(r"v\d+\.\d+\.\d+").validate().is_ok());
 }
 
@@ -193,7 +245,10 @@ fn pinned_images_deploy_by_digest() {
         digest: digest.clone(),
     };
     let reference = image.reference();
-    assert_eq!(reference, format!("registry.example.com:5000/team/web:1.4.2@{digest}"));
+    assert_eq!(
+        reference,
+        format!("registry.example.com:5000/team/web:1.4.2@{digest}")
+    );
     let parsed = ImageReference::parse(&reference).expect("parses");
     assert_eq!(parsed.repository, "registry.example.com:5000/team/web");
     assert_eq!(parsed.tag.as_deref(), Some("1.4.2"));
@@ -203,9 +258,15 @@ fn pinned_images_deploy_by_digest() {
 #[test]
 fn image_references_parse_ports_tags_and_digests() {
     let r = ImageReference::parse("localhost:5000/web").expect("parses");
-    assert_eq!((r.repository.as_str(), r.tag, r.digest), ("localhost:5000/web", None, None));
+    assert_eq!(
+        (r.repository.as_str(), r.tag, r.digest),
+        ("localhost:5000/web", None, None)
+    );
     let r = ImageReference::parse("web:6.5.0").expect("parses");
-    assert_eq!((r.repository.as_str(), r.tag.as_deref()), ("web", Some("6.5.0")));
+    assert_eq!(
+        (r.repository.as_str(), r.tag.as_deref()),
+        ("web", Some("6.5.0"))
+    );
     assert!(ImageReference::parse("web@sha256:short").is_err());
     assert!(ImageReference::parse(":1.0").is_err());
 }

@@ -333,7 +333,11 @@ impl Config {
 
     /// `ok: N apps, M environments`, what `lockgate validate-config` prints.
     pub fn summary_line(&self) -> String {
-        format!("ok: {} apps, {} environments", self.apps.len(), self.environment_count())
+        format!(
+            "ok: {} apps, {} environments",
+            self.apps.len(),
+            self.environment_count()
+        )
     }
 
     /// Total number of environments over all apps.

@@ -157,9 +157,17 @@ impl Reader {
     }
 
     /// Reads a mapping, reporting unknown keys (with a suggestion when one is close).
-    pub(crate) fn obj<'a>(&mut self, path: &str, node: &'a Node, allowed: &[&str]) -> Option<Obj<'a>> {
+    pub(crate) fn obj<'a>(
+        &mut self,
+        path: &str,
+        node: &'a Node,
+        allowed: &[&str],
+    ) -> Option<Obj<'a>> {
         let Node::Map(entries) = node else {
-            self.error(path, format!("expected a mapping, found {}", node.describe()));
+            self.error(
+                path,
+                format!("expected a mapping, found {}", node.describe()),
+            );
             return None;
         };
         for (i, (key, _)) in entries.iter().enumerate() {
@@ -201,7 +209,10 @@ impl Reader {
                 None
             }
             other => {
-                self.error(path, format!("expected a string, found {}", other.describe()));
+                self.error(
+                    path,
+                    format!("expected a string, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -228,7 +239,10 @@ impl Reader {
         match obj.get(key)? {
             Node::Bool(b) => Some(*b),
             other => {
-                self.error(obj.at(key), format!("expected true or false, found {}", other.describe()));
+                self.error(
+                    obj.at(key),
+                    format!("expected true or false, found {}", other.describe()),
+                );
                 None
             }
         }
@@ -243,7 +257,10 @@ impl Reader {
                 None
             }
             other => {
-                self.error(obj.at(key), format!("expected a whole number, found {}", other.describe()));
+                self.error(
+                    obj.at(key),
+                    format!("expected a whole number, found {}", other.describe()),
+                );
                 None
             }
         }

@@ -17,7 +17,10 @@ pub(super) fn config(r: &mut Reader, node: &Node) -> Option<Config> {
     let root = r.obj("", node, &["version", "clusters", "notifications", "apps"])?;
     let version = match root.get("version") {
         None => {
-            r.error("version", format!("is required: write `version: {CONFIG_VERSION}`"));
+            r.error(
+                "version",
+                format!("is required: write `version: {CONFIG_VERSION}`"),
+            );
             CONFIG_VERSION
         }
         Some(Node::Int(v)) if *v as u64 == CONFIG_VERSION && *v >= 0 => CONFIG_VERSION,
@@ -71,7 +74,15 @@ fn list<T>(
 }
 
 fn cluster(r: &mut Reader, path: &str, node: &Node) -> ClusterSpec {
-    const KEYS: &[&str] = &["name", "kind", "kubeconfig", "context", "cluster_name", "region", "role_arn"];
+    const KEYS: &[&str] = &[
+        "name",
+        "kind",
+        "kubeconfig",
+        "context",
+        "cluster_name",
+        "region",
+        "role_arn",
+    ];
     let placeholder = ClusterSpec {
         name: String::new(),
         connection: Connection::Simulated,
@@ -85,9 +96,18 @@ fn cluster(r: &mut Reader, path: &str, node: &Node) -> ClusterSpec {
     }
     let kind = r.req_string(&o, "kind");
     let only = |r: &mut Reader, keys: &[&str], kind: &str| {
-        for key in ["kubeconfig", "context", "cluster_name", "region", "role_arn"] {
+        for key in [
+            "kubeconfig",
+            "context",
+            "cluster_name",
+            "region",
+            "role_arn",
+        ] {
             if o.has(key) && !keys.contains(&key) {
-                r.error(o.at(key), format!("does not apply to clusters of kind {kind}"));
+                r.error(
+                    o.at(key),
+                    format!("does not apply to clusters of kind {kind}"),
+                );
             }
         }
     };
@@ -104,12 +124,18 @@ fn cluster(r: &mut Reader, path: &str, node: &Node) -> ClusterSpec {
             let cluster_name = r.req_string(&o, "cluster_name").unwrap_or_default();
             let region = r.req_string(&o, "region").unwrap_or_default();
             if !region.is_empty() && !is_region(&region) {
-                r.error(o.at("region"), format!("{region:?} is not an AWS region name such as eu-west-1"));
+                r.error(
+                    o.at("region"),
+                    format!("{region:?} is not an AWS region name such as eu-west-1"),
+                );
             }
             let role_arn = r.opt_string(&o, "role_arn");
             if let Some(arn) = &role_arn {
                 if !arn.starts_with("arn:") || !arn.contains(":role/") {
-                    r.error(o.at("role_arn"), format!("{arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"));
+                    r.error(
+                        o.at("role_arn"),
+                        format!("{arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
+                    );
                 }
             }
             Connection::Eks {
@@ -127,7 +153,12 @@ fn cluster(r: &mut Reader, path: &str, node: &Node) -> ClusterSpec {
             Connection::Simulated
         }
         Some(other) => {
-            r.error(o.at("kind"), format!("unknown cluster kind {other:?}: use kubeconfig, eks, in_cluster or simulated"));
+            r.error(
+                o.at("kind"),
+                format!(
+                    "unknown cluster kind {other:?}: use kubeconfig, eks, in_cluster or simulated"
+                ),
+            );
             Connection::Simulated
         }
         None => Connection::Simulated,
@@ -162,7 +193,10 @@ fn channel(r: &mut Reader, path: &str, node: &Node) -> Channel {
             ChannelTarget::Log
         }
         Some(other) => {
-            r.error(o.at("kind"), format!("unknown channel kind {other:?}: use slack or log"));
+            r.error(
+                o.at("kind"),
+                format!("unknown channel kind {other:?}: use slack or log"),
+            );
             ChannelTarget::Log
         }
         None => ChannelTarget::Log,
@@ -190,7 +224,11 @@ fn app(r: &mut Reader, path: &str, node: &Node) -> App {
         notify: Vec::new(),
         environments: Vec::new(),
     };
-    let Some(o) = r.obj(path, node, &["name", "image", "chart", "notify", "environments"]) else {
+    let Some(o) = r.obj(
+        path,
+        node,
+        &["name", "image", "chart", "notify", "environments"],
+    ) else {
         return app;
     };
     app.name = r.req_string(&o, "name").unwrap_or_default();
@@ -245,16 +283,33 @@ fn tag_policy(r: &mut Reader, path: &str, node: &Node) -> TagPolicy {
                     max_length: 40,
                 },
                 "regex" => {
-                    r.error(path, "a regex policy needs a pattern: write {kind: regex, pattern: \"...\"}");
+                    r.error(
+                        path,
+                        "a regex policy needs a pattern: write {kind: regex, pattern: \"...\"}",
+                    );
                     fallback
                 }
                 other => {
-                    r.error(path, format!("unknown tag policy {other:?}: use semver, git_sha or regex"));
+                    r.error(
+                        path,
+                        format!("unknown tag policy {other:?}: use semver, git_sha or regex"),
+                    );
                     fallback
                 }
             }
         }
-        n => match r.obj(path, n, &["kind", "range", "allow_prerelease", "min_length", "max_length", "pattern"]) {
+        n => match r.obj(
+            path,
+            n,
+            &[
+                "kind",
+                "range",
+                "allow_prerelease",
+                "min_length",
+                "max_length",
+                "pattern",
+            ],
+        ) {
             Some(o) => o,
             None => return fallback,
         },
@@ -264,11 +319,29 @@ fn tag_policy(r: &mut Reader, path: &str, node: &Node) -> TagPolicy {
         Some("semver") => &["range", "allow_prerelease"],
         Some("git_sha") => &["min_length", "max_length"],
         Some("regex") => &["pattern"],
-        _ => &["range", "allow_prerelease", "min_length", "max_length", "pattern"],
+        _ => &[
+            "range",
+            "allow_prerelease",
+            "min_length",
+            "max_length",
+            "pattern",
+        ],
     };
-    for key in ["range", "allow_prerelease", "min_length", "max_length", "pattern"] {
+    for key in [
+        "range",
+        "allow_prerelease",
+        "min_length",
+        "max_length",
+        "pattern",
+    ] {
         if o.has(key) && !allowed.contains(&key) {
-            r.error(o.at(key), format!("does not apply to tag policy {}", kind.as_deref().unwrap_or("?")));
+            r.error(
+                o.at(key),
+                format!(
+                    "does not apply to tag policy {}",
+                    kind.as_deref().unwrap_or("?")
+                ),
+            );
         }
     }
     let policy = match kind.as_deref() {
@@ -281,10 +354,15 @@ fn tag_policy(r: &mut Reader, path: &str, node: &Node) -> TagPolicy {
             max_length: r.opt_uint(&o, "max_length").map_or(40, |v| v as usize),
         },
         Some("regex") => TagPolicy::Regex {
-            pattern: r.req_string(&o, "pattern").unwrap_or_else(|| ".+".to_string()),
+            pattern: r
+                .req_string(&o, "pattern")
+                .unwrap_or_else(|| ".+".to_string()),
         },
         Some(other) => {
-            r.error(o.at("kind"), format!("unknown tag policy {other:?}: use semver, git_sha or regex"));
+            r.error(
+                o.at("kind"),
+                format!("unknown tag policy {other:?}: use semver, git_sha or regex"),
+            );
             return fallback;
         }
         None => return fallback,
@@ -295,7 +373,11 @@ fn tag_policy(r: &mut Reader, path: &str, node: &Node) -> TagPolicy {
             TagPolicy::GitSha { .. } => "min_length",
             TagPolicy::Regex { .. } => "pattern",
         };
-        let at = if o.has(key) { o.at(key) } else { path.to_string() };
+        let at = if o.has(key) {
+            o.at(key)
+        } else {
+            path.to_string()
+        };
         r.error(at, msg);
     }
     policy
@@ -304,13 +386,15 @@ fn tag_policy(r: &mut Reader, path: &str, node: &Node) -> TagPolicy {
 fn scan(r: &mut Reader, path: &str, node: &Node) -> Option<ScanPolicy> {
     let o = r.obj(path, node, &["block_at", "require_result"])?;
     let block_at = match r.req_string(&o, "block_at") {
-        Some(s) => match Severity::parse(&s) {
-            Some(sev) => sev,
-            None => {
-                r.error(o.at("block_at"), format!("unknown severity {s:?}: use informational, low, medium, high or critical"));
-                Severity::Critical
+        Some(s) => {
+            match Severity::parse(&s) {
+                Some(sev) => sev,
+                None => {
+                    r.error(o.at("block_at"), format!("unknown severity {s:?}: use informational, low, medium, high or critical"));
+                    Severity::Critical
+                }
             }
-        },
+        }
         None => Severity::Critical,
     };
     Some(ScanPolicy {
@@ -333,7 +417,11 @@ fn chart(r: &mut Reader, path: &str, node: &Node, mut spec: ChartSpec) -> ChartS
             let p = o.at("image_values");
             if let Some(v) = r.obj(&p, n, &["repository", "tag", "digest"]) {
                 let read = |r: &mut Reader, key: &str, required: bool| {
-                    let value = if required { r.req_string(&v, key) } else { r.opt_string(&v, key) };
+                    let value = if required {
+                        r.req_string(&v, key)
+                    } else {
+                        r.opt_string(&v, key)
+                    };
                     if let Some(s) = &value {
                         if !is_value_path(s) {
                             r.error(v.at(key), format!("{s:?} is not a value path: write dotted keys such as image.repository"));
@@ -375,7 +463,16 @@ fn environment(r: &mut Reader, path: &str, node: &Node) -> Environment {
         strategy: Strategy::Rolling,
         gate: None,
     };
-    const KEYS: &[&str] = &["name", "cluster", "namespace", "values_files", "timeout", "check_interval", "strategy", "gate"];
+    const KEYS: &[&str] = &[
+        "name",
+        "cluster",
+        "namespace",
+        "values_files",
+        "timeout",
+        "check_interval",
+        "strategy",
+        "gate",
+    ];
     let Some(o) = r.obj(path, node, KEYS) else {
         return env;
     };
@@ -398,7 +495,10 @@ fn environment(r: &mut Reader, path: &str, node: &Node) -> Environment {
             files
         }
         None if env.name.is_empty() => Vec::new(),
-        None => vec!["values.yaml".to_string(), format!("values.{}.yaml", env.name)],
+        None => vec![
+            "values.yaml".to_string(),
+            format!("values.{}.yaml", env.name),
+        ],
     };
     if let Some(t) = span(r, &o, "timeout") {
         if t.as_secs() == 0 {
@@ -430,7 +530,13 @@ fn environment(r: &mut Reader, path: &str, node: &Node) -> Environment {
 fn span(r: &mut Reader, o: &Obj<'_>, key: &str) -> Option<Span> {
     let node = o.get(key)?;
     let Node::Str(text) = node else {
-        r.error(o.at(key), format!("expected a duration such as 10m or 72h, found {}", node.describe()));
+        r.error(
+            o.at(key),
+            format!(
+                "expected a duration such as 10m or 72h, found {}",
+                node.describe()
+            ),
+        );
         return None;
     };
     match Span::parse(text) {
@@ -453,7 +559,10 @@ fn strategy(r: &mut Reader, path: &str, node: &Node) -> Strategy {
                     Strategy::Rolling
                 }
                 other => {
-                    r.error(path, format!("unknown strategy {other:?}: use rolling, blue_green or canary"));
+                    r.error(
+                        path,
+                        format!("unknown strategy {other:?}: use rolling, blue_green or canary"),
+                    );
                     Strategy::Rolling
                 }
             }
@@ -480,7 +589,10 @@ fn strategy(r: &mut Reader, path: &str, node: &Node) -> Strategy {
             let steps_path = o.at("steps");
             let mut steps = Vec::new();
             match o.get("steps") {
-                None => r.error(&steps_path, "is required: list traffic percentages such as [10, 50]"),
+                None => r.error(
+                    &steps_path,
+                    "is required: list traffic percentages such as [10, 50]",
+                ),
                 Some(n) => {
                     if let Some(items) = r.seq(&steps_path, n) {
                         if items.is_empty() {
@@ -495,7 +607,13 @@ fn strategy(r: &mut Reader, path: &str, node: &Node) -> Strategy {
                                     }
                                     steps.push(p);
                                 }
-                                other => r.error(index(&steps_path, i), format!("expected a percentage from 1 to 100, found {}", describe_value(other))),
+                                other => r.error(
+                                    index(&steps_path, i),
+                                    format!(
+                                        "expected a percentage from 1 to 100, found {}",
+                                        describe_value(other)
+                                    ),
+                                ),
                             }
                         }
                     }
@@ -510,11 +628,17 @@ fn strategy(r: &mut Reader, path: &str, node: &Node) -> Strategy {
                     Some(Node::Int(i)) => *i as f64,
                     Some(Node::Float(f)) if f.is_finite() => *f,
                     Some(other) => {
-                        r.error(a.at("max"), format!("expected a number, found {}", other.describe()));
+                        r.error(
+                            a.at("max"),
+                            format!("expected a number, found {}", other.describe()),
+                        );
                         0.0
                     }
                     None => {
-                        r.error(a.at("max"), "is required: the largest acceptable value of the query");
+                        r.error(
+                            a.at("max"),
+                            "is required: the largest acceptable value of the query",
+                        );
                         0.0
                     }
                 };
@@ -527,7 +651,10 @@ fn strategy(r: &mut Reader, path: &str, node: &Node) -> Strategy {
             }
         }
         Some(other) => {
-            r.error(o.at("kind"), format!("unknown strategy {other:?}: use rolling, blue_green or canary"));
+            r.error(
+                o.at("kind"),
+                format!("unknown strategy {other:?}: use rolling, blue_green or canary"),
+            );
             Strategy::Rolling
         }
         None => Strategy::Rolling,
@@ -535,11 +662,21 @@ fn strategy(r: &mut Reader, path: &str, node: &Node) -> Strategy {
 }
 
 fn gate(r: &mut Reader, path: &str, node: &Node) -> Option<Gate> {
-    const KEYS: &[&str] = &["approvers", "quorum", "expiry", "remind_before", "four_eyes", "channel"];
+    const KEYS: &[&str] = &[
+        "approvers",
+        "quorum",
+        "expiry",
+        "remind_before",
+        "four_eyes",
+        "channel",
+    ];
     let o = r.obj(path, node, KEYS)?;
     let (mut users, mut groups) = (Vec::new(), Vec::new());
     match o.get("approvers") {
-        None => r.error(o.at("approvers"), "is required: list Slack user ids (users) or user group ids (groups)"),
+        None => r.error(
+            o.at("approvers"),
+            "is required: list Slack user ids (users) or user group ids (groups)",
+        ),
         Some(n) => {
             let p = o.at("approvers");
             if let Some(a) = r.obj(&p, n, &["users", "groups"]) {
@@ -554,7 +691,10 @@ fn gate(r: &mut Reader, path: &str, node: &Node) -> Option<Gate> {
                 }
                 for (i, g) in groups.iter().enumerate() {
                     if !is_slack_id(g, &['S']) {
-                        r.error(index(&a.at("groups"), i), format!("{g:?} is not a Slack user group id (S0123ABCD)"));
+                        r.error(
+                            index(&a.at("groups"), i),
+                            format!("{g:?} is not a Slack user group id (S0123ABCD)"),
+                        );
                     }
                 }
                 if users.is_empty() && groups.is_empty() {
@@ -565,7 +705,10 @@ fn gate(r: &mut Reader, path: &str, node: &Node) -> Option<Gate> {
     }
     let quorum = match r.opt_uint(&o, "quorum") {
         Some(0) => {
-            r.error(o.at("quorum"), "must be at least 1 (remove the gate to deploy without approval)");
+            r.error(
+                o.at("quorum"),
+                "must be at least 1 (remove the gate to deploy without approval)",
+            );
             1
         }
         Some(q) => u32::try_from(q).unwrap_or(u32::MAX),
@@ -574,7 +717,10 @@ fn gate(r: &mut Reader, path: &str, node: &Node) -> Option<Gate> {
     if groups.is_empty() && !users.is_empty() && quorum as usize > users.len() {
         r.error(
             o.at("quorum"),
-            format!("{quorum} approvals can never be reached: only {} approver(s) are listed", users.len()),
+            format!(
+                "{quorum} approvals can never be reached: only {} approver(s) are listed",
+                users.len()
+            ),
         );
     }
     let expiry = span(r, &o, "expiry").unwrap_or(DEFAULT_EXPIRY);
@@ -615,8 +761,13 @@ fn describe_value(node: &Node) -> String {
 fn check_name(r: &mut Reader, path: &str, name: &str, max: usize) {
     let ok = name.len() <= max
         && name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-        && name.bytes().last().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && name
+            .bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
         r.error(
             path,
@@ -628,28 +779,43 @@ fn check_name(r: &mut Reader, path: &str, name: &str, max: usize) {
 fn is_slack_id(id: &str, prefixes: &[char]) -> bool {
     id.len() >= 3
         && id.starts_with(prefixes)
-        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_value_path(s: &str) -> bool {
     s.split('.').all(|seg| {
-        !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        !seg.is_empty()
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     })
 }
 
 fn check_repository(repo: &str) -> Result<(), String> {
     if repo.contains("://") {
-        return Err(format!("{repo:?} has a scheme: write the repository as registry/path, without https://"));
+        return Err(format!(
+            "{repo:?} has a scheme: write the repository as registry/path, without https://"
+        ));
     }
     if repo.contains('@') {
-        return Err(format!("{repo:?} contains a digest: write the repository alone; lockgate pins digests itself"));
+        return Err(format!(
+            "{repo:?} contains a digest: write the repository alone; lockgate pins digests itself"
+        ));
     }
     let last = repo.rsplit('/').next().unwrap_or(repo);
     if last.contains(':') {
@@ -658,7 +824,12 @@ fn check_repository(repo: &str) -> Result<(), String> {
     let path_ok = repo
         .split('/')
         .skip(usize::from(repo.contains('/')))
-        .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')));
+        .all(|seg| {
+            !seg.is_empty()
+                && seg.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+                })
+        });
     if !path_ok {
         return Err(format!("{repo:?} is not a repository name: use lowercase letters, digits, '.', '_', '-' and '/'"));
     }
@@ -670,7 +841,9 @@ fn check_values_file(f: &str) -> Result<(), String> {
         return Err(format!("{f:?} leaves the chart: values files are paths inside the chart, such as values.production.yaml"));
     }
     if !(f.ends_with(".yaml") || f.ends_with(".yml")) {
-        return Err(format!("{f:?} is not a YAML file: values files end in .yaml or .yml"));
+        return Err(format!(
+            "{f:?} is not a YAML file: values files end in .yaml or .yml"
+        ));
     }
     Ok(())
 }

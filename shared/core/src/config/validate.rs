@@ -4,9 +4,27 @@ use super::node::Reader;
 use super::Config;
 
 pub(super) fn cross_check(r: &mut Reader, c: &Config) {
-    duplicates(r, c.clusters.iter().map(|x| x.name.as_str()), "clusters", "name", "cluster");
-    duplicates(r, c.notifications.iter().map(|x| x.name.as_str()), "notifications", "name", "channel");
-    duplicates(r, c.apps.iter().map(|x| x.name.as_str()), "apps", "name", "app");
+    duplicates(
+        r,
+        c.clusters.iter().map(|x| x.name.as_str()),
+        "clusters",
+        "name",
+        "cluster",
+    );
+    duplicates(
+        r,
+        c.notifications.iter().map(|x| x.name.as_str()),
+        "notifications",
+        "name",
+        "channel",
+    );
+    duplicates(
+        r,
+        c.apps.iter().map(|x| x.name.as_str()),
+        "apps",
+        "name",
+        "app",
+    );
     duplicates(
         r,
         c.apps.iter().map(|x| x.image.repository.as_str()),
@@ -14,13 +32,26 @@ pub(super) fn cross_check(r: &mut Reader, c: &Config) {
         "image.repository",
         "repository",
     );
-    let clusters: Vec<&str> = c.clusters.iter().map(|x| x.name.as_str()).filter(|n| !n.is_empty()).collect();
-    let channels: Vec<&str> = c.notifications.iter().map(|x| x.name.as_str()).filter(|n| !n.is_empty()).collect();
+    let clusters: Vec<&str> = c
+        .clusters
+        .iter()
+        .map(|x| x.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let channels: Vec<&str> = c
+        .notifications
+        .iter()
+        .map(|x| x.name.as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
     for (ai, app) in c.apps.iter().enumerate() {
         let base = format!("apps[{ai}]");
         for (ni, name) in app.notify.iter().enumerate() {
             if !channels.contains(&name.as_str()) {
-                r.error(format!("{base}.notify[{ni}]"), unknown("channel", name, &channels));
+                r.error(
+                    format!("{base}.notify[{ni}]"),
+                    unknown("channel", name, &channels),
+                );
             }
         }
         duplicates(
@@ -33,7 +64,10 @@ pub(super) fn cross_check(r: &mut Reader, c: &Config) {
         for (ei, env) in app.environments.iter().enumerate() {
             let at = format!("{base}.environments[{ei}]");
             if !env.cluster.is_empty() && !clusters.contains(&env.cluster.as_str()) {
-                r.error(format!("{at}.cluster"), unknown("cluster", &env.cluster, &clusters));
+                r.error(
+                    format!("{at}.cluster"),
+                    unknown("cluster", &env.cluster, &clusters),
+                );
             }
             let clash = app.environments[..ei].iter().position(|other| {
                 !env.cluster.is_empty()
@@ -90,7 +124,11 @@ fn duplicates<'a>(
             continue;
         }
         if let Some(first) = seen.iter().position(|s| *s == name) {
-            let hint = if what == "repository" { "; each repository releases one app" } else { "" };
+            let hint = if what == "repository" {
+                "; each repository releases one app"
+            } else {
+                ""
+            };
             r.error(
                 format!("{list}[{i}].{field}"),
                 format!("duplicate {what} {name:?} (first at {list}[{first}]){hint}"),

@@ -172,7 +172,9 @@ impl Command {
     pub fn route(&self) -> Route {
         match self {
             Command::VerifyChart { .. } => Route::Charts,
-            Command::Deploy { .. } | Command::CheckRollout { .. } | Command::RollBack { .. } => Route::Deployer,
+            Command::Deploy { .. } | Command::CheckRollout { .. } | Command::RollBack { .. } => {
+                Route::Deployer
+            }
             Command::RequestApproval { .. }
             | Command::UpdateApproval { .. }
             | Command::ScheduleTimer { .. }
@@ -336,7 +338,9 @@ impl NoticeKind {
     /// The severity this kind is sent with.
     pub fn severity(self) -> Severity {
         match self {
-            NoticeKind::RollingBack | NoticeKind::RolledBack | NoticeKind::Failed => Severity::Error,
+            NoticeKind::RollingBack | NoticeKind::RolledBack | NoticeKind::Failed => {
+                Severity::Error
+            }
             NoticeKind::ApprovalRequested
             | NoticeKind::ApprovalReminder
             | NoticeKind::Rejected

@@ -173,11 +173,20 @@ impl Event {
             EventBody::ChartRejected { .. } => "chart_rejected".to_string(),
             EventBody::DeployStarted { env, .. } => format!("deploy_started/{env}"),
             EventBody::DeployFailed { env, .. } => format!("deploy_failed/{env}"),
-            EventBody::RolloutProgressed { env, revision, attempt, .. } => {
+            EventBody::RolloutProgressed {
+                env,
+                revision,
+                attempt,
+                ..
+            } => {
                 format!("rollout_progressed/{env}/{revision}/{attempt}")
             }
-            EventBody::RolloutSucceeded { env, revision, .. } => format!("rollout_succeeded/{env}/{revision}"),
-            EventBody::RolloutFailed { env, revision, .. } => format!("rollout_failed/{env}/{revision}"),
+            EventBody::RolloutSucceeded { env, revision, .. } => {
+                format!("rollout_succeeded/{env}/{revision}")
+            }
+            EventBody::RolloutFailed { env, revision, .. } => {
+                format!("rollout_failed/{env}/{revision}")
+            }
             EventBody::RolledBack { env, .. } => format!("rolled_back/{env}"),
             EventBody::RollbackFailed { env, .. } => format!("rollback_failed/{env}"),
             EventBody::DecisionRecorded { decision_id, .. } => format!("decision/{decision_id}"),

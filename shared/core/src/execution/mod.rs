@@ -11,7 +11,9 @@ mod step;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use command::{ApprovalRequest, ApprovalState, Command, Notice, NoticeKind, Route, Severity, StageSummary};
+pub use command::{
+    ApprovalRequest, ApprovalState, Command, Notice, NoticeKind, Route, Severity, StageSummary,
+};
 pub use event::{Event, EventBody, TimerKind, Verdict};
 pub use plan::{NotifyTarget, Plan, PlanError, StagePlan};
 pub use record::{
@@ -144,7 +146,10 @@ impl Execution {
             None,
             format!(
                 "{} {} received (chart {} {})",
-                exec.app, exec.candidate.image.tag, exec.candidate.chart.name, exec.candidate.chart.version
+                exec.app,
+                exec.candidate.image.tag,
+                exec.candidate.chart.name,
+                exec.candidate.chart.version
             ),
         ));
         let mut exec = exec;

@@ -84,7 +84,12 @@ impl Plan {
     pub fn for_app(config: &Config, app: &str) -> Result<Plan, PlanError> {
         let a = config.app(app).ok_or_else(|| PlanError::UnknownApp {
             app: app.to_string(),
-            known: config.apps.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
+            known: config
+                .apps
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
         let channel = |name: &str| {
             config
@@ -99,14 +104,22 @@ impl Plan {
                     name: name.to_string(),
                 })
         };
-        let notify = a.notify.iter().map(|n| channel(n)).collect::<Result<Vec<_>, _>>()?;
+        let notify = a
+            .notify
+            .iter()
+            .map(|n| channel(n))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut stages = Vec::with_capacity(a.environments.len());
         for e in &a.environments {
-            let cluster = config.cluster(&e.cluster).cloned().ok_or_else(|| PlanError::Dangling {
-                app: app.to_string(),
-                what: "cluster",
-                name: e.cluster.clone(),
-            })?;
+            let cluster =
+                config
+                    .cluster(&e.cluster)
+                    .cloned()
+                    .ok_or_else(|| PlanError::Dangling {
+                        app: app.to_string(),
+                        what: "cluster",
+                        name: e.cluster.clone(),
+                    })?;
             let approval_channel = match e.gate.as_ref().and_then(|g| g.channel.as_deref()) {
                 Some(name) => Some(channel(name)?),
                 None if e.gate.is_some() => notify.first().cloned(),

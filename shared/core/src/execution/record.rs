@@ -227,7 +227,10 @@ pub struct ApprovalRecord {
 impl ApprovalRecord {
     /// Distinct approvers who approved.
     pub fn approvals(&self) -> usize {
-        self.decisions.iter().filter(|d| d.verdict == Verdict::Approve).count()
+        self.decisions
+            .iter()
+            .filter(|d| d.verdict == Verdict::Approve)
+            .count()
     }
 }
 

@@ -121,15 +121,21 @@ struct Machine {
 type Applied = Result<(), Ignored>;
 
 fn stale(reason: impl Into<String>) -> Ignored {
-    Ignored::Stale { reason: reason.into() }
+    Ignored::Stale {
+        reason: reason.into(),
+    }
 }
 
 fn not_yet(reason: impl Into<String>) -> Ignored {
-    Ignored::NotYet { reason: reason.into() }
+    Ignored::NotYet {
+        reason: reason.into(),
+    }
 }
 
 fn refused(reason: impl Into<String>) -> Ignored {
-    Ignored::Refused { reason: reason.into() }
+    Ignored::Refused {
+        reason: reason.into(),
+    }
 }
 
 impl Machine {
@@ -155,11 +161,17 @@ impl Machine {
                 self.fail(format!("chart refused: {reason}"));
                 Ok(())
             }
-            EventBody::DeployStarted { env, revision, previous_revision } => {
+            EventBody::DeployStarted {
+                env,
+                revision,
+                previous_revision,
+            } => {
                 let i = self.locate(env)?;
                 match &self.next.status {
                     Status::Verified | Status::Deploying { .. } | Status::Approved { .. } => {}
-                    Status::AwaitingApproval { .. } => return Err(not_yet(format!("{env} is waiting for approval"))),
+                    Status::AwaitingApproval { .. } => {
+                        return Err(not_yet(format!("{env} is waiting for approval")))
+                    }
                     other => return Err(stale(format!("{env} is already {other}"))),
                 }
                 let stage_plan = &self.next.plan.stages[i];
@@ -177,18 +189,29 @@ impl Machine {
                 self.notify(NoticeKind::DeployStarted, Some(env), text);
                 Ok(())
             }
-            EventBody::DeployFailed { env, reason, previous_revision } => {
+            EventBody::DeployFailed {
+                env,
+                reason,
+                previous_revision,
+            } => {
                 let i = self.locate(env)?;
                 match &self.next.status {
                     Status::Verified | Status::Deploying { .. } | Status::Approved { .. } => {}
-                    Status::AwaitingApproval { .. } => return Err(not_yet(format!("{env} is waiting for approval"))),
+                    Status::AwaitingApproval { .. } => {
+                        return Err(not_yet(format!("{env} is waiting for approval")))
+                    }
                     other => return Err(stale(format!("{env} is already {other}"))),
                 }
                 self.next.stages[i].previous_revision = *previous_revision;
                 self.roll_back(i, format!("deploy failed: {reason}"));
                 Ok(())
             }
-            EventBody::RolloutProgressed { env, revision, attempt, message } => {
+            EventBody::RolloutProgressed {
+                env,
+                revision,
+                attempt,
+                message,
+            } => {
                 let i = self.check_result(env, *revision, *attempt)?;
                 let deadline = self.next.stages[i].deadline.unwrap_or(self.at);
                 if self.at >= deadline {
@@ -201,7 +224,11 @@ impl Machine {
                 }
                 Ok(())
             }
-            EventBody::RolloutSucceeded { env, revision, attempt } => {
+            EventBody::RolloutSucceeded {
+                env,
+                revision,
+                attempt,
+            } => {
                 let i = self.check_result(env, *revision, *attempt)?;
                 let stage = &mut self.next.stages[i];
                 stage.status = StageStatus::Succeeded;
@@ -211,9 +238,17 @@ impl Machine {
                 self.enter_stage(i + 1, Status::Deploying { env: String::new() });
                 Ok(())
             }
-            EventBody::RolloutFailed { env, revision, attempt, reason } => {
+            EventBody::RolloutFailed {
+                env,
+                revision,
+                attempt,
+                reason,
+            } => {
                 let i = self.check_result(env, *revision, *attempt)?;
-                self.roll_back(i, format!("rollout of revision {revision} failed: {reason}"));
+                self.roll_back(
+                    i,
+                    format!("rollout of revision {revision} failed: {reason}"),
+                );
                 Ok(())
             }
             EventBody::RolledBack { env, revision } => {
@@ -229,7 +264,10 @@ impl Machine {
                     Some(r) => format!("revision {r}"),
                     None => "nothing (the first install was removed)".to_string(),
                 };
-                self.next.status = Status::RolledBack { env: env.clone(), reason: reason.clone() };
+                self.next.status = Status::RolledBack {
+                    env: env.clone(),
+                    reason: reason.clone(),
+                };
                 let text = format!("{env} rolled back to {to}: {reason}");
                 self.notify(NoticeKind::RolledBack, Some(env), text);
                 Ok(())
@@ -247,9 +285,14 @@ impl Machine {
                 self.fail(text);
                 Ok(())
             }
-            EventBody::DecisionRecorded { env, decision_id, by, groups, verdict, reason } => {
-                self.decide(env, decision_id, by, groups, *verdict, reason.clone())
-            }
+            EventBody::DecisionRecorded {
+                env,
+                decision_id,
+                by,
+                groups,
+                verdict,
+                reason,
+            } => self.decide(env, decision_id, by, groups, *verdict, reason.clone()),
             EventBody::TimerFired { env, timer } => self.timer(env, *timer),
             EventBody::Superseded { by } => {
                 if *by == self.next.id {
@@ -267,7 +310,11 @@ impl Machine {
                 stage.finished_at = Some(self.at);
                 self.next.status = Status::Superseded { by: by.clone() };
                 self.update_approval(i, ApprovalState::Superseded { by: by.clone() });
-                self.notify(NoticeKind::Superseded, Some(&env), format!("superseded by {by} while waiting for approval of {env}"));
+                self.notify(
+                    NoticeKind::Superseded,
+                    Some(&env),
+                    format!("superseded by {by} while waiting for approval of {env}"),
+                );
                 Ok(())
             }
         }
@@ -284,7 +331,10 @@ impl Machine {
 
     fn position(&self, env: &str) -> Result<Position, Ignored> {
         let Some(i) = self.next.stage_index(env) else {
-            return Err(refused(format!("{env:?} is not an environment of {}", self.next.app)));
+            return Err(refused(format!(
+                "{env:?} is not an environment of {}",
+                self.next.app
+            )));
         };
         let current = match &self.next.status {
             Status::Received | Status::Verified => 0,
@@ -324,8 +374,14 @@ impl Machine {
             )));
         }
         match attempt.cmp(&stage.check_attempt) {
-            std::cmp::Ordering::Less => Err(stale(format!("check {attempt} was superseded by check {}", stage.check_attempt))),
-            std::cmp::Ordering::Greater => Err(not_yet(format!("check {attempt} answered before check {}", stage.check_attempt))),
+            std::cmp::Ordering::Less => Err(stale(format!(
+                "check {attempt} was superseded by check {}",
+                stage.check_attempt
+            ))),
+            std::cmp::Ordering::Greater => Err(not_yet(format!(
+                "check {attempt} answered before check {}",
+                stage.check_attempt
+            ))),
             std::cmp::Ordering::Equal => Ok(i),
         }
     }
@@ -336,7 +392,13 @@ impl Machine {
     fn enter_stage(&mut self, i: usize, status: Status) {
         let Some(plan) = self.next.plan.stages.get(i).cloned() else {
             self.next.status = Status::Succeeded;
-            let envs: Vec<&str> = self.next.plan.stages.iter().map(|s| s.env.as_str()).collect();
+            let envs: Vec<&str> = self
+                .next
+                .plan
+                .stages
+                .iter()
+                .map(|s| s.env.as_str())
+                .collect();
             let text = format!("released to {}", envs.join(", "));
             self.notify(NoticeKind::Succeeded, None, text);
             return;
@@ -344,7 +406,9 @@ impl Machine {
         self.next.stages[i].started_at = Some(self.at);
         let Some(gate) = &plan.gate else {
             let status = match status {
-                Status::Deploying { .. } => Status::Deploying { env: plan.env.clone() },
+                Status::Deploying { .. } => Status::Deploying {
+                    env: plan.env.clone(),
+                },
                 other => other,
             };
             self.deploy(i, status);
@@ -360,7 +424,9 @@ impl Machine {
             reminded: false,
             decisions: Vec::new(),
         });
-        self.next.status = Status::AwaitingApproval { env: plan.env.clone() };
+        self.next.status = Status::AwaitingApproval {
+            env: plan.env.clone(),
+        };
         let c = &self.next.candidate;
         let request = ApprovalRequest {
             execution_id: self.next.id.clone(),
@@ -386,7 +452,10 @@ impl Machine {
                 .collect(),
         };
         self.commands.push(Command::RequestApproval { request });
-        for (timer, fire_at) in [(TimerKind::ApprovalReminder, remind_at), (TimerKind::ApprovalExpiry, expires_at)] {
+        for (timer, fire_at) in [
+            (TimerKind::ApprovalReminder, remind_at),
+            (TimerKind::ApprovalExpiry, expires_at),
+        ] {
             self.commands.push(Command::ScheduleTimer {
                 env: plan.env.clone(),
                 timer,
@@ -425,7 +494,14 @@ impl Machine {
         self.next.status = status;
     }
 
-    fn check(&mut self, i: usize, revision: u64, attempt: u32, delay: crate::span::Span, deadline: DateTime<Utc>) {
+    fn check(
+        &mut self,
+        i: usize,
+        revision: u64,
+        attempt: u32,
+        delay: crate::span::Span,
+        deadline: DateTime<Utc>,
+    ) {
         let plan = &self.next.plan;
         let stage = &plan.stages[i];
         self.commands.push(Command::CheckRollout {
@@ -458,12 +534,21 @@ impl Machine {
         let record = &mut self.next.stages[i];
         record.status = StageStatus::RollingBack;
         record.reason = Some(reason.clone());
-        self.next.status = Status::RollingBack { env: env.clone(), reason: reason.clone() };
-        self.notify(NoticeKind::RollingBack, Some(&env), format!("{env}: {reason}; rolling back"));
+        self.next.status = Status::RollingBack {
+            env: env.clone(),
+            reason: reason.clone(),
+        };
+        self.notify(
+            NoticeKind::RollingBack,
+            Some(&env),
+            format!("{env}: {reason}; rolling back"),
+        );
     }
 
     fn fail(&mut self, reason: String) {
-        self.next.status = Status::Failed { reason: reason.clone() };
+        self.next.status = Status::Failed {
+            reason: reason.clone(),
+        };
         self.notify(NoticeKind::Failed, None, reason);
     }
 
@@ -506,7 +591,10 @@ impl Machine {
         reason: Option<String>,
     ) -> Applied {
         let i = self.open_gate(env)?;
-        let gate = self.next.plan.stages[i].gate.clone().ok_or_else(|| refused("no gate"))?;
+        let gate = self.next.plan.stages[i]
+            .gate
+            .clone()
+            .ok_or_else(|| refused("no gate"))?;
         if !gate.allows(by, groups) {
             return Err(refused(format!("{by} is not an approver of {env}")));
         }
@@ -515,7 +603,10 @@ impl Machine {
                 "{by} triggered this release and {env} needs someone else's decision (four-eyes)"
             )));
         }
-        let record = self.next.stages[i].approval.clone().ok_or_else(|| stale("no approval request"))?;
+        let record = self.next.stages[i]
+            .approval
+            .clone()
+            .ok_or_else(|| stale("no approval request"))?;
         if self.at >= record.expires_at {
             self.expire(i);
             return Ok(());
@@ -532,7 +623,10 @@ impl Machine {
             reason: reason.clone(),
             at: self.at,
         };
-        let approval = self.next.stages[i].approval.as_mut().ok_or_else(|| stale("no approval request"))?;
+        let approval = self.next.stages[i]
+            .approval
+            .as_mut()
+            .ok_or_else(|| stale("no approval request"))?;
         approval.decisions.push(decision);
         let approved_by: Vec<String> = approval
             .decisions
@@ -551,18 +645,52 @@ impl Machine {
                     by: by.to_string(),
                     reason: reason.clone(),
                 };
-                self.update_approval(i, ApprovalState::Rejected { by: by.to_string(), reason: reason.clone() });
+                self.update_approval(
+                    i,
+                    ApprovalState::Rejected {
+                        by: by.to_string(),
+                        reason: reason.clone(),
+                    },
+                );
                 let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
-                self.notify(NoticeKind::Rejected, Some(env), format!("{by} rejected the deploy to {env}{why}"));
+                self.notify(
+                    NoticeKind::Rejected,
+                    Some(env),
+                    format!("{by} rejected the deploy to {env}{why}"),
+                );
             }
             Verdict::Approve if approved_by.len() >= gate.quorum as usize => {
-                self.update_approval(i, ApprovalState::Approved { by: approved_by.clone() });
-                self.notify(NoticeKind::Approved, Some(env), format!("deploy to {env} approved by {}", approved_by.join(", ")));
-                self.deploy(i, Status::Approved { env: env.to_string() });
+                self.update_approval(
+                    i,
+                    ApprovalState::Approved {
+                        by: approved_by.clone(),
+                    },
+                );
+                self.notify(
+                    NoticeKind::Approved,
+                    Some(env),
+                    format!("deploy to {env} approved by {}", approved_by.join(", ")),
+                );
+                self.deploy(
+                    i,
+                    Status::Approved {
+                        env: env.to_string(),
+                    },
+                );
             }
             Verdict::Approve => {
-                let text = format!("{by} approved the deploy to {env} ({} of {})", approved_by.len(), gate.quorum);
-                self.update_approval(i, ApprovalState::Pending { approved_by, quorum: gate.quorum });
+                let text = format!(
+                    "{by} approved the deploy to {env} ({} of {})",
+                    approved_by.len(),
+                    gate.quorum
+                );
+                self.update_approval(
+                    i,
+                    ApprovalState::Pending {
+                        approved_by,
+                        quorum: gate.quorum,
+                    },
+                );
                 self.notify(NoticeKind::ApprovalPending, Some(env), text);
             }
         }
@@ -571,11 +699,17 @@ impl Machine {
 
     fn timer(&mut self, env: &str, timer: TimerKind) -> Applied {
         let i = self.open_gate(env)?;
-        let record = self.next.stages[i].approval.clone().ok_or_else(|| stale("no approval request"))?;
+        let record = self.next.stages[i]
+            .approval
+            .clone()
+            .ok_or_else(|| stale("no approval request"))?;
         match timer {
             TimerKind::ApprovalReminder => {
                 if self.at < record.remind_at {
-                    return Err(not_yet(format!("the reminder is due at {}", record.remind_at.to_rfc3339())));
+                    return Err(not_yet(format!(
+                        "the reminder is due at {}",
+                        record.remind_at.to_rfc3339()
+                    )));
                 }
                 if let Some(a) = self.next.stages[i].approval.as_mut() {
                     a.reminded = true;
@@ -584,13 +718,19 @@ impl Machine {
                     "reminder: the deploy to {env} expires at {} ({} of {} approvals)",
                     record.expires_at.to_rfc3339(),
                     record.approvals(),
-                    self.next.plan.stages[i].gate.as_ref().map_or(0, |g| g.quorum)
+                    self.next.plan.stages[i]
+                        .gate
+                        .as_ref()
+                        .map_or(0, |g| g.quorum)
                 );
                 self.notify(NoticeKind::ApprovalReminder, Some(env), text);
             }
             TimerKind::ApprovalExpiry => {
                 if self.at < record.expires_at {
-                    return Err(not_yet(format!("the request expires at {}", record.expires_at.to_rfc3339())));
+                    return Err(not_yet(format!(
+                        "the request expires at {}",
+                        record.expires_at.to_rfc3339()
+                    )));
                 }
                 self.expire(i);
             }
@@ -605,6 +745,10 @@ impl Machine {
         stage.finished_at = Some(self.at);
         self.next.status = Status::Expired { env: env.clone() };
         self.update_approval(i, ApprovalState::Expired);
-        self.notify(NoticeKind::Expired, Some(&env), format!("nobody decided on the deploy to {env} in time; the release stops here"));
+        self.notify(
+            NoticeKind::Expired,
+            Some(&env),
+            format!("nobody decided on the deploy to {env} in time; the release stops here"),
+        );
     }
 }

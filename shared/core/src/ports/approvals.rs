@@ -16,7 +16,8 @@ pub trait Approvals: Send + Sync {
     /// Posts the request; returns where it is.
     async fn request(&self, request: &ApprovalRequest) -> Result<ApprovalHandle, PortError>;
     /// Shows the request's new state where it was posted.
-    async fn update(&self, handle: &ApprovalHandle, state: &ApprovalState) -> Result<(), PortError>;
+    async fn update(&self, handle: &ApprovalHandle, state: &ApprovalState)
+        -> Result<(), PortError>;
     /// The user groups `user` belongs to (checked against the gate's groups).
     async fn groups_of(&self, user: &str) -> Result<Vec<String>, PortError>;
 }

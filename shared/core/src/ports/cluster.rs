@@ -76,8 +76,16 @@ pub trait Cluster: Send + Sync {
     /// has) and records a new revision.
     async fn deploy(&self, release: &RenderedRelease) -> Result<DeployOutcome, PortError>;
     /// Checks the rollout of `revision`.
-    async fn check(&self, target: &ReleaseTarget, revision: u64) -> Result<RolloutStatus, PortError>;
+    async fn check(
+        &self,
+        target: &ReleaseTarget,
+        revision: u64,
+    ) -> Result<RolloutStatus, PortError>;
     /// Returns the release to `to_revision` (none: remove it), recording a new
     /// revision; returns the revision now live.
-    async fn roll_back(&self, target: &ReleaseTarget, to_revision: Option<u64>) -> Result<Option<u64>, PortError>;
+    async fn roll_back(
+        &self,
+        target: &ReleaseTarget,
+        to_revision: Option<u64>,
+    ) -> Result<Option<u64>, PortError>;
 }

@@ -28,7 +28,11 @@ pub struct PortError {
 
 impl PortError {
     /// A failure of `op` of `kind`, caused by `source`.
-    pub fn new(kind: PortErrorKind, op: impl Into<String>, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+    pub fn new(
+        kind: PortErrorKind,
+        op: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
         Self {
             kind,
             op: op.into(),
@@ -37,12 +41,18 @@ impl PortError {
     }
 
     /// A transient failure.
-    pub fn transient(op: impl Into<String>, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+    pub fn transient(
+        op: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
         Self::new(PortErrorKind::Transient, op, source)
     }
 
     /// A permanent failure.
-    pub fn permanent(op: impl Into<String>, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+    pub fn permanent(
+        op: impl Into<String>,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
         Self::new(PortErrorKind::Permanent, op, source)
     }
 

@@ -17,7 +17,9 @@ mod store;
 pub use approvals::{ApprovalHandle, Approvals};
 pub use async_trait::async_trait;
 pub use clock::{Clock, ManualClock};
-pub use cluster::{Cluster, DeployOutcome, ReleaseTarget, RenderedRelease, RolloutState, RolloutStatus};
+pub use cluster::{
+    Cluster, DeployOutcome, ReleaseTarget, RenderedRelease, RolloutState, RolloutStatus,
+};
 pub use error::{PortError, PortErrorKind};
 pub use notify::Notifier;
 pub use queue::CommandQueue;

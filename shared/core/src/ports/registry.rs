@@ -56,9 +56,10 @@ impl ScanFindings {
             ScanStatus::InProgress if policy.require_result => {
                 Err("the image scan has not finished: waiting for its result".to_string())
             }
-            ScanStatus::Unavailable if policy.require_result => {
-                Err("the image has no scan result and the app requires one: enable scan on push".to_string())
-            }
+            ScanStatus::Unavailable if policy.require_result => Err(
+                "the image has no scan result and the app requires one: enable scan on push"
+                    .to_string(),
+            ),
             _ => Ok(()),
         }
     }
@@ -73,5 +74,9 @@ pub trait ImageRegistry: Send + Sync {
     /// A permanent [`PortError`] when the repository or tag does not exist.
     async fn resolve_tag(&self, repository: &str, tag: &str) -> Result<Digest, PortError>;
     /// The scan findings of the image `digest`.
-    async fn scan_findings(&self, repository: &str, digest: &Digest) -> Result<ScanFindings, PortError>;
+    async fn scan_findings(
+        &self,
+        repository: &str,
+        digest: &Digest,
+    ) -> Result<ScanFindings, PortError>;
 }

@@ -54,7 +54,12 @@ pub trait StateStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError::VersionMismatch`] when it changed meanwhile.
-    async fn replace(&self, key: &str, bytes: Vec<u8>, expected: &ObjectVersion) -> Result<ObjectVersion, StoreError>;
+    async fn replace(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        expected: &ObjectVersion,
+    ) -> Result<ObjectVersion, StoreError>;
     /// Keys under `prefix`, sorted.
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError>;
 }
@@ -68,7 +73,12 @@ pub trait ChartStore: Send + Sync {
     /// # Errors
     /// [`StoreError::AlreadyExists`] when different bytes are stored there
     /// (a chart version is immutable).
-    async fn put_archive(&self, name: &str, version: &str, bytes: Vec<u8>) -> Result<String, StoreError>;
+    async fn put_archive(
+        &self,
+        name: &str,
+        version: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, StoreError>;
     /// The archive at `location`.
     async fn get_archive(&self, location: &str) -> Result<Vec<u8>, StoreError>;
     /// The repository's `index.yaml`, if there is one.
@@ -78,7 +88,11 @@ pub trait ChartStore: Send + Sync {
     ///
     /// # Errors
     /// [`StoreError::AlreadyExists`] / [`StoreError::VersionMismatch`] on a race.
-    async fn put_index(&self, bytes: Vec<u8>, expected: Option<&ObjectVersion>) -> Result<ObjectVersion, StoreError>;
+    async fn put_index(
+        &self,
+        bytes: Vec<u8>,
+        expected: Option<&ObjectVersion>,
+    ) -> Result<ObjectVersion, StoreError>;
 }
 
 /// The key layout every [`StateStore`] adapter shares (S3 and the local filesystem).

@@ -45,7 +45,9 @@ pub const MALLORY: &str = "U0MALLORY";
 pub const RELEASE_GROUP: &str = "S0RELEASE";
 
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 /// `secs` seconds after [`t0`].
@@ -91,7 +93,11 @@ pub fn open(quorum: u32) -> Execution {
 }
 
 pub fn other_execution() -> ExecutionId {
-    ExecutionId::derive("web", &Digest::of_bytes(b"other chart"), &Digest::of_bytes(b"other image"))
+    ExecutionId::derive(
+        "web",
+        &Digest::of_bytes(b"other chart"),
+        &Digest::of_bytes(b"other image"),
+    )
 }
 
 pub fn ev(secs: i64, body: EventBody) -> Event {
@@ -99,7 +105,12 @@ pub fn ev(secs: i64, body: EventBody) -> Event {
 }
 
 pub fn chart_verified(secs: i64) -> Event {
-    ev(secs, EventBody::ChartVerified { chart_digest: candidate().chart.digest })
+    ev(
+        secs,
+        EventBody::ChartVerified {
+            chart_digest: candidate().chart.digest,
+        },
+    )
 }
 
 pub fn deploy_started(secs: i64, env: &str, revision: u64, previous: Option<u64>) -> Event {
@@ -160,7 +171,13 @@ pub fn failed(secs: i64, env: &str, revision: u64, attempt: u32) -> Event {
 }
 
 pub fn rolled_back(secs: i64, env: &str, revision: Option<u64>) -> Event {
-    ev(secs, EventBody::RolledBack { env: env.to_string(), revision })
+    ev(
+        secs,
+        EventBody::RolledBack {
+            env: env.to_string(),
+            revision,
+        },
+    )
 }
 
 pub fn rollback_failed(secs: i64, env: &str) -> Event {
@@ -174,7 +191,11 @@ pub fn rollback_failed(secs: i64, env: &str) -> Event {
 }
 
 pub fn decision(secs: i64, id: &str, by: &str, verdict: Verdict) -> Event {
-    let groups = if by == CAROL { vec![RELEASE_GROUP.to_string()] } else { Vec::new() };
+    let groups = if by == CAROL {
+        vec![RELEASE_GROUP.to_string()]
+    } else {
+        Vec::new()
+    };
     ev(
         secs,
         EventBody::DecisionRecorded {
