@@ -2,9 +2,11 @@
 //! channels. [`Config::from_yaml`] reads and validates in one call and reports every
 //! problem with its path, never only the first.
 
+mod checks;
 mod error;
 mod node;
 mod parse;
+mod parse_env;
 mod validate;
 
 use serde::{Deserialize, Serialize};
