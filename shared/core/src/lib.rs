@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod envelope;
+pub mod environment;
 pub mod execution;
 pub mod ids;
 pub mod image;

@@ -4,6 +4,7 @@
 
 mod checks;
 mod error;
+mod intake;
 mod node;
 mod parse;
 mod parse_env;
@@ -12,6 +13,7 @@ mod validate;
 use serde::{Deserialize, Serialize};
 
 pub use error::{ConfigError, ConfigErrors};
+pub use intake::{Admitted, PushRefused};
 
 use crate::span::Span;
 use crate::tag_policy::TagPolicy;
@@ -260,6 +262,21 @@ pub struct Gate {
     /// Channel the request is posted to (default: the app's first channel).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+}
+
+impl ImageValuePaths {
+    /// The `(value path, value)` pairs that put `image` into a chart's values:
+    /// repository, tag and, when the chart has a place for it, the digest.
+    pub fn settings(&self, image: &crate::image::PinnedImage) -> Vec<(String, String)> {
+        let mut out = vec![
+            (self.repository.clone(), image.repository.clone()),
+            (self.tag.clone(), image.tag.clone()),
+        ];
+        if let Some(path) = &self.digest {
+            out.push((path.clone(), image.digest.to_string()));
+        }
+        out
+    }
 }
 
 impl Gate {
