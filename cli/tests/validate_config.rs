@@ -22,8 +22,15 @@ fn core_file(rel: &str) -> String {
 #[test]
 fn valid_config_prints_counts_and_exits_zero() {
     let out = lockgate(&["validate-config", &core_file("examples/lockgate.yaml")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok: 1 apps, 2 environments\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ok: 1 apps, 2 environments\n"
+    );
 }
 
 #[test]

@@ -32,8 +32,8 @@ pub struct Envelope {
 /// A decoded envelope.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Message {
-    /// A command to run.
-    Command(Command),
+    /// A command to run (boxed: commands carry whole cluster and chart specs).
+    Command(Box<Command>),
     /// An event to apply.
     Event(Event),
 }

@@ -8,10 +8,12 @@
 
 pub mod config;
 pub mod envelope;
+pub mod environment;
 pub mod execution;
 pub mod ids;
 pub mod image;
 pub mod ports;
+pub mod records;
 pub mod span;
 pub mod tag_policy;
 

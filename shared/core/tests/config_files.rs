@@ -65,6 +65,22 @@ fn sample_config_loads_with_staging_ungated_and_production_gated() {
 }
 
 #[test]
+fn a_loaded_config_round_trips_through_json() {
+    let text = std::fs::read_to_string(dir("examples/lockgate.yaml")).expect("sample config");
+    let config = Config::from_yaml(&text).unwrap_or_else(|e| panic!("{e}"));
+    let json = serde_json::to_string(&config).expect("serializes");
+    let back: Config = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, config);
+}
+
+#[test]
+fn yaml_1_1_booleans_stay_text() {
+    let text = "version: 1\nclusters: [{name: no, kind: simulated}]\napps:\n  - name: web\n    image: {repository: r.example.com/web}\n    chart: {source: charts/web}\n    environments: [{name: staging, cluster: no, namespace: web}]\n";
+    let config = Config::from_yaml(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.clusters[0].name, "no");
+}
+
+#[test]
 fn defaults_fill_values_files_timeouts_and_gate_settings() {
     let text = "version: 1\nclusters: [{name: eu, kind: simulated}]\nnotifications: [{name: n, kind: log}]\napps:\n  - name: web\n    image: {repository: r.example.com/web, tag_policy: git_sha}\n    chart: {source: charts/web}\n    notify: [n]\n    environments:\n      - {name: qa, cluster: eu, namespace: web}\n      - {name: prod, cluster: eu, namespace: web-prod, gate: {approvers: {users: [U01]}, expiry: 6h}}\n";
     let config = Config::from_yaml(text).unwrap_or_else(|e| panic!("{e}"));

@@ -27,10 +27,16 @@ enum Rollout {
 #[derive(Debug, Clone)]
 enum Gate {
     /// Quorum 1: one approval (by Carol through her group, or by Bob).
-    ApproveOne { carol: bool },
+    ApproveOne {
+        carol: bool,
+    },
     /// Quorum 2: Bob and Carol approve (in either order).
-    ApproveTwo { carol_first: bool },
-    Reject { carol: bool },
+    ApproveTwo {
+        carol_first: bool,
+    },
+    Reject {
+        carol: bool,
+    },
     Expire,
 }
 
@@ -43,7 +49,11 @@ struct Scenario {
 
 impl Scenario {
     fn quorum(&self) -> u32 {
-        if matches!(self.gate, Gate::ApproveTwo { .. }) { 2 } else { 1 }
+        if matches!(self.gate, Gate::ApproveTwo { .. }) {
+            2
+        } else {
+            1
+        }
     }
 
     /// Whether two events in the clean sequence commute (two approvals): then
@@ -60,7 +70,15 @@ impl Scenario {
             t
         };
         let mut out = vec![chart_verified(next_t(5))];
-        if !rollout(&mut out, &mut next_t, "staging", 1, None, &self.staging, 300) {
+        if !rollout(
+            &mut out,
+            &mut next_t,
+            "staging",
+            1,
+            None,
+            &self.staging,
+            300,
+        ) {
             return out;
         }
         let requested = next_t(0);
@@ -70,7 +88,11 @@ impl Scenario {
                 out.push(decision(next_t(600), "d-1", who, Verdict::Approve));
             }
             Gate::ApproveTwo { carol_first } => {
-                let (a, b) = if *carol_first { (CAROL, BOB) } else { (BOB, CAROL) };
+                let (a, b) = if *carol_first {
+                    (CAROL, BOB)
+                } else {
+                    (BOB, CAROL)
+                };
                 out.push(decision(next_t(600), "d-1", a, Verdict::Approve));
                 out.push(decision(next_t(600), "d-2", b, Verdict::Approve));
             }
@@ -84,7 +106,15 @@ impl Scenario {
                 return out;
             }
         }
-        rollout(&mut out, &mut next_t, "production", 5, Some(4), &self.production, 600);
+        rollout(
+            &mut out,
+            &mut next_t,
+            "production",
+            5,
+            Some(4),
+            &self.production,
+            600,
+        );
         out
     }
 }
@@ -107,7 +137,9 @@ fn rollout(
     let started = next_t(10);
     out.push(deploy_started(started, env, rev, prev));
     let checks = match how {
-        Rollout::Succeed { checks } | Rollout::Fail { checks } | Rollout::RollbackFails { checks } => *checks,
+        Rollout::Succeed { checks }
+        | Rollout::Fail { checks }
+        | Rollout::RollbackFails { checks } => *checks,
         Rollout::TimeOut | Rollout::ApplyFails => 0,
     };
     for attempt in 1..=checks {
@@ -149,8 +181,19 @@ fn junk(i: usize) -> Event {
         4 => decision(700, "d-alice", ALICE, Verdict::Approve),
         5 => superseded(800, open(1).id),
         6 => deploy_started(40, "qa", 3, None),
-        7 => ev(5, EventBody::ChartVerified { chart_digest: lockgate_core::Digest::of_bytes(b"forged") }),
-        8 => ev(900, EventBody::TimerFired { env: "staging".into(), timer: TimerKind::ApprovalExpiry }),
+        7 => ev(
+            5,
+            EventBody::ChartVerified {
+                chart_digest: lockgate_core::Digest::of_bytes(b"forged"),
+            },
+        ),
+        8 => ev(
+            900,
+            EventBody::TimerFired {
+                env: "staging".into(),
+                timer: TimerKind::ApprovalExpiry,
+            },
+        ),
         _ => failed(45, "production", 99, 1),
     }
 }
@@ -234,14 +277,19 @@ fn check_gate(exec: &Execution, event: &Event, commands: &[Command]) -> Result<(
             continue;
         }
         let Some(approval) = &stage.approval else {
-            return Err(TestCaseError::fail(format!("{} passed its gate with no approval record", plan.env)));
+            return Err(TestCaseError::fail(format!(
+                "{} passed its gate with no approval record",
+                plan.env
+            )));
         };
         let mut approvers: Vec<&str> = approval
             .decisions
             .iter()
             .filter(|d| d.verdict == Verdict::Approve && d.at < approval.expires_at)
             .filter(|d| gate.users.contains(&d.by) || d.by == CAROL)
-            .filter(|d| !(gate.four_eyes && exec.candidate.triggered_by.as_deref() == Some(d.by.as_str())))
+            .filter(|d| {
+                !(gate.four_eyes && exec.candidate.triggered_by.as_deref() == Some(d.by.as_str()))
+            })
             .map(|d| d.by.as_str())
             .collect();
         approvers.sort_unstable();
@@ -254,7 +302,10 @@ fn check_gate(exec: &Execution, event: &Event, commands: &[Command]) -> Result<(
             gate.quorum
         );
         prop_assert!(
-            !approval.decisions.iter().any(|d| d.verdict == Verdict::Reject),
+            !approval
+                .decisions
+                .iter()
+                .any(|d| d.verdict == Verdict::Reject),
             "{} passed its gate after a rejection",
             plan.env
         );
@@ -283,7 +334,10 @@ fn normalized(exec: &Execution) -> (String, Vec<String>, Vec<String>) {
     keys.sort();
     (
         serde_json::to_string(&exec.status).unwrap_or_default(),
-        stages.iter().map(|s| serde_json::to_string(s).unwrap_or_default()).collect(),
+        stages
+            .iter()
+            .map(|s| serde_json::to_string(s).unwrap_or_default())
+            .collect(),
         keys,
     )
 }
@@ -395,12 +449,30 @@ proptest! {
 fn arb_any_event() -> impl Strategy<Value = Event> {
     let env = prop::sample::select(vec!["staging", "production", "qa"]);
     let who = prop::sample::select(vec![ALICE, BOB, CAROL, MALLORY]);
-    (0u8..12, env, 1u64..3, 1u32..4, who, any::<bool>(), 0i64..(4 * EXPIRY), 0u32..5).prop_map(
-        |(kind, env, rev, attempt, who, approve, secs, id)| {
-            let verdict = if approve { Verdict::Approve } else { Verdict::Reject };
+    (
+        0u8..12,
+        env,
+        1u64..3,
+        1u32..4,
+        who,
+        any::<bool>(),
+        0i64..(4 * EXPIRY),
+        0u32..5,
+    )
+        .prop_map(|(kind, env, rev, attempt, who, approve, secs, id)| {
+            let verdict = if approve {
+                Verdict::Approve
+            } else {
+                Verdict::Reject
+            };
             match kind {
                 0 => chart_verified(secs),
-                1 => deploy_started(secs, env, rev, Some(rev.saturating_sub(1)).filter(|r| *r > 0)),
+                1 => deploy_started(
+                    secs,
+                    env,
+                    rev,
+                    Some(rev.saturating_sub(1)).filter(|r| *r > 0),
+                ),
                 2 => deploy_failed(secs, env, None),
                 3 => progressed(secs, env, rev, attempt),
                 4 => succeeded(secs, env, rev, attempt),
@@ -410,13 +482,23 @@ fn arb_any_event() -> impl Strategy<Value = Event> {
                 8 | 9 => {
                     let mut e = decision(secs, &format!("d-{id}"), who, verdict);
                     if let EventBody::DecisionRecorded { env: target, .. } = &mut e.body {
-                        *target = if env == "qa" { "production".to_string() } else { env.to_string() };
+                        *target = if env == "qa" {
+                            "production".to_string()
+                        } else {
+                            env.to_string()
+                        };
                     }
                     e
                 }
-                10 => timer(secs, if approve { TimerKind::ApprovalExpiry } else { TimerKind::ApprovalReminder }),
+                10 => timer(
+                    secs,
+                    if approve {
+                        TimerKind::ApprovalExpiry
+                    } else {
+                        TimerKind::ApprovalReminder
+                    },
+                ),
                 _ => superseded(secs, other_execution()),
             }
-        },
-    )
+        })
 }

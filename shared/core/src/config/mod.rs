@@ -2,14 +2,18 @@
 //! channels. [`Config::from_yaml`] reads and validates in one call and reports every
 //! problem with its path, never only the first.
 
+mod checks;
 mod error;
+mod intake;
 mod node;
 mod parse;
+mod parse_env;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::{ConfigError, ConfigErrors};
+pub use intake::{Admitted, PushRefused};
 
 use crate::span::Span;
 use crate::tag_policy::TagPolicy;
@@ -260,6 +264,21 @@ pub struct Gate {
     pub channel: Option<String>,
 }
 
+impl ImageValuePaths {
+    /// The `(value path, value)` pairs that put `image` into a chart's values:
+    /// repository, tag and, when the chart has a place for it, the digest.
+    pub fn settings(&self, image: &crate::image::PinnedImage) -> Vec<(String, String)> {
+        let mut out = vec![
+            (self.repository.clone(), image.repository.clone()),
+            (self.tag.clone(), image.tag.clone()),
+        ];
+        if let Some(path) = &self.digest {
+            out.push((path.clone(), image.digest.to_string()));
+        }
+        out
+    }
+}
+
 impl Gate {
     /// Whether `user` (a member of `groups`) may decide at this gate, ignoring
     /// four-eyes (which depends on the execution).
@@ -333,7 +352,11 @@ impl Config {
 
     /// `ok: N apps, M environments`, what `lockgate validate-config` prints.
     pub fn summary_line(&self) -> String {
-        format!("ok: {} apps, {} environments", self.apps.len(), self.environment_count())
+        format!(
+            "ok: {} apps, {} environments",
+            self.apps.len(),
+            self.environment_count()
+        )
     }
 
     /// Total number of environments over all apps.

@@ -4,6 +4,7 @@
 
 mod command;
 mod event;
+mod gate;
 mod plan;
 mod record;
 mod step;

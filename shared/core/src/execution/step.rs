@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 
 use super::command::{ApprovalRequest, ApprovalState, Command, NoticeKind, StageSummary};
-use super::event::{Event, EventBody, TimerKind, Verdict};
-use super::record::{ApprovalRecord, DecisionRecord, HistoryEntry, StageStatus, Status};
+use super::event::{Event, EventBody, TimerKind};
+use super::record::{ApprovalRecord, HistoryEntry, StageStatus, Status};
 use super::Execution;
 
 /// The outcome of applying one event.
@@ -106,33 +106,33 @@ pub fn step(exec: &Execution, event: &Event) -> Step {
 }
 
 /// Where an event's environment stands relative to the current stage.
-enum Position {
+pub(super) enum Position {
     Past,
     Current(usize),
     Future,
 }
 
-struct Machine {
-    next: Execution,
-    commands: Vec<Command>,
-    at: DateTime<Utc>,
+pub(super) struct Machine {
+    pub(super) next: Execution,
+    pub(super) commands: Vec<Command>,
+    pub(super) at: DateTime<Utc>,
 }
 
-type Applied = Result<(), Ignored>;
+pub(super) type Applied = Result<(), Ignored>;
 
-fn stale(reason: impl Into<String>) -> Ignored {
+pub(super) fn stale(reason: impl Into<String>) -> Ignored {
     Ignored::Stale {
         reason: reason.into(),
     }
 }
 
-fn not_yet(reason: impl Into<String>) -> Ignored {
+pub(super) fn not_yet(reason: impl Into<String>) -> Ignored {
     Ignored::NotYet {
         reason: reason.into(),
     }
 }
 
-fn refused(reason: impl Into<String>) -> Ignored {
+pub(super) fn refused(reason: impl Into<String>) -> Ignored {
     Ignored::Refused {
         reason: reason.into(),
     }
@@ -321,7 +321,7 @@ impl Machine {
     }
 
     /// The stage the status is about.
-    fn current_index(&self) -> Result<usize, Ignored> {
+    pub(super) fn current_index(&self) -> Result<usize, Ignored> {
         self.next
             .status
             .env()
@@ -329,7 +329,7 @@ impl Machine {
             .ok_or_else(|| stale(format!("the execution is {}", self.next.status)))
     }
 
-    fn position(&self, env: &str) -> Result<Position, Ignored> {
+    pub(super) fn position(&self, env: &str) -> Result<Position, Ignored> {
         let Some(i) = self.next.stage_index(env) else {
             return Err(refused(format!(
                 "{env:?} is not an environment of {}",
@@ -473,7 +473,7 @@ impl Machine {
     }
 
     /// Queues the deploy of stage `i`.
-    fn deploy(&mut self, i: usize, status: Status) {
+    pub(super) fn deploy(&mut self, i: usize, status: Status) {
         let plan = &self.next.plan;
         let stage = &plan.stages[i];
         let c = &self.next.candidate;
@@ -552,203 +552,8 @@ impl Machine {
         self.notify(NoticeKind::Failed, None, reason);
     }
 
-    fn notify(&mut self, kind: NoticeKind, env: Option<&str>, text: String) {
+    pub(super) fn notify(&mut self, kind: NoticeKind, env: Option<&str>, text: String) {
         let notice = self.next.notice(kind, env, text);
         self.commands.push(notice);
-    }
-
-    fn update_approval(&mut self, i: usize, state: ApprovalState) {
-        self.commands.push(Command::UpdateApproval {
-            env: self.next.plan.stages[i].env.clone(),
-            channel: self.next.plan.stages[i].approval_channel.clone(),
-            state,
-        });
-    }
-
-    /// Finds the open gate of `env`.
-    fn open_gate(&self, env: &str) -> Result<usize, Ignored> {
-        let i = match self.position(env)? {
-            Position::Current(i) => i,
-            Position::Past => return Err(stale(format!("the gate of {env} was decided"))),
-            Position::Future => return Err(not_yet(format!("{env}'s gate is not open yet"))),
-        };
-        if self.next.plan.stages[i].gate.is_none() {
-            return Err(refused(format!("{env} has no approval gate")));
-        }
-        match &self.next.status {
-            Status::AwaitingApproval { .. } => Ok(i),
-            _ => Err(stale(format!("the gate of {env} was decided"))),
-        }
-    }
-
-    fn decide(
-        &mut self,
-        env: &str,
-        decision_id: &str,
-        by: &str,
-        groups: &[String],
-        verdict: Verdict,
-        reason: Option<String>,
-    ) -> Applied {
-        let i = self.open_gate(env)?;
-        let gate = self.next.plan.stages[i]
-            .gate
-            .clone()
-            .ok_or_else(|| refused("no gate"))?;
-        if !gate.allows(by, groups) {
-            return Err(refused(format!("{by} is not an approver of {env}")));
-        }
-        if gate.four_eyes && self.next.candidate.triggered_by.as_deref() == Some(by) {
-            return Err(refused(format!(
-                "{by} triggered this release and {env} needs someone else's decision (four-eyes)"
-            )));
-        }
-        let record = self.next.stages[i]
-            .approval
-            .clone()
-            .ok_or_else(|| stale("no approval request"))?;
-        if self.at >= record.expires_at {
-            self.expire(i);
-            return Ok(());
-        }
-        if record.decisions.iter().any(|d| d.by == by) {
-            return Err(Ignored::Duplicate {
-                key: format!("decision of {by} at {env}"),
-            });
-        }
-        let decision = DecisionRecord {
-            id: decision_id.to_string(),
-            by: by.to_string(),
-            verdict,
-            reason: reason.clone(),
-            at: self.at,
-        };
-        let approval = self.next.stages[i]
-            .approval
-            .as_mut()
-            .ok_or_else(|| stale("no approval request"))?;
-        approval.decisions.push(decision);
-        let approved_by: Vec<String> = approval
-            .decisions
-            .iter()
-            .filter(|d| d.verdict == Verdict::Approve)
-            .map(|d| d.by.clone())
-            .collect();
-        match verdict {
-            Verdict::Reject => {
-                let stage = &mut self.next.stages[i];
-                stage.status = StageStatus::Rejected;
-                stage.finished_at = Some(self.at);
-                stage.reason = reason.clone();
-                self.next.status = Status::Rejected {
-                    env: env.to_string(),
-                    by: by.to_string(),
-                    reason: reason.clone(),
-                };
-                self.update_approval(
-                    i,
-                    ApprovalState::Rejected {
-                        by: by.to_string(),
-                        reason: reason.clone(),
-                    },
-                );
-                let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
-                self.notify(
-                    NoticeKind::Rejected,
-                    Some(env),
-                    format!("{by} rejected the deploy to {env}{why}"),
-                );
-            }
-            Verdict::Approve if approved_by.len() >= gate.quorum as usize => {
-                self.update_approval(
-                    i,
-                    ApprovalState::Approved {
-                        by: approved_by.clone(),
-                    },
-                );
-                self.notify(
-                    NoticeKind::Approved,
-                    Some(env),
-                    format!("deploy to {env} approved by {}", approved_by.join(", ")),
-                );
-                self.deploy(
-                    i,
-                    Status::Approved {
-                        env: env.to_string(),
-                    },
-                );
-            }
-            Verdict::Approve => {
-                let text = format!(
-                    "{by} approved the deploy to {env} ({} of {})",
-                    approved_by.len(),
-                    gate.quorum
-                );
-                self.update_approval(
-                    i,
-                    ApprovalState::Pending {
-                        approved_by,
-                        quorum: gate.quorum,
-                    },
-                );
-                self.notify(NoticeKind::ApprovalPending, Some(env), text);
-            }
-        }
-        Ok(())
-    }
-
-    fn timer(&mut self, env: &str, timer: TimerKind) -> Applied {
-        let i = self.open_gate(env)?;
-        let record = self.next.stages[i]
-            .approval
-            .clone()
-            .ok_or_else(|| stale("no approval request"))?;
-        match timer {
-            TimerKind::ApprovalReminder => {
-                if self.at < record.remind_at {
-                    return Err(not_yet(format!(
-                        "the reminder is due at {}",
-                        record.remind_at.to_rfc3339()
-                    )));
-                }
-                if let Some(a) = self.next.stages[i].approval.as_mut() {
-                    a.reminded = true;
-                }
-                let text = format!(
-                    "reminder: the deploy to {env} expires at {} ({} of {} approvals)",
-                    record.expires_at.to_rfc3339(),
-                    record.approvals(),
-                    self.next.plan.stages[i]
-                        .gate
-                        .as_ref()
-                        .map_or(0, |g| g.quorum)
-                );
-                self.notify(NoticeKind::ApprovalReminder, Some(env), text);
-            }
-            TimerKind::ApprovalExpiry => {
-                if self.at < record.expires_at {
-                    return Err(not_yet(format!(
-                        "the request expires at {}",
-                        record.expires_at.to_rfc3339()
-                    )));
-                }
-                self.expire(i);
-            }
-        }
-        Ok(())
-    }
-
-    fn expire(&mut self, i: usize) {
-        let env = self.next.plan.stages[i].env.clone();
-        let stage = &mut self.next.stages[i];
-        stage.status = StageStatus::Expired;
-        stage.finished_at = Some(self.at);
-        self.next.status = Status::Expired { env: env.clone() };
-        self.update_approval(i, ApprovalState::Expired);
-        self.notify(
-            NoticeKind::Expired,
-            Some(&env),
-            format!("nobody decided on the deploy to {env} in time; the release stops here"),
-        );
     }
 }
