@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bench;
+mod demo;
 mod deploy_cmd;
 mod simcluster_cmd;
 mod config_cmd;
@@ -38,6 +39,8 @@ enum Command {
         #[command(subcommand)]
         command: RepoCommand,
     },
+    /// Run the whole pipeline on a sample app and the embedded simulated cluster.
+    Demo(demo::DemoArgs),
     /// Install or upgrade a chart as a Helm-compatible release, wait, roll back on failure.
     Deploy(deploy_cmd::DeployArgs),
     /// Roll a release back to an earlier revision, as `helm rollback` does.
@@ -202,6 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::ValidateConfig(a) => config_cmd::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Deploy(a) => deploy_cmd::deploy(a),
         Command::Rollback(a) => deploy_cmd::rollback(a),
         Command::History(a) => deploy_cmd::history(a),

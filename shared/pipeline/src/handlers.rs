@@ -325,6 +325,10 @@ pub async fn apply_event(ctx: &Ctx, id: &ExecutionId, event: &Event) -> Result<A
                 send_outbox(ctx, &next).await?;
                 return Ok(Applied::Moved(next));
             }
+            Step::Unchanged(why) if why.retry_later() => {
+                // it arrived before what it follows: let the queue deliver it again
+                return Err(HandlerError::Transient(format!("execution {id}: {why}")));
+            }
             Step::Unchanged(why) => {
                 if matches!(why, Ignored::Duplicate { .. }) && exec.is_last_applied(event) {
                     // the save happened, the sends may not have
