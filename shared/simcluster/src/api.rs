@@ -700,3 +700,182 @@ pub fn internal_update(
 pub fn empty() -> Value {
     Value::Object(Map::new())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+
+    fn state() -> State {
+        let mut st = State::new(SimConfig::default());
+        crate::controllers::bootstrap(&mut st);
+        st
+    }
+
+    fn target(
+        st: &State,
+        group: &str,
+        plural: &str,
+        ns: Option<&str>,
+        name: Option<&str>,
+    ) -> Target {
+        let rt = st
+            .registry
+            .by_key(&ResKey::new(group, plural))
+            .unwrap()
+            .clone();
+        Target {
+            version: rt.versions[0].clone(),
+            rt,
+            namespace: ns.map(String::from),
+            name: name.map(String::from),
+            sub: None,
+        }
+    }
+
+    fn opts() -> WriteOpts {
+        WriteOpts {
+            manager: "test".into(),
+            manager_given: true,
+            ..WriteOpts::default()
+        }
+    }
+
+    #[test]
+    fn finalizers_hold_a_deleted_object_until_removed() {
+        let mut st = state();
+        let t = target(&st, "", "configmaps", Some("default"), None);
+        create(
+            &mut st,
+            &t,
+            json!({"metadata": {"name": "f", "finalizers": ["example.com/hold"]}}),
+            &opts(),
+        )
+        .unwrap();
+        let named = Target {
+            name: Some("f".into()),
+            ..t
+        };
+        let marked = delete(&mut st, &named, Propagation::Background, &json!({}), false).unwrap();
+        assert!(marked["metadata"]["deletionTimestamp"].is_string());
+        let mut cur = get(&st, &named).unwrap();
+        cur["metadata"]["finalizers"] = json!([]);
+        update(&mut st, &named, cur, &opts()).unwrap();
+        assert_eq!(get(&st, &named).unwrap_err().code, 404);
+    }
+
+    #[test]
+    fn deleting_a_namespace_removes_its_contents() {
+        let mut st = state();
+        let ns = target(&st, "", "namespaces", None, None);
+        create(&mut st, &ns, json!({"metadata": {"name": "team"}}), &opts()).unwrap();
+        let cms = target(&st, "", "configmaps", Some("team"), None);
+        create(&mut st, &cms, json!({"metadata": {"name": "c"}}), &opts()).unwrap();
+        delete(
+            &mut st,
+            &Target {
+                name: Some("team".into()),
+                ..ns
+            },
+            Propagation::Background,
+            &json!({}),
+            false,
+        )
+        .unwrap();
+        assert!(st
+            .store
+            .list(&ResKey::new("", "configmaps"), Some("team"))
+            .is_empty());
+    }
+
+    #[test]
+    fn apply_creates_missing_objects_and_unchanged_writes_keep_the_version() {
+        let mut st = state();
+        let t = target(&st, "", "configmaps", Some("default"), Some("a"));
+        let body =
+            br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"x":"1"}}"#;
+        let (first, created) = patch(&mut st, &t, PatchType::Apply, body, &opts()).unwrap();
+        assert!(created);
+        let (second, created) = patch(&mut st, &t, PatchType::Apply, body, &opts()).unwrap();
+        assert!(!created);
+        assert_eq!(
+            first["metadata"]["resourceVersion"],
+            second["metadata"]["resourceVersion"]
+        );
+        let yaml = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: '2'\n";
+        let (third, _) = patch(&mut st, &t, PatchType::Apply, yaml, &opts()).unwrap();
+        assert_eq!(third["data"]["x"], "2");
+        let wrong = Target {
+            name: Some("b".into()),
+            ..t
+        };
+        assert_eq!(
+            patch(&mut st, &wrong, PatchType::Apply, body, &opts())
+                .unwrap_err()
+                .code,
+            400
+        );
+    }
+
+    #[test]
+    fn deleting_a_crd_removes_its_objects_and_type() {
+        let mut st = state();
+        let crds = target(
+            &st,
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            None,
+            None,
+        );
+        create(&mut st, &crds, json!({"metadata": {"name": "things.example.com"}, "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "things", "kind": "Thing"}, "versions": [{"name": "v1", "served": true, "storage": true}]}}), &opts()).unwrap();
+        let things = target(&st, "example.com", "things", Some("default"), None);
+        create(
+            &mut st,
+            &things,
+            json!({"metadata": {"name": "t"}}),
+            &opts(),
+        )
+        .unwrap();
+        delete(
+            &mut st,
+            &Target {
+                name: Some("things.example.com".into()),
+                ..crds
+            },
+            Propagation::Background,
+            &json!({}),
+            false,
+        )
+        .unwrap();
+        assert!(st
+            .registry
+            .by_key(&ResKey::new("example.com", "things"))
+            .is_none());
+        assert!(st
+            .store
+            .list(&ResKey::new("example.com", "things"), None)
+            .is_empty());
+    }
+
+    #[test]
+    fn generate_name_gets_a_random_suffix() {
+        let mut st = state();
+        let t = target(&st, "", "configmaps", Some("default"), None);
+        let o = create(
+            &mut st,
+            &t,
+            json!({"metadata": {"generateName": "gen-"}}),
+            &opts(),
+        )
+        .unwrap();
+        let name = o["metadata"]["name"].as_str().unwrap();
+        assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+        assert_eq!(
+            create(&mut st, &t, json!({"metadata": {}}), &opts())
+                .unwrap_err()
+                .code,
+            422
+        );
+    }
+}

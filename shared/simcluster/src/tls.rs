@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::SimError;
@@ -51,7 +54,10 @@ pub fn generate(extra_host: &str) -> Result<TlsMaterial, SimError> {
     params
         .distinguished_name
         .push(DnType::CommonName, "simcluster");
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let key = KeyPair::generate().map_err(tls_err)?;
     let issuer = Issuer::new(ca_params, ca_key);

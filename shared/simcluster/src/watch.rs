@@ -209,3 +209,91 @@ async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+    use crate::registry::ResKey;
+    use crate::state::State;
+    use std::sync::Mutex;
+
+    fn setup() -> (Shared, Target) {
+        let st = State::new(SimConfig::default());
+        let rt = st
+            .registry
+            .by_key(&ResKey::new("", "configmaps"))
+            .unwrap()
+            .clone();
+        let t = Target {
+            version: "v1".into(),
+            rt,
+            namespace: Some("a".into()),
+            name: None,
+            sub: None,
+        };
+        (Arc::new(Mutex::new(st)), t)
+    }
+
+    fn put(shared: &Shared, ns: &str, name: &str) -> u64 {
+        let mut st = lock(shared);
+        st.store.put(
+            &ResKey::new("", "configmaps"),
+            json!({"metadata": {"namespace": ns, "name": name}}),
+        );
+        st.store.rv()
+    }
+
+    async fn next(rx: &mut mpsc::Receiver<Bytes>) -> Value {
+        let b = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        serde_json::from_slice(&b).unwrap()
+    }
+
+    #[tokio::test]
+    async fn watch_without_version_lists_then_follows_its_namespace() {
+        let (shared, t) = setup();
+        put(&shared, "a", "x");
+        let mut rx = start(&shared, t, WatchParams::default()).unwrap();
+        assert_eq!(next(&mut rx).await["object"]["metadata"]["name"], "x");
+        put(&shared, "b", "other");
+        put(&shared, "a", "y");
+        let e = next(&mut rx).await;
+        assert_eq!(
+            (e["type"].as_str(), e["object"]["metadata"]["name"].as_str()),
+            (Some("ADDED"), Some("y"))
+        );
+        assert_eq!(e["object"]["kind"], "ConfigMap");
+    }
+
+    #[tokio::test]
+    async fn watch_from_a_version_replays_only_newer_changes() {
+        let (shared, t) = setup();
+        put(&shared, "a", "old");
+        let rv = put(&shared, "a", "old");
+        put(&shared, "a", "new");
+        let params = WatchParams {
+            resource_version: Some(rv.to_string()),
+            ..WatchParams::default()
+        };
+        let mut rx = start(&shared, t, params).unwrap();
+        let e = next(&mut rx).await;
+        assert_eq!(e["object"]["metadata"]["name"], "new");
+        assert_eq!(
+            e["object"]["metadata"]["resourceVersion"],
+            json!((rv + 1).to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn non_numeric_versions_are_rejected() {
+        let (shared, t) = setup();
+        let params = WatchParams {
+            resource_version: Some("abc".into()),
+            ..WatchParams::default()
+        };
+        assert_eq!(start(&shared, t, params).unwrap_err().code, 400);
+    }
+}

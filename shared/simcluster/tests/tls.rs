@@ -24,9 +24,14 @@ async fn get_version(cluster: &SimCluster, ca_pem: &str, token: &str) -> String 
         .with_root_certificates(roots)
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(cluster.addr()).await.unwrap();
+    let tcp = tokio::net::TcpStream::connect(cluster.addr())
+        .await
+        .unwrap();
     let name = ServerName::try_from("127.0.0.1").unwrap();
-    let mut tls = connector.connect(name, tcp).await.expect("certificate verifies against the CA");
+    let mut tls = connector
+        .connect(name, tcp)
+        .await
+        .expect("certificate verifies against the CA");
     let req = format!("GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
     tls.write_all(req.as_bytes()).await.unwrap();
     let mut out = String::new();
@@ -36,11 +41,27 @@ async fn get_version(cluster: &SimCluster, ca_pem: &str, token: &str) -> String 
 
 #[tokio::test]
 async fn rustls_client_trusts_the_generated_ca_and_authenticates_with_the_token() {
-    let cluster = SimCluster::start("127.0.0.1:0".parse().unwrap(), SimConfig { tls: true, ..fast() }).await.unwrap();
+    let cluster = SimCluster::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            tls: true,
+            ..fast()
+        },
+    )
+    .await
+    .unwrap();
     assert!(cluster.url().starts_with("https://127.0.0.1:"));
-    let kubeconfig: serde_json::Value = serde_saphyr::from_str(&cluster.kubeconfig_yaml("ctx", "apps")).unwrap();
-    let ca_b64 = kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"].as_str().unwrap();
-    let ca_pem = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(ca_b64).unwrap()).unwrap();
+    let kubeconfig: serde_json::Value =
+        serde_saphyr::from_str(&cluster.kubeconfig_yaml("ctx", "apps")).unwrap();
+    let ca_b64 = kubeconfig["clusters"][0]["cluster"]["certificate-authority-data"]
+        .as_str()
+        .unwrap();
+    let ca_pem = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(ca_b64)
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(Some(ca_pem.as_str()), cluster.ca_pem());
     let ok = get_version(&cluster, &ca_pem, cluster.token()).await;
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
@@ -57,7 +78,10 @@ fn port_zero_picks_a_free_port_and_shutdown_frees_it() {
     assert_ne!(addr.port(), 0);
     assert_eq!(cluster.url(), format!("http://{addr}"));
     let taken = SimCluster::start_background(addr, fast());
-    assert!(matches!(taken, Err(lockgate_simcluster::SimError::Bind { .. })));
+    assert!(matches!(
+        taken,
+        Err(lockgate_simcluster::SimError::Bind { .. })
+    ));
     cluster.shutdown();
     let again = SimCluster::start_background(addr, fast()).expect("port is free after shutdown");
     drop(again);
