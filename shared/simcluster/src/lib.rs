@@ -37,8 +37,9 @@
 //!   `allowWatchBookmarks`, `timeoutSeconds`), create, update, delete and
 //!   deletecollection (`propagationPolicy` Background/Foreground/Orphan, finalizers,
 //!   owner-reference garbage collection), JSON/merge/strategic merge patches,
-//!   server-side apply (`managedFields`, conflicts, `force`), the `status`
-//!   subresource, optimistic concurrency, `generation`, `dryRun=All`, Status errors.
+//!   server-side apply (`managedFields`, conflicts, `force`), the `status` and
+//!   `scale` subresources, optimistic concurrency, `generation`, `dryRun=All`,
+//!   Status errors, and `meta.k8s.io/v1` Tables for `kubectl get` (also on watches).
 //!   Request bodies are JSON, YAML (apply) or, for Secrets and ConfigMaps, protobuf
 //!   (Helm's release storage); responses are JSON.
 //! - Admin: `POST /simcluster/faults` (a [`Fault`] as JSON), `DELETE
@@ -54,8 +55,8 @@
 //! binding, per-namespace defaults and Events (core/v1 and events.k8s.io/v1).
 //!
 //! Not simulated: authorization (one token, full access), admission webhooks, schema
-//! validation of custom resources, the `scale` subresource, Table output (kubectl
-//! prints NAME and AGE), protobuf responses, HTTP/2.
+//! validation (`fieldValidation` is accepted and ignored), conversion between custom
+//! resource versions, graceful pod termination, protobuf responses, HTTP/2.
 
 pub mod config;
 pub mod error;
@@ -84,3 +85,4 @@ pub use cluster::SimCluster;
 pub mod cli;
 pub mod openapi;
 pub mod protobuf;
+pub mod table;

@@ -348,3 +348,44 @@ fn kubectl_with_a_wrong_token_is_unauthorized() {
         "{stderr}"
     );
 }
+
+#[test]
+fn kubectl_get_prints_columns_and_scale_changes_replicas() {
+    let env = start_tls(fast());
+    env.kubectl_ok(&["apply", "--server-side", "-f", &env.file("app.yaml", APP)]);
+    env.kubectl_ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    let table = env.kubectl_ok(&["get", "deployments"]);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    );
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(&row[..4], &["web", "2/2", "2", "2"]);
+    let pods = env.kubectl_ok(&["get", "pods", "-l", "app=web"]);
+    assert!(pods.lines().next().unwrap().starts_with("NAME"), "{pods}");
+    assert_eq!(
+        pods.lines()
+            .filter(|l| l.contains("1/1") && l.contains("Running"))
+            .count(),
+        2,
+        "{pods}"
+    );
+    let svc = env.kubectl_ok(&["get", "service", "web"]);
+    assert!(svc.contains("ClusterIP") && svc.contains("80/TCP"), "{svc}");
+
+    let out = env.kubectl_ok(&["scale", "deployment/web", "--replicas=3"]);
+    assert!(out.contains("deployment.apps/web scaled"), "{out}");
+    env.kubectl_ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    assert_eq!(
+        env.kubectl_ok(&[
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.status.availableReplicas}"
+        ]),
+        "3"
+    );
+}
