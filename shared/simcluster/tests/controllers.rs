@@ -249,7 +249,7 @@ fn pods_and_deployments_record_events_like_kubernetes() {
 #[test]
 fn slow_images_become_ready_later_than_others() {
     let env = start(SimConfig {
-        slow_images: vec![("slow:*".into(), Duration::from_secs(60))],
+        slow_images: vec![("slow:*".into(), Duration::from_secs(300))],
         ..fast()
     });
     let pod = |name: &str, image: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": image}]}});

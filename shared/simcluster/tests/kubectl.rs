@@ -281,7 +281,7 @@ kind: Deployment
 metadata: {name: bad}
 spec:
   replicas: 1
-  progressDeadlineSeconds: 300
+  progressDeadlineSeconds: 600
   selector: {matchLabels: {app: bad}}
   template:
     metadata: {labels: {app: bad}}
@@ -302,8 +302,8 @@ spec:
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 of 1 updated replicas are available"));
-    // The progress deadline (300s scaled by 0.02 = 6s) then fails the rollout outright.
-    let out = env.kubectl(&["rollout", "status", "deployment/bad", "--timeout=30s"]);
+    // The progress deadline (600s scaled by 0.02 = 12s) then fails the rollout outright.
+    let out = env.kubectl(&["rollout", "status", "deployment/bad", "--timeout=60s"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -388,4 +388,65 @@ fn kubectl_get_prints_columns_and_scale_changes_replicas() {
         ]),
         "3"
     );
+}
+
+#[test]
+fn kubectl_imperative_creates_of_namespaces_configmaps_and_secrets_work() {
+    let env = start_tls(fast());
+    // Typed kubectl commands send protobuf bodies for these kinds.
+    env.kubectl_ok(&["create", "namespace", "team"]);
+    let ns = env
+        .cluster
+        .get_object("", "namespaces", "", "team")
+        .expect("namespace stored");
+    assert_eq!(ns["spec"]["finalizers"], serde_json::json!(["kubernetes"]));
+    assert!(ns["metadata"].get("generateName").is_none());
+    env.kubectl_ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "-n",
+        "team",
+        "--from-literal=mode=fast",
+    ]);
+    env.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "-n",
+        "team",
+        "--from-literal=token=abc",
+    ]);
+    assert_eq!(
+        env.kubectl_ok(&[
+            "get",
+            "cm",
+            "settings",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.data.mode}"
+        ]),
+        "fast"
+    );
+    assert_eq!(
+        env.kubectl_ok(&[
+            "get",
+            "secret",
+            "creds",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.data.token}"
+        ]),
+        "YWJj"
+    );
+    let ns_table = env.kubectl_ok(&["get", "namespace", "team"]);
+    assert!(ns_table.contains("Active"), "{ns_table}");
+    env.kubectl_ok(&["delete", "namespace", "team"]);
+    assert!(env
+        .cluster
+        .list_objects("", "configmaps", Some("team"))
+        .is_empty());
 }
