@@ -274,8 +274,8 @@ fn slow_images_become_ready_later_than_others() {
         false
     );
     wait_for(
-        Duration::from_secs(10),
-        "slow pod ready (60s scaled by 0.02)",
+        Duration::from_secs(30),
+        "slow pod ready (300s scaled by 0.02)",
         || {
             (status_of(&env, "", "pods", "late")["containerStatuses"][0]["ready"] == true)
                 .then_some(())
