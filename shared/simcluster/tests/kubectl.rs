@@ -450,3 +450,92 @@ fn kubectl_imperative_creates_of_namespaces_configmaps_and_secrets_work() {
         .list_objects("", "configmaps", Some("team"))
         .is_empty());
 }
+
+#[test]
+fn kubectl_rollout_status_follows_statefulsets_daemonsets_and_recreate_deployments() {
+    let env = start_tls(fast());
+    let manifest = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16"}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: "agent:1"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker}
+spec:
+  replicas: 2
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers: [{name: w, image: "worker:1"}]
+"#;
+    env.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "-f",
+        &env.file("set.yaml", manifest),
+    ]);
+    let out = env.kubectl_ok(&["rollout", "status", "statefulset/db", "--timeout=60s"]);
+    // The API server defaults `rollingUpdate.partition: 0`, so kubectl reports a partitioned roll out.
+    assert!(
+        out.contains("partitioned roll out complete: 2 new pods have been updated"),
+        "{out}"
+    );
+    let out = env.kubectl_ok(&["rollout", "status", "daemonset/agent", "--timeout=60s"]);
+    assert!(
+        out.contains("daemon set \"agent\" successfully rolled out"),
+        "{out}"
+    );
+    env.kubectl_ok(&["rollout", "status", "deployment/worker", "--timeout=60s"]);
+
+    let v2 = manifest
+        .replace("postgres:16", "postgres:17")
+        .replace("worker:1", "worker:2");
+    env.kubectl_ok(&["apply", "--server-side", "-f", &env.file("set2.yaml", &v2)]);
+    let out = env.kubectl_ok(&["rollout", "status", "statefulset/db", "--timeout=60s"]);
+    assert!(
+        out.contains("partitioned roll out complete: 2 new pods have been updated"),
+        "{out}"
+    );
+    let sts = env
+        .cluster
+        .get_object("apps", "statefulsets", "default", "db")
+        .unwrap();
+    assert_eq!(
+        sts["status"]["currentRevision"],
+        sts["status"]["updateRevision"]
+    );
+    env.kubectl_ok(&["rollout", "status", "deployment/worker", "--timeout=60s"]);
+    let images = env.kubectl_ok(&[
+        "get",
+        "pods",
+        "-l",
+        "app=worker",
+        "-o",
+        "jsonpath={.items[*].spec.containers[0].image}",
+    ]);
+    assert_eq!(
+        images.split_whitespace().collect::<Vec<_>>(),
+        vec!["worker:2", "worker:2"]
+    );
+}
