@@ -51,7 +51,9 @@ pub async fn run(opts: RunOptions) -> Result<(), SimError> {
     }
     println!("simcluster serving at {}", cluster.url());
     if !opts.tls {
-        println!("note: kubectl and Helm send bearer tokens only over HTTPS; start with --tls for them");
+        println!(
+            "note: kubectl and Helm send bearer tokens only over HTTPS; start with --tls for them"
+        );
     }
     println!("press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
