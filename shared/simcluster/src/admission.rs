@@ -59,6 +59,13 @@ pub fn admit(
                     json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
                 );
             }
+            if rt.kind == "DaemonSet" {
+                set_default(
+                    new,
+                    "/spec/updateStrategy",
+                    json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+                );
+            }
             if rt.kind == "StatefulSet" {
                 set_default(new, "/spec/podManagementPolicy", json!("OrderedReady"));
                 set_default(

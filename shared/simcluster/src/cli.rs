@@ -50,6 +50,11 @@ pub async fn run(opts: RunOptions) -> Result<(), SimError> {
         println!("kubeconfig written to {}", path.display());
     }
     println!("simcluster serving at {}", cluster.url());
+    if !opts.tls {
+        println!(
+            "note: kubectl and Helm send bearer tokens only over HTTPS; start with --tls for them"
+        );
+    }
     println!("press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
     cluster.shutdown();

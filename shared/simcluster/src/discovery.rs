@@ -104,6 +104,10 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
                 "namespaced": t.namespaced, "kind": t.kind, "verbs": ["get", "patch", "update"]}),
             );
         }
+        if t.has_scale() {
+            resources.push(json!({"name": format!("{}/scale", t.plural), "singularName": "", "group": "autoscaling",
+                "version": "v1", "namespaced": t.namespaced, "kind": "Scale", "verbs": ["get", "patch", "update"]}));
+        }
     }
     let gv = if group.is_empty() {
         version.to_string()
@@ -127,8 +131,16 @@ fn aggregated_resource(t: &ResourceType, version: &str) -> Value {
     if !t.categories.is_empty() {
         r["categories"] = json!(t.categories);
     }
+    let mut subs = Vec::new();
     if t.status {
-        r["subresources"] = json!([{"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}]);
+        subs.push(json!({"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}));
+    }
+    if t.has_scale() {
+        subs.push(json!({"subresource": "scale", "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+            "verbs": ["get", "patch", "update"]}));
+    }
+    if !subs.is_empty() {
+        r["subresources"] = json!(subs);
     }
     r
 }

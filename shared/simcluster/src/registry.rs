@@ -38,6 +38,14 @@ impl ResourceType {
         }
     }
 
+    /// Whether the type has a `scale` subresource.
+    pub fn has_scale(&self) -> bool {
+        matches!(
+            (self.group.as_str(), self.kind.as_str()),
+            ("apps", "Deployment" | "ReplicaSet" | "StatefulSet") | ("", "ReplicationController")
+        )
+    }
+
     /// The storage key of this resource.
     pub fn key(&self) -> ResKey {
         ResKey {

@@ -334,7 +334,8 @@ async fn resource(
         return Err(ApiError::path_not_found(req.uri().path()));
     }
     if let Some(s) = &sub {
-        if s != "status" || !rt.status {
+        let known = (s == "status" && rt.status) || (s == "scale" && rt.has_scale());
+        if !known {
             return Err(ApiError::path_not_found(req.uri().path()));
         }
     }
@@ -356,8 +357,62 @@ async fn resource(
         manager_given: q.get("fieldManager").is_some_and(|m| !m.is_empty()),
     };
     let method = req.method().clone();
+    let accept = req
+        .headers()
+        .get("accept")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let as_table = crate::table::wants_table(&accept);
+    if t.sub.as_deref() == Some("scale") {
+        return match method {
+            Method::GET => Ok(ok(&api::get_scale(&lock(shared), &t)?)),
+            Method::PUT => {
+                let body = read_body(req).await?;
+                Ok(ok(&api::write_scale(
+                    &mut lock(shared),
+                    &t,
+                    None,
+                    &body,
+                    &opts,
+                )?))
+            }
+            Method::PATCH => {
+                let ct = req
+                    .headers()
+                    .get("content-type")
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let ptype = PatchType::from_content_type(&ct)?;
+                let body = read_body(req).await?;
+                Ok(ok(&api::write_scale(
+                    &mut lock(shared),
+                    &t,
+                    Some(ptype),
+                    &body,
+                    &opts,
+                )?))
+            }
+            m => Err(ApiError::method_not_allowed(format!(
+                "the server does not allow {m} on the scale subresource"
+            ))),
+        };
+    }
     match (method, t.name.is_some()) {
+        (Method::GET, true) if as_table => {
+            let st = lock(shared);
+            let obj = api::get(&st, &t)?;
+            let rv = st.store.rv().to_string();
+            Ok(ok(&crate::table::table(
+                &t.rt,
+                &[obj],
+                &rv,
+                q.get("includeObject"),
+            )))
+        }
         (Method::GET, true) => Ok(ok(&api::get(&lock(shared), &t)?)),
+
         (Method::GET, false) => {
             let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or(""))?;
             let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or(""))?;
@@ -372,6 +427,7 @@ async fn resource(
                         .map(Duration::from_secs),
                     labels,
                     fields,
+                    table: as_table,
                 };
                 let rx = watch::start(shared, t, params)?;
                 let stream = futures::stream::unfold(rx, |mut rx| async move {
@@ -396,7 +452,20 @@ async fn resource(
                     .filter(|s| !s.is_empty())
                     .map(String::from),
             };
-            Ok(ok(&api::list(&lock(shared), &t, &lq)?))
+            let list = api::list(&lock(shared), &t, &lq)?;
+            if as_table {
+                let items = list["items"].as_array().cloned().unwrap_or_default();
+                let rv = list["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+                let mut table = crate::table::table(&t.rt, &items, &rv, q.get("includeObject"));
+                if let Some(c) = list["metadata"].get("continue") {
+                    table["metadata"]["continue"] = c.clone();
+                }
+                return Ok(ok(&table));
+            }
+            Ok(ok(&list))
         }
         (Method::POST, false) => {
             let body = decode_body(req).await?;

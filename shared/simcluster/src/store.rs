@@ -42,6 +42,8 @@ pub struct Change {
     pub res: ResKey,
     /// the object after the change (before it, for deletes, with the delete's version)
     pub object: Arc<Value>,
+    /// the object before a modification
+    pub prev: Option<Arc<Value>>,
 }
 
 /// Object key within a resource: (namespace, name); namespace is empty when cluster-scoped.
@@ -143,7 +145,7 @@ impl Store {
         } else {
             EventKind::Added
         };
-        self.record(rv, kind, res, obj.clone());
+        self.record(rv, kind, res, obj.clone(), prev);
         obj
     }
 
@@ -159,16 +161,24 @@ impl Store {
         crate::meta::metadata_mut(&mut obj)
             .insert("resourceVersion".into(), Value::String(rv.to_string()));
         let obj = Arc::new(obj);
-        self.record(rv, EventKind::Deleted, res, obj.clone());
+        self.record(rv, EventKind::Deleted, res, obj.clone(), None);
         Some(obj)
     }
 
-    fn record(&mut self, rv: u64, kind: EventKind, res: &ResKey, object: Arc<Value>) {
+    fn record(
+        &mut self,
+        rv: u64,
+        kind: EventKind,
+        res: &ResKey,
+        object: Arc<Value>,
+        prev: Option<Arc<Value>>,
+    ) {
         let change = Arc::new(Change {
             rv,
             kind,
             res: res.clone(),
             object,
+            prev,
         });
         self.log.push_back(change.clone());
         while self.log.len() > self.log_cap {

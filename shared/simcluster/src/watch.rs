@@ -31,6 +31,8 @@ pub struct WatchParams {
     pub labels: LabelSelector,
     /// `fieldSelector`
     pub fields: FieldSelector,
+    /// objects as `meta.k8s.io/v1` Tables (`kubectl get --watch`)
+    pub table: bool,
 }
 
 fn line(kind: &str, object: &Value) -> Bytes {
@@ -45,22 +47,53 @@ struct Filter {
 }
 
 impl Filter {
-    fn accepts(&self, c: &Change) -> bool {
-        c.res == self.target.rt.key()
-            && self
+    fn selects(&self, obj: &Value) -> bool {
+        self.params.labels.matches(obj) && self.params.fields.matches(obj)
+    }
+
+    /// The event type this watcher sees for a change, if any: objects entering the
+    /// selection are ADDED and objects leaving it are DELETED, as the API server does.
+    fn event_type(&self, c: &Change) -> Option<&'static str> {
+        if c.res != self.target.rt.key()
+            || self
                 .target
                 .namespace
                 .as_deref()
-                .is_none_or(|ns| meta::namespace(&c.object) == ns)
-            && self.params.labels.matches(&c.object)
-            && self.params.fields.matches(&c.object)
+                .is_some_and(|ns| meta::namespace(&c.object) != ns)
+        {
+            return None;
+        }
+        let now = self.selects(&c.object);
+        match c.kind {
+            EventKind::Added | EventKind::Deleted => now.then_some(c.kind.as_str()),
+            EventKind::Modified => {
+                let before = c.prev.as_deref().is_some_and(|p| self.selects(p));
+                match (before, now) {
+                    (true, true) => Some("MODIFIED"),
+                    (false, true) => Some("ADDED"),
+                    (true, false) => Some("DELETED"),
+                    (false, false) => None,
+                }
+            }
+        }
     }
+
+    fn accepts(&self, c: &Change) -> bool {
+        self.event_type(c).is_some()
+    }
+
     fn render(&self, c: &Change) -> Bytes {
-        line(
-            c.kind.as_str(),
-            &present(&self.target.rt, &self.target.version, &c.object),
-        )
+        let ty = self.event_type(c).unwrap_or(c.kind.as_str());
+        let obj = present(&self.target.rt, &self.target.version, &c.object);
+        if self.params.table {
+            let rv = meta::str_at(&obj, "/metadata/resourceVersion")
+                .unwrap_or("")
+                .to_string();
+            return line(ty, &crate::table::table(&self.target.rt, &[obj], &rv, None));
+        }
+        line(ty, &obj)
     }
+
     fn bookmark(&self, rv: u64, initial_end: bool) -> Bytes {
         let mut md = json!({"resourceVersion": rv.to_string()});
         if initial_end {
@@ -101,6 +134,7 @@ pub fn start(
                     kind: EventKind::Added,
                     res: key.clone(),
                     object: o,
+                    prev: None,
                 };
                 if filter.accepts(&c) {
                     initial.push(filter.render(&c));
@@ -207,5 +241,110 @@ async fn run(
             _ = timeout => return,
             _ = tx.closed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
+    use crate::registry::ResKey;
+    use crate::state::State;
+    use std::sync::Mutex;
+
+    fn setup() -> (Shared, Target) {
+        let st = State::new(SimConfig::default());
+        let rt = st
+            .registry
+            .by_key(&ResKey::new("", "configmaps"))
+            .unwrap()
+            .clone();
+        let t = Target {
+            version: "v1".into(),
+            rt,
+            namespace: Some("a".into()),
+            name: None,
+            sub: None,
+        };
+        (Arc::new(Mutex::new(st)), t)
+    }
+
+    fn put(shared: &Shared, ns: &str, name: &str) -> u64 {
+        let mut st = lock(shared);
+        st.store.put(
+            &ResKey::new("", "configmaps"),
+            json!({"metadata": {"namespace": ns, "name": name}}),
+        );
+        st.store.rv()
+    }
+
+    async fn next(rx: &mut mpsc::Receiver<Bytes>) -> Value {
+        let b = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        serde_json::from_slice(&b).unwrap()
+    }
+
+    #[tokio::test]
+    async fn watch_without_version_lists_then_follows_its_namespace() {
+        let (shared, t) = setup();
+        put(&shared, "a", "x");
+        let mut rx = start(&shared, t, WatchParams::default()).unwrap();
+        assert_eq!(next(&mut rx).await["object"]["metadata"]["name"], "x");
+        put(&shared, "b", "other");
+        put(&shared, "a", "y");
+        let e = next(&mut rx).await;
+        assert_eq!(
+            (e["type"].as_str(), e["object"]["metadata"]["name"].as_str()),
+            (Some("ADDED"), Some("y"))
+        );
+        assert_eq!(e["object"]["kind"], "ConfigMap");
+    }
+
+    #[tokio::test]
+    async fn watch_from_a_version_replays_only_newer_changes() {
+        let (shared, t) = setup();
+        put(&shared, "a", "old");
+        let rv = put(&shared, "a", "old");
+        put(&shared, "a", "new");
+        let params = WatchParams {
+            resource_version: Some(rv.to_string()),
+            ..WatchParams::default()
+        };
+        let mut rx = start(&shared, t, params).unwrap();
+        let e = next(&mut rx).await;
+        assert_eq!(e["object"]["metadata"]["name"], "new");
+        assert_eq!(
+            e["object"]["metadata"]["resourceVersion"],
+            json!((rv + 1).to_string())
+        );
+    }
+
+    #[tokio::test]
+    async fn non_numeric_versions_are_rejected() {
+        let (shared, t) = setup();
+        let params = WatchParams {
+            resource_version: Some("abc".into()),
+            ..WatchParams::default()
+        };
+        assert_eq!(start(&shared, t, params).unwrap_err().code, 400);
+    }
+
+    #[tokio::test]
+    async fn objects_leaving_a_label_selection_are_deleted_and_entering_ones_added() {
+        let (shared, t) = setup();
+        let params = WatchParams {
+            labels: LabelSelector::parse("tier=web").unwrap(),
+            ..WatchParams::default()
+        };
+        let mut rx = start(&shared, t, params).unwrap();
+        let res = ResKey::new("", "configmaps");
+        let labelled = |tier: &str| json!({"metadata": {"namespace": "a", "name": "m", "labels": {"tier": tier}}});
+        lock(&shared).store.put(&res, labelled("db"));
+        lock(&shared).store.put(&res, labelled("web"));
+        assert_eq!(next(&mut rx).await["type"], "ADDED");
+        lock(&shared).store.put(&res, labelled("db"));
+        assert_eq!(next(&mut rx).await["type"], "DELETED");
     }
 }

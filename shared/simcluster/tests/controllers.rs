@@ -249,7 +249,7 @@ fn pods_and_deployments_record_events_like_kubernetes() {
 #[test]
 fn slow_images_become_ready_later_than_others() {
     let env = start(SimConfig {
-        slow_images: vec![("slow:*".into(), Duration::from_secs(60))],
+        slow_images: vec![("slow:*".into(), Duration::from_secs(300))],
         ..fast()
     });
     let pod = |name: &str, image: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": image}]}});
@@ -274,8 +274,8 @@ fn slow_images_become_ready_later_than_others() {
         false
     );
     wait_for(
-        Duration::from_secs(10),
-        "slow pod ready (60s scaled by 0.02)",
+        Duration::from_secs(30),
+        "slow pod ready (300s scaled by 0.02)",
         || {
             (status_of(&env, "", "pods", "late")["containerStatuses"][0]["ready"] == true)
                 .then_some(())

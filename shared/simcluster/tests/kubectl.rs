@@ -281,7 +281,7 @@ kind: Deployment
 metadata: {name: bad}
 spec:
   replicas: 1
-  progressDeadlineSeconds: 300
+  progressDeadlineSeconds: 600
   selector: {matchLabels: {app: bad}}
   template:
     metadata: {labels: {app: bad}}
@@ -302,8 +302,8 @@ spec:
         "{stderr}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 of 1 updated replicas are available"));
-    // The progress deadline (300s scaled by 0.02 = 6s) then fails the rollout outright.
-    let out = env.kubectl(&["rollout", "status", "deployment/bad", "--timeout=30s"]);
+    // The progress deadline (600s scaled by 0.02 = 12s) then fails the rollout outright.
+    let out = env.kubectl(&["rollout", "status", "deployment/bad", "--timeout=60s"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -346,5 +346,196 @@ fn kubectl_with_a_wrong_token_is_unauthorized() {
     assert!(
         stderr.contains("You must be logged in to the server"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn kubectl_get_prints_columns_and_scale_changes_replicas() {
+    let env = start_tls(fast());
+    env.kubectl_ok(&["apply", "--server-side", "-f", &env.file("app.yaml", APP)]);
+    env.kubectl_ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    let table = env.kubectl_ok(&["get", "deployments"]);
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        vec!["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    );
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(&row[..4], &["web", "2/2", "2", "2"]);
+    let pods = env.kubectl_ok(&["get", "pods", "-l", "app=web"]);
+    assert!(pods.lines().next().unwrap().starts_with("NAME"), "{pods}");
+    assert_eq!(
+        pods.lines()
+            .filter(|l| l.contains("1/1") && l.contains("Running"))
+            .count(),
+        2,
+        "{pods}"
+    );
+    let svc = env.kubectl_ok(&["get", "service", "web"]);
+    assert!(svc.contains("ClusterIP") && svc.contains("80/TCP"), "{svc}");
+
+    let out = env.kubectl_ok(&["scale", "deployment/web", "--replicas=3"]);
+    assert!(out.contains("deployment.apps/web scaled"), "{out}");
+    env.kubectl_ok(&["rollout", "status", "deployment/web", "--timeout=60s"]);
+    assert_eq!(
+        env.kubectl_ok(&[
+            "get",
+            "deployment",
+            "web",
+            "-o",
+            "jsonpath={.status.availableReplicas}"
+        ]),
+        "3"
+    );
+}
+
+#[test]
+fn kubectl_imperative_creates_of_namespaces_configmaps_and_secrets_work() {
+    let env = start_tls(fast());
+    // Typed kubectl commands send protobuf bodies for these kinds.
+    env.kubectl_ok(&["create", "namespace", "team"]);
+    let ns = env
+        .cluster
+        .get_object("", "namespaces", "", "team")
+        .expect("namespace stored");
+    assert_eq!(ns["spec"]["finalizers"], serde_json::json!(["kubernetes"]));
+    assert!(ns["metadata"].get("generateName").is_none());
+    env.kubectl_ok(&[
+        "create",
+        "configmap",
+        "settings",
+        "-n",
+        "team",
+        "--from-literal=mode=fast",
+    ]);
+    env.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "-n",
+        "team",
+        "--from-literal=token=abc",
+    ]);
+    assert_eq!(
+        env.kubectl_ok(&[
+            "get",
+            "cm",
+            "settings",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.data.mode}"
+        ]),
+        "fast"
+    );
+    assert_eq!(
+        env.kubectl_ok(&[
+            "get",
+            "secret",
+            "creds",
+            "-n",
+            "team",
+            "-o",
+            "jsonpath={.data.token}"
+        ]),
+        "YWJj"
+    );
+    let ns_table = env.kubectl_ok(&["get", "namespace", "team"]);
+    assert!(ns_table.contains("Active"), "{ns_table}");
+    env.kubectl_ok(&["delete", "namespace", "team"]);
+    assert!(env
+        .cluster
+        .list_objects("", "configmaps", Some("team"))
+        .is_empty());
+}
+
+#[test]
+fn kubectl_rollout_status_follows_statefulsets_daemonsets_and_recreate_deployments() {
+    let env = start_tls(fast());
+    let manifest = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  replicas: 2
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16"}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: agent, image: "agent:1"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: worker}
+spec:
+  replicas: 2
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: worker}}
+  template:
+    metadata: {labels: {app: worker}}
+    spec:
+      containers: [{name: w, image: "worker:1"}]
+"#;
+    env.kubectl_ok(&[
+        "apply",
+        "--server-side",
+        "-f",
+        &env.file("set.yaml", manifest),
+    ]);
+    let out = env.kubectl_ok(&["rollout", "status", "statefulset/db", "--timeout=60s"]);
+    // The API server defaults `rollingUpdate.partition: 0`, so kubectl reports a partitioned roll out.
+    assert!(
+        out.contains("partitioned roll out complete: 2 new pods have been updated"),
+        "{out}"
+    );
+    let out = env.kubectl_ok(&["rollout", "status", "daemonset/agent", "--timeout=60s"]);
+    assert!(
+        out.contains("daemon set \"agent\" successfully rolled out"),
+        "{out}"
+    );
+    env.kubectl_ok(&["rollout", "status", "deployment/worker", "--timeout=60s"]);
+
+    let v2 = manifest
+        .replace("postgres:16", "postgres:17")
+        .replace("worker:1", "worker:2");
+    env.kubectl_ok(&["apply", "--server-side", "-f", &env.file("set2.yaml", &v2)]);
+    let out = env.kubectl_ok(&["rollout", "status", "statefulset/db", "--timeout=60s"]);
+    assert!(
+        out.contains("partitioned roll out complete: 2 new pods have been updated"),
+        "{out}"
+    );
+    let sts = env
+        .cluster
+        .get_object("apps", "statefulsets", "default", "db")
+        .unwrap();
+    assert_eq!(
+        sts["status"]["currentRevision"],
+        sts["status"]["updateRevision"]
+    );
+    env.kubectl_ok(&["rollout", "status", "deployment/worker", "--timeout=60s"]);
+    let images = env.kubectl_ok(&[
+        "get",
+        "pods",
+        "-l",
+        "app=worker",
+        "-o",
+        "jsonpath={.items[*].spec.containers[0].image}",
+    ]);
+    assert_eq!(
+        images.split_whitespace().collect::<Vec<_>>(),
+        vec!["worker:2", "worker:2"]
     );
 }

@@ -66,6 +66,14 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
         .iter()
         .find(|r| meta::str_at(r, "/metadata/labels/pod-template-hash") == Some(hash.as_str()))
         .cloned();
+    // Recreate: the new ReplicaSet starts only once every old pod is gone.
+    let recreate = meta::str_at(d, "/spec/strategy/type") == Some("Recreate");
+    let old_pods: i64 = owned
+        .iter()
+        .filter(|r| meta::str_at(r, "/metadata/labels/pod-template-hash") != Some(hash.as_str()))
+        .map(|r| status_i64(r, "replicas") + meta::i64_at(r, "/spec/replicas").unwrap_or(0))
+        .sum();
+    let new_target = if recreate && old_pods > 0 { 0 } else { desired };
     let new_rs_name;
     let mut created = false;
     match existing {
@@ -93,7 +101,7 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
             }
             let mut rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
                 "metadata": {"name": new_rs_name, "namespace": ns, "labels": labels, "ownerReferences": [meta::owner_ref(d)]},
-                "spec": {"replicas": desired, "selector": selector, "template": tpl, "minReadySeconds": d.pointer("/spec/minReadySeconds").cloned().unwrap_or(json!(0))}});
+                "spec": {"replicas": new_target, "selector": selector, "template": tpl, "minReadySeconds": d.pointer("/spec/minReadySeconds").cloned().unwrap_or(json!(0))}});
             set_annotation(&mut rs, REVISION, &(max_rev + 1).to_string());
             set_annotation(
                 &mut rs,
@@ -101,14 +109,16 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
                 &desired.to_string(),
             );
             crate::api::internal_create(st, &rs_key, rs);
-            emit(
-                st,
-                d,
-                "Normal",
-                "ScalingReplicaSet",
-                &format!("Scaled up replica set {new_rs_name} from 0 to {desired}"),
-                "deployment-controller",
-            );
+            if new_target > 0 {
+                emit(
+                    st,
+                    d,
+                    "Normal",
+                    "ScalingReplicaSet",
+                    &format!("Scaled up replica set {new_rs_name} from 0 to {new_target}"),
+                    "deployment-controller",
+                );
+            }
             created = true;
         }
         Some(rs) => {
@@ -118,16 +128,20 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
             if revision(&rs) < max_rev {
                 set_annotation(&mut upd, REVISION, &(max_rev + 1).to_string());
             }
-            if old_replicas != desired {
-                upd["spec"]["replicas"] = json!(desired);
-                let verb = if desired > old_replicas { "up" } else { "down" };
+            if old_replicas != new_target {
+                upd["spec"]["replicas"] = json!(new_target);
+                let verb = if new_target > old_replicas {
+                    "up"
+                } else {
+                    "down"
+                };
                 emit(
                     st,
                     d,
                     "Normal",
                     "ScalingReplicaSet",
                     &format!(
-                        "Scaled {verb} replica set {new_rs_name} from {old_replicas} to {desired}"
+                        "Scaled {verb} replica set {new_rs_name} from {old_replicas} to {new_target}"
                     ),
                     "deployment-controller",
                 );
@@ -148,7 +162,11 @@ fn reconcile_one(st: &mut State, key: &ResKey, d: &Value) {
         .filter(|r| meta::controlled_by(r, &uid) && meta::name(r) != new_rs_name)
         .collect();
     olds.sort_by_key(|r| std::cmp::Reverse(revision(r)));
-    let mut budget = (desired - new_available).max(0);
+    let mut budget = if recreate {
+        0
+    } else {
+        (desired - new_available).max(0)
+    };
     for old in &olds {
         let cur = meta::i64_at(old, "/spec/replicas").unwrap_or(0);
         let target = cur.min(budget);

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::admission;
 use crate::error::ApiError;
@@ -15,6 +15,14 @@ use crate::registry::{ResKey, ResourceType};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::ssa::{self, Scope};
 use crate::state::State;
+
+mod delete;
+mod patching;
+mod scale;
+
+pub use delete::{delete, dependents, empty, internal_create, internal_update, remove_now};
+pub use patching::{parse_apply_body, patch};
+pub use scale::{get_scale, scale_of, write_scale};
 
 /// The resource a request addresses.
 #[derive(Debug, Clone)]
@@ -422,281 +430,181 @@ pub fn update(
     commit(st, t, Some(&old), new, opts)
 }
 
-/// Parses an apply body (YAML or JSON).
-///
-/// # Errors
-/// 400 naming the YAML problem.
-pub fn parse_apply_body(body: &[u8]) -> Result<Value, ApiError> {
-    if let Ok(v) = serde_json::from_slice::<Value>(body) {
-        return Ok(v);
-    }
-    let text = std::str::from_utf8(body)
-        .map_err(|_| ApiError::bad_request("the apply body is not UTF-8"))?;
-    serde_saphyr::from_str::<Value>(text)
-        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimConfig;
 
-/// Patches an object; server-side apply creates it when missing. Returns the object
-/// and whether it was created.
-///
-/// # Errors
-/// 404 (non-apply patches of missing objects), 409 conflicts, 415, 422.
-pub fn patch(
-    st: &mut State,
-    t: &Target,
-    ptype: PatchType,
-    body: &[u8],
-    opts: &WriteOpts,
-) -> Result<(Value, bool), ApiError> {
-    let old = st.store.get(&t.rt.key(), t.ns(), t.name());
-    if ptype == PatchType::Apply {
-        return apply(st, t, old.as_deref(), body, opts);
+    fn state() -> State {
+        let mut st = State::new(SimConfig::default());
+        crate::controllers::bootstrap(&mut st);
+        st
     }
-    let old = old.ok_or_else(|| t.not_found())?;
-    let patch_doc: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
-    let mut new = (*old).clone();
-    match ptype {
-        PatchType::Json => patch::json_patch(&mut new, &patch_doc)?,
-        PatchType::Merge => patch::merge_patch(&mut new, &patch_doc),
-        PatchType::Strategic => patch::strategic_merge(&mut new, &patch_doc),
-        PatchType::Apply => unreachable!("handled above"),
-    }
-    check_precondition(t, &old, &new)?;
-    keep_out_of_scope(&old, &mut new, t.scope());
-    keep_identity(&old, &mut new);
-    ssa::record_update(
-        Some(&old),
-        &mut new,
-        &opts.manager,
-        &t.api_version(),
-        t.scope(),
-    );
-    commit(st, t, Some(&old), new, opts).map(|v| (v, false))
-}
 
-fn apply(
-    st: &mut State,
-    t: &Target,
-    old: Option<&Value>,
-    body: &[u8],
-    opts: &WriteOpts,
-) -> Result<(Value, bool), ApiError> {
-    if opts.manager.is_empty() || !opts.manager_given {
-        return Err(ApiError::bad_request(
-            "PATCH requests with apply content type require fieldManager",
-        ));
-    }
-    let applied = parse_apply_body(body)?;
-    if !applied.is_object() {
-        return Err(ApiError::bad_request("the apply body must be an object"));
-    }
-    let body_name = meta::name(&applied);
-    if body_name != t.name() {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({body_name:?}) does not match the name on the URL ({:?})",
-            t.name()
-        )));
-    }
-    let body_ns = meta::namespace(&applied);
-    if t.rt.namespaced && !body_ns.is_empty() && body_ns != t.ns() {
-        return Err(ApiError::bad_request(
-            "the namespace of the provided object does not match the namespace sent on the request",
-        ));
-    }
-    if let Some(old) = old {
-        check_precondition(t, old, &applied)?;
-    }
-    let out = ssa::apply(
-        old,
-        &applied,
-        &opts.manager,
-        &t.api_version(),
-        opts.force,
-        t.scope(),
-    )?;
-    let mut new = out.object;
-    match old {
-        Some(old) => {
-            keep_out_of_scope(old, &mut new, t.scope());
-            let mf = new.pointer("/metadata/managedFields").cloned();
-            keep_identity(old, &mut new);
-            let md = meta::metadata_mut(&mut new);
-            match mf {
-                Some(mf) => md.insert("managedFields".into(), mf),
-                None => md.remove("managedFields"),
-            };
-            commit(st, t, Some(old), new, opts).map(|v| (v, false))
-        }
-        None => {
-            if t.scope() == Scope::Status {
-                return Err(t.not_found());
-            }
-            if t.rt.namespaced {
-                ensure_namespace_exists(st, t)?;
-            }
-            let md = meta::metadata_mut(&mut new);
-            md.insert("name".into(), json!(t.name()));
-            if t.rt.namespaced {
-                md.insert("namespace".into(), json!(t.ns()));
-            }
-            let mf = new.pointer("/metadata/managedFields").cloned();
-            stamp_new(&mut new);
-            if let Some(mf) = mf {
-                meta::metadata_mut(&mut new).insert("managedFields".into(), mf);
-            }
-            commit(st, t, None, new, opts).map(|v| (v, true))
+    fn target(
+        st: &State,
+        group: &str,
+        plural: &str,
+        ns: Option<&str>,
+        name: Option<&str>,
+    ) -> Target {
+        let rt = st
+            .registry
+            .by_key(&ResKey::new(group, plural))
+            .unwrap()
+            .clone();
+        Target {
+            version: rt.versions[0].clone(),
+            rt,
+            namespace: ns.map(String::from),
+            name: name.map(String::from),
+            sub: None,
         }
     }
-}
 
-/// Deletes an object. Objects with finalizers get a `deletionTimestamp` and stay
-/// until their finalizers are removed.
-///
-/// # Errors
-/// 404, 409 when a `preconditions.resourceVersion`/`uid` does not match.
-pub fn delete(
-    st: &mut State,
-    t: &Target,
-    propagation: Propagation,
-    preconditions: &Value,
-    dry_run: bool,
-) -> Result<Value, ApiError> {
-    let old = st
-        .store
-        .get(&t.rt.key(), t.ns(), t.name())
-        .ok_or_else(|| t.not_found())?;
-    if let Some(rv) = preconditions.get("resourceVersion").and_then(Value::as_str) {
-        if rv != rv_of(&old) {
-            return Err(ApiError::conflict(&t.rt.group, &t.rt.plural, t.name()));
+    fn opts() -> WriteOpts {
+        WriteOpts {
+            manager: "test".into(),
+            manager_given: true,
+            ..WriteOpts::default()
         }
     }
-    if let Some(uid) = preconditions.get("uid").and_then(Value::as_str) {
-        if uid != meta::uid(&old) {
-            return Err(ApiError::conflict(&t.rt.group, &t.rt.plural, t.name()));
-        }
-    }
-    if dry_run {
-        return Ok(present(&t.rt, &t.version, &old));
-    }
-    let has_finalizers = old
-        .pointer("/metadata/finalizers")
-        .and_then(Value::as_array)
-        .is_some_and(|f| !f.is_empty());
-    if has_finalizers && t.rt.kind != "Namespace" {
-        if old.pointer("/metadata/deletionTimestamp").is_some() {
-            return Ok(present(&t.rt, &t.version, &old));
-        }
-        let mut marked = (*old).clone();
-        meta::metadata_mut(&mut marked).insert("deletionTimestamp".into(), json!(meta::now()));
-        let stored = st.store.put(&t.rt.key(), marked);
-        return Ok(present(&t.rt, &t.version, &stored));
-    }
-    let uid = meta::uid(&old).to_string();
-    match propagation {
-        Propagation::Orphan => orphan_dependents(st, &uid),
-        Propagation::Foreground => delete_dependents(st, &uid),
-        Propagation::Background => {}
-    }
-    let gone = remove_now(st, &t.rt, &old).unwrap_or(old);
-    Ok(present(&t.rt, &t.version, &gone))
-}
 
-/// Removes an object immediately, with what its kind implies (a namespace's contents,
-/// a CRD's custom resources and type).
-pub fn remove_now(st: &mut State, rt: &ResourceType, obj: &Value) -> Option<Arc<Value>> {
-    let name = meta::name(obj).to_string();
-    let ns = meta::namespace(obj).to_string();
-    if rt.group.is_empty() && rt.kind == "Namespace" {
-        for key in st.store.resources() {
-            let namespaced = st.registry.by_key(&key).is_none_or(|t| t.namespaced);
-            if !namespaced {
-                continue;
-            }
-            for o in st.store.list(&key, Some(&name)) {
-                st.store.remove(&key, &name, meta::name(&o));
-            }
-        }
+    #[test]
+    fn finalizers_hold_a_deleted_object_until_removed() {
+        let mut st = state();
+        let t = target(&st, "", "configmaps", Some("default"), None);
+        create(
+            &mut st,
+            &t,
+            json!({"metadata": {"name": "f", "finalizers": ["example.com/hold"]}}),
+            &opts(),
+        )
+        .unwrap();
+        let named = Target {
+            name: Some("f".into()),
+            ..t
+        };
+        let marked = delete(&mut st, &named, Propagation::Background, &json!({}), false).unwrap();
+        assert!(marked["metadata"]["deletionTimestamp"].is_string());
+        let mut cur = get(&st, &named).unwrap();
+        cur["metadata"]["finalizers"] = json!([]);
+        update(&mut st, &named, cur, &opts()).unwrap();
+        assert_eq!(get(&st, &named).unwrap_err().code, 404);
     }
-    if rt.group == "apiextensions.k8s.io" && rt.kind == "CustomResourceDefinition" {
-        if let (Some(g), Some(p)) = (
-            meta::str_at(obj, "/spec/group"),
-            meta::str_at(obj, "/spec/names/plural"),
-        ) {
-            let key = ResKey::new(g, p);
-            for o in st.store.list(&key, None) {
-                st.store.remove(&key, meta::namespace(&o), meta::name(&o));
-            }
-            st.registry.unregister(&key);
-        }
+
+    #[test]
+    fn deleting_a_namespace_removes_its_contents() {
+        let mut st = state();
+        let ns = target(&st, "", "namespaces", None, None);
+        create(&mut st, &ns, json!({"metadata": {"name": "team"}}), &opts()).unwrap();
+        let cms = target(&st, "", "configmaps", Some("team"), None);
+        create(&mut st, &cms, json!({"metadata": {"name": "c"}}), &opts()).unwrap();
+        delete(
+            &mut st,
+            &Target {
+                name: Some("team".into()),
+                ..ns
+            },
+            Propagation::Background,
+            &json!({}),
+            false,
+        )
+        .unwrap();
+        assert!(st
+            .store
+            .list(&ResKey::new("", "configmaps"), Some("team"))
+            .is_empty());
     }
-    st.clocks.remove(meta::uid(obj));
-    st.store.remove(&rt.key(), &ns, &name)
-}
 
-/// Every object whose owner references include `uid`.
-pub fn dependents(st: &State, uid: &str) -> Vec<(ResKey, Arc<Value>)> {
-    let mut out = Vec::new();
-    for key in st.store.resources() {
-        for o in st.store.list(&key, None) {
-            let owned = o
-                .pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| {
-                    refs.iter()
-                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
-                });
-            if owned {
-                out.push((key.clone(), o));
-            }
-        }
+    #[test]
+    fn apply_creates_missing_objects_and_unchanged_writes_keep_the_version() {
+        let mut st = state();
+        let t = target(&st, "", "configmaps", Some("default"), Some("a"));
+        let body =
+            br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"x":"1"}}"#;
+        let (first, created) = patch(&mut st, &t, PatchType::Apply, body, &opts()).unwrap();
+        assert!(created);
+        let (second, created) = patch(&mut st, &t, PatchType::Apply, body, &opts()).unwrap();
+        assert!(!created);
+        assert_eq!(
+            first["metadata"]["resourceVersion"],
+            second["metadata"]["resourceVersion"]
+        );
+        let yaml = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: '2'\n";
+        let (third, _) = patch(&mut st, &t, PatchType::Apply, yaml, &opts()).unwrap();
+        assert_eq!(third["data"]["x"], "2");
+        let wrong = Target {
+            name: Some("b".into()),
+            ..t
+        };
+        assert_eq!(
+            patch(&mut st, &wrong, PatchType::Apply, body, &opts())
+                .unwrap_err()
+                .code,
+            400
+        );
     }
-    out
-}
 
-fn delete_dependents(st: &mut State, uid: &str) {
-    for (key, o) in dependents(st, uid) {
-        delete_dependents(st, meta::uid(&o));
-        if let Some(rt) = st.registry.by_key(&key).cloned() {
-            remove_now(st, &rt, &o);
-        }
+    #[test]
+    fn deleting_a_crd_removes_its_objects_and_type() {
+        let mut st = state();
+        let crds = target(
+            &st,
+            "apiextensions.k8s.io",
+            "customresourcedefinitions",
+            None,
+            None,
+        );
+        create(&mut st, &crds, json!({"metadata": {"name": "things.example.com"}, "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "things", "kind": "Thing"}, "versions": [{"name": "v1", "served": true, "storage": true}]}}), &opts()).unwrap();
+        let things = target(&st, "example.com", "things", Some("default"), None);
+        create(
+            &mut st,
+            &things,
+            json!({"metadata": {"name": "t"}}),
+            &opts(),
+        )
+        .unwrap();
+        delete(
+            &mut st,
+            &Target {
+                name: Some("things.example.com".into()),
+                ..crds
+            },
+            Propagation::Background,
+            &json!({}),
+            false,
+        )
+        .unwrap();
+        assert!(st
+            .registry
+            .by_key(&ResKey::new("example.com", "things"))
+            .is_none());
+        assert!(st
+            .store
+            .list(&ResKey::new("example.com", "things"), None)
+            .is_empty());
     }
-}
 
-fn orphan_dependents(st: &mut State, uid: &str) {
-    for (key, o) in dependents(st, uid) {
-        let mut updated = (*o).clone();
-        if let Some(refs) = updated
-            .pointer_mut("/metadata/ownerReferences")
-            .and_then(Value::as_array_mut)
-        {
-            refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(uid));
-        }
-        st.store.put(&key, updated);
+    #[test]
+    fn generate_name_gets_a_random_suffix() {
+        let mut st = state();
+        let t = target(&st, "", "configmaps", Some("default"), None);
+        let o = create(
+            &mut st,
+            &t,
+            json!({"metadata": {"generateName": "gen-"}}),
+            &opts(),
+        )
+        .unwrap();
+        let name = o["metadata"]["name"].as_str().unwrap();
+        assert!(name.starts_with("gen-") && name.len() == 9, "{name}");
+        assert_eq!(
+            create(&mut st, &t, json!({"metadata": {}}), &opts())
+                .unwrap_err()
+                .code,
+            422
+        );
     }
-}
-
-/// Creates an object on behalf of a simulated controller.
-pub fn internal_create(st: &mut State, key: &ResKey, mut obj: Value) -> Arc<Value> {
-    stamp_new(&mut obj);
-    meta::metadata_mut(&mut obj).insert("generation".into(), json!(1));
-    st.store.put(key, obj)
-}
-
-/// Stores a controller's change of an existing object when it changes anything.
-pub fn internal_update(
-    st: &mut State,
-    key: &ResKey,
-    old: &Value,
-    new: Value,
-) -> Option<Arc<Value>> {
-    if without_rv(old) == without_rv(&new) {
-        return None;
-    }
-    Some(st.store.put(key, new))
-}
-
-/// An empty object map, for callers building JSON.
-pub fn empty() -> Value {
-    Value::Object(Map::new())
 }
