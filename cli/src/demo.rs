@@ -18,7 +18,9 @@ use lockgate_core::ids::ExecutionId;
 use lockgate_core::span::Span;
 use lockgate_pipeline::clusters::Clusters;
 use lockgate_pipeline::handlers::{self, Ctx, ImagePush};
-use lockgate_pipeline::local::adapters::{ApprovalMode, LocalApprovals, LocalRegistry, SystemClock, TimelineNotifier};
+use lockgate_pipeline::local::adapters::{
+    ApprovalMode, LocalApprovals, LocalRegistry, SystemClock, TimelineNotifier,
+};
 use lockgate_pipeline::local::queue::LocalQueue;
 use lockgate_pipeline::local::runtime::Runtime;
 use lockgate_pipeline::local::store::{FsChartStore, FsStore};
@@ -29,13 +31,34 @@ use serde_json::json;
 const FILES: &[(&str, &str)] = &[
     ("lockgate.yaml", include_str!("../demo/lockgate.yaml")),
     ("hello/Chart.yaml", include_str!("../demo/hello/Chart.yaml")),
-    ("hello/values.yaml", include_str!("../demo/hello/values.yaml")),
-    ("hello/values.staging.yaml", include_str!("../demo/hello/values.staging.yaml")),
-    ("hello/values.production.yaml", include_str!("../demo/hello/values.production.yaml")),
-    ("hello/templates/_helpers.tpl", include_str!("../demo/hello/templates/_helpers.tpl")),
-    ("hello/templates/configmap.yaml", include_str!("../demo/hello/templates/configmap.yaml")),
-    ("hello/templates/deployment.yaml", include_str!("../demo/hello/templates/deployment.yaml")),
-    ("hello/templates/service.yaml", include_str!("../demo/hello/templates/service.yaml")),
+    (
+        "hello/values.yaml",
+        include_str!("../demo/hello/values.yaml"),
+    ),
+    (
+        "hello/values.staging.yaml",
+        include_str!("../demo/hello/values.staging.yaml"),
+    ),
+    (
+        "hello/values.production.yaml",
+        include_str!("../demo/hello/values.production.yaml"),
+    ),
+    (
+        "hello/templates/_helpers.tpl",
+        include_str!("../demo/hello/templates/_helpers.tpl"),
+    ),
+    (
+        "hello/templates/configmap.yaml",
+        include_str!("../demo/hello/templates/configmap.yaml"),
+    ),
+    (
+        "hello/templates/deployment.yaml",
+        include_str!("../demo/hello/templates/deployment.yaml"),
+    ),
+    (
+        "hello/templates/service.yaml",
+        include_str!("../demo/hello/templates/service.yaml"),
+    ),
 ];
 
 const REPOSITORY: &str = "registry.local/hello";
@@ -97,9 +120,13 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(p.parent().expect("file has a folder"))?;
         std::fs::write(&p, text)?;
     }
-    let config = Config::from_yaml(FILES[0].1).map_err(|e| anyhow::anyhow!("demo configuration: {e}"))?;
+    let config =
+        Config::from_yaml(FILES[0].1).map_err(|e| anyhow::anyhow!("demo configuration: {e}"))?;
     let text = a.output == Output::Text;
-    say(text, "lockgate demo: an image push to production on the embedded simulated cluster\n");
+    say(
+        text,
+        "lockgate demo: an image push to production on the embedded simulated cluster\n",
+    );
     let sim = SimCluster::start_background(
         "127.0.0.1:0".parse().expect("address"),
         SimConfig {
@@ -110,7 +137,14 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
     )
     .context("starting the simulated cluster")?;
-    say(text, &format!("cluster   simulated Kubernetes API at {} (state in {})", sim.url(), root.display()));
+    say(
+        text,
+        &format!(
+            "cluster   simulated Kubernetes API at {} (state in {})",
+            sim.url(),
+            root.display()
+        ),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,10 +154,20 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     result
 }
 
-async fn demo(a: &DemoArgs, config: Config, root: &Path, sources: &Path, sim: &SimCluster) -> anyhow::Result<ExitCode> {
+async fn demo(
+    a: &DemoArgs,
+    config: Config,
+    root: &Path,
+    sources: &Path,
+    sim: &SimCluster,
+) -> anyhow::Result<ExitCode> {
     let text = a.output == Output::Text;
     let queue = LocalQueue::new(Arc::new(SystemClock), 5);
-    let approvals = LocalApprovals::new(if a.auto_approve { ApprovalMode::Auto } else { ApprovalMode::Prompt });
+    let approvals = LocalApprovals::new(if a.auto_approve {
+        ApprovalMode::Auto
+    } else {
+        ApprovalMode::Prompt
+    });
     let notifier = TimelineNotifier::new(text);
     let ctx = Ctx {
         config: Arc::new(config),
@@ -133,7 +177,10 @@ async fn demo(a: &DemoArgs, config: Config, root: &Path, sources: &Path, sim: &S
         charts: Arc::new(FsChartStore::new(root.join("charts"))?),
         queue: Arc::new(queue.clone()),
         registry: Arc::new(LocalRegistry),
-        clusters: Arc::new(Clusters::new(Some(sim.kubeconfig_yaml("lockgate-demo", "default")), Default::default())),
+        clusters: Arc::new(Clusters::new(
+            Some(sim.kubeconfig_yaml("lockgate-demo", "default")),
+            Default::default(),
+        )),
         approvals: Arc::new(approvals.clone()),
         notifier: Arc::new(notifier.clone()),
         clock: Arc::new(SystemClock),
@@ -148,18 +195,31 @@ async fn demo(a: &DemoArgs, config: Config, root: &Path, sources: &Path, sim: &S
         auto: a.auto_approve,
     };
     let mut executions = Vec::new();
-    for (tag, what) in [("1.0.0", "a healthy image"), ("1.1.0", "an image whose containers crash on start")] {
+    for (tag, what) in [
+        ("1.0.0", "a healthy image"),
+        ("1.1.0", "an image whose containers crash on start"),
+    ] {
         say(text, &format!("\n== push {REPOSITORY}:{tag} ({what})"));
         let t0 = Instant::now();
         let id = demo.push(tag).await?;
         let exec = demo.drive(&id).await?;
-        say(text, &format!("   {} after {:.1}s: {}", exec.id, t0.elapsed().as_secs_f64(), exec.status));
+        say(
+            text,
+            &format!(
+                "   {} after {:.1}s: {}",
+                exec.id,
+                t0.elapsed().as_secs_f64(),
+                exec.status
+            ),
+        );
         executions.push(exec);
     }
     let live = demo.live().await?;
     let ok = matches!(executions[0].status, Status::Succeeded)
         && matches!(&executions[1].status, Status::RolledBack { env, .. } if env == "staging")
-        && live.iter().any(|l| l["env"] == "production" && l["image"].as_str().is_some_and(|i| i.contains(":1.0.0@")));
+        && live.iter().any(|l| {
+            l["env"] == "production" && l["image"].as_str().is_some_and(|i| i.contains(":1.0.0@"))
+        });
     match a.output {
         Output::Json => {
             let doc = json!({
@@ -171,14 +231,30 @@ async fn demo(a: &DemoArgs, config: Config, root: &Path, sources: &Path, sim: &S
         Output::Text => {
             println!("\n== summary");
             for e in &executions {
-                println!("{} {}  {}  chart {}", e.id, e.candidate.image.tag, status_name(&e.status), e.candidate.chart.version);
+                println!(
+                    "{} {}  {}  chart {}",
+                    e.id,
+                    e.candidate.image.tag,
+                    status_name(&e.status),
+                    e.candidate.chart.version
+                );
                 for s in &e.stages {
                     let took = match (s.started_at, s.finished_at) {
-                        (Some(a), Some(b)) => format!("{:.1}s", (b - a).num_milliseconds() as f64 / 1000.0),
+                        (Some(a), Some(b)) => {
+                            format!("{:.1}s", (b - a).num_milliseconds() as f64 / 1000.0)
+                        }
                         _ => "-".into(),
                     };
-                    let rev = s.revision.map(|r| format!("revision {r}")).unwrap_or_default();
-                    println!("    {:<11} {:<18} {:>7}  {rev}", s.env, format!("{:?}", s.status), took);
+                    let rev = s
+                        .revision
+                        .map(|r| format!("revision {r}"))
+                        .unwrap_or_default();
+                    println!(
+                        "    {:<11} {:<18} {:>7}  {rev}",
+                        s.env,
+                        format!("{:?}", s.status),
+                        took
+                    );
                 }
             }
             for l in &live {
@@ -199,7 +275,11 @@ async fn demo(a: &DemoArgs, config: Config, root: &Path, sources: &Path, sim: &S
             );
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 impl Demo {
@@ -212,7 +292,13 @@ impl Demo {
             pushed_by: Some(PUSHER.into()),
         };
         let artifact = handlers::image_pushed(ctx, &push).await?;
-        say(self.text, &format!("   chart {} {} linted, packaged and published to the local chart repository", artifact.name, artifact.version));
+        say(
+            self.text,
+            &format!(
+                "   chart {} {} linted, packaged and published to the local chart repository",
+                artifact.name, artifact.version
+            ),
+        );
         let id = handlers::chart_uploaded(ctx, &artifact.location)
             .await?
             .context("the chart upload opened no execution")?;
@@ -225,7 +311,10 @@ impl Demo {
         loop {
             let (worked, failed) = self.rt.pump_once().await;
             if let Some(f) = failed {
-                say(self.text, &format!("   ! {} for {} failed: {}", f.kind, f.execution_id, f.error));
+                say(
+                    self.text,
+                    &format!("   ! {} for {} failed: {}", f.kind, f.execution_id, f.error),
+                );
             }
             for p in self.approvals.take_pending() {
                 self.answer(&p.request).await?;
@@ -233,11 +322,17 @@ impl Demo {
             if worked {
                 continue;
             }
-            let exec = handlers::load(&self.rt.ctx, id).await?.context("execution vanished")?;
+            let exec = handlers::load(&self.rt.ctx, id)
+                .await?
+                .context("execution vanished")?;
             if exec.status.is_final() {
                 return Ok(exec);
             }
-            anyhow::ensure!(Instant::now() < deadline, "execution {id} did not finish in 10 minutes: {}", exec.status);
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "execution {id} did not finish in 10 minutes: {}",
+                exec.status
+            );
             let wait = self
                 .rt
                 .queue
@@ -250,25 +345,43 @@ impl Demo {
     }
 
     async fn answer(&self, r: &lockgate_core::execution::ApprovalRequest) -> anyhow::Result<()> {
-        let approver = r.users.first().cloned().unwrap_or_else(|| "U0DEMOAPPROVER".into());
+        let approver = r
+            .users
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "U0DEMOAPPROVER".into());
         let (verdict, reason) = if self.auto {
-            say(self.text, &format!("   approval for {}: approved automatically as {approver} (--auto-approve)", r.env));
+            say(
+                self.text,
+                &format!(
+                    "   approval for {}: approved automatically as {approver} (--auto-approve)",
+                    r.env
+                ),
+            );
             (Verdict::Approve, None)
         } else {
             print!(
                 "\n   Release {} {} (chart {}) to {}? Approve as {approver} [y/N] ",
-                r.app, r.image.reference(), r.chart.version, r.env
+                r.app,
+                r.image.reference(),
+                r.chart.version,
+                r.env
             );
             std::io::stdout().flush()?;
             let mut line = String::new();
             let n = std::io::stdin().lock().read_line(&mut line)?;
             if n == 0 && !std::io::stdin().is_terminal() {
-                println!("(no answer on standard input: rejecting; pass --auto-approve to approve)");
+                println!(
+                    "(no answer on standard input: rejecting; pass --auto-approve to approve)"
+                );
             }
             if line.trim().eq_ignore_ascii_case("y") || line.trim().eq_ignore_ascii_case("yes") {
                 (Verdict::Approve, None)
             } else {
-                (Verdict::Reject, Some("rejected on the terminal".to_string()))
+                (
+                    Verdict::Reject,
+                    Some("rejected on the terminal".to_string()),
+                )
             }
         };
         let body = EventBody::DecisionRecorded {
@@ -292,13 +405,19 @@ impl Demo {
             let spec = ctx.config.cluster(&env.cluster).context("demo cluster")?;
             let d = ctx.clusters.deployer(spec).await?;
             let hist = d.history(&app.name, &env.namespace).await?;
-            if let Some(r) = hist.iter().rev().find(|r| r.info.status == lockgate_kube::release::Status::Deployed) {
-                let image = r.chart["metadata"]["annotations"][lockgate_pipeline::chart_build::ANNOTATION_TAG]
+            if let Some(r) = hist
+                .iter()
+                .rev()
+                .find(|r| r.info.status == lockgate_kube::release::Status::Deployed)
+            {
+                let image = r.chart["metadata"]["annotations"]
+                    [lockgate_pipeline::chart_build::ANNOTATION_TAG]
                     .as_str()
                     .map(|t| {
                         format!(
                             "{REPOSITORY}:{t}@{}",
-                            r.chart["metadata"]["annotations"][lockgate_pipeline::chart_build::ANNOTATION_DIGEST]
+                            r.chart["metadata"]["annotations"]
+                                [lockgate_pipeline::chart_build::ANNOTATION_DIGEST]
                                 .as_str()
                                 .unwrap_or("")
                         )

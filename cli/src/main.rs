@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bench;
+mod config_cmd;
 mod demo;
 mod deploy_cmd;
 mod simcluster_cmd;
-mod config_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.

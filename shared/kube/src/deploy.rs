@@ -691,7 +691,10 @@ impl Deployer {
                 }
                 Some(Readiness::Pending(r)) => {
                     if let Some(limit) = crash_limit {
-                        if let Some(c) = self.crash_looping(obj, live.unwrap(), &group.2, limit).await {
+                        if let Some(c) = self
+                            .crash_looping(obj, live.unwrap(), &group.2, limit)
+                            .await
+                        {
                             return Ok((pending, Some(format!("{key}: {r} ({c})"))));
                         }
                     }
@@ -709,7 +712,13 @@ impl Deployer {
     }
 
     /// A container of the workload's pods crash-looping at least `limit` times.
-    async fn crash_looping(&self, obj: &Object, live: &serde_json::Value, ns: &str, limit: i64) -> Option<String> {
+    async fn crash_looping(
+        &self,
+        obj: &Object,
+        live: &serde_json::Value,
+        ns: &str,
+        limit: i64,
+    ) -> Option<String> {
         if !matches!(obj.kind(), "Deployment" | "StatefulSet" | "DaemonSet") {
             return None;
         }
@@ -720,11 +729,35 @@ impl Deployer {
             .collect::<Vec<_>>()
             .join(",");
         let pods = self.cluster.list("v1", "Pod", ns, &selector).await.ok()?;
+        // only pods of the current template count: during a rollback the failed
+        // revision's pods still crash until they are replaced
+        let images: Vec<&str> = live["spec"]["template"]["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["image"].as_str())
+            .collect();
         for p in &pods {
-            for cs in p["status"]["containerStatuses"].as_array().into_iter().flatten() {
+            let current = p["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["image"].as_str())
+                .all(|i| images.contains(&i));
+            if !current {
+                continue;
+            }
+            for cs in p["status"]["containerStatuses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 let crashing = cs["state"]["waiting"]["reason"] == "CrashLoopBackOff";
                 if crashing && cs["restartCount"].as_i64().unwrap_or(0) >= limit {
-                    let reason = ready::waiting_reasons(p).into_iter().next().unwrap_or_default();
+                    let reason = ready::waiting_reasons(p)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default();
                     return Some(format!(
                         "pod {}: {reason}",
                         p["metadata"]["name"].as_str().unwrap_or("?")
@@ -1032,9 +1065,16 @@ impl Deployer {
 
     /// Removes the latest revision's objects and marks it uninstalled (history kept):
     /// what undoing a failed first install means.
-    pub async fn uninstall(&self, o: &DeployOptions, now: DateTime<Utc>) -> Result<(), DeployError> {
+    pub async fn uninstall(
+        &self,
+        o: &DeployOptions,
+        now: DateTime<Utc>,
+    ) -> Result<(), DeployError> {
         let records = Records::new(&self.cluster, &o.namespace);
-        let hist = records.history(&o.release).await.map_err(Self::err_r(&o.release))?;
+        let hist = records
+            .history(&o.release)
+            .await
+            .map_err(Self::err_r(&o.release))?;
         let Some(latest) = hist.last() else {
             return Ok(());
         };
@@ -1042,7 +1082,9 @@ impl Deployer {
             return Ok(());
         }
         let reason = latest.release.info.description.clone();
-        self.uninstall_failed(&hist, latest, &reason, o, now).await.map(|_| ())
+        self.uninstall_failed(&hist, latest, &reason, o, now)
+            .await
+            .map(|_| ())
     }
 
     /// Rolls a release back to `to` (default: the revision before the deployed one) as a

@@ -86,7 +86,9 @@ fn set_path(root: &Value, path: &str, v: Value) {
     let mut cur = root.clone();
     let parts: Vec<&str> = path.split('.').collect();
     for (i, part) in parts.iter().enumerate() {
-        let Some(map) = cur.as_map().cloned() else { return };
+        let Some(map) = cur.as_map().cloned() else {
+            return;
+        };
         if i == parts.len() - 1 {
             map.borrow_mut().insert((*part).to_string(), v);
             return;
@@ -131,7 +133,9 @@ pub fn build(
         message,
     };
     if !source.join("Chart.yaml").is_file() {
-        return Err(src_err("no Chart.yaml: point chart.source at a chart directory".into()));
+        return Err(src_err(
+            "no Chart.yaml: point chart.source at a chart directory".into(),
+        ));
     }
     let mut h = Sha256::new();
     tree_digest(source, &mut h).map_err(|e| src_err(e.to_string()))?;
@@ -147,8 +151,13 @@ pub fn build(
     // values: the image, pinned
     let values_path = dir.join("values.yaml");
     let text = std::fs::read_to_string(&values_path).unwrap_or_default();
-    let values = lockgate_helm::yaml::parse_values(&text).map_err(|e| src_err(format!("values.yaml: {e}")))?;
-    let values = if values.as_map().is_some() { values } else { Value::new_map() };
+    let values = lockgate_helm::yaml::parse_values(&text)
+        .map_err(|e| src_err(format!("values.yaml: {e}")))?;
+    let values = if values.as_map().is_some() {
+        values
+    } else {
+        Value::new_map()
+    };
     set_path(&values, &paths.repository, Value::str(&image.repository));
     set_path(&values, &paths.tag, Value::str(&image.tag));
     if let Some(d) = &paths.digest {
@@ -160,7 +169,8 @@ pub fn build(
     // Chart.yaml: version, appVersion, the image in annotations
     let chart_yaml = dir.join("Chart.yaml");
     let text = std::fs::read_to_string(&chart_yaml).map_err(|e| src_err(e.to_string()))?;
-    let meta = lockgate_helm::yaml::parse(&text).map_err(|e| src_err(format!("Chart.yaml: {e}")))?;
+    let meta =
+        lockgate_helm::yaml::parse(&text).map_err(|e| src_err(format!("Chart.yaml: {e}")))?;
     let Some(map) = meta.as_map().cloned() else {
         return Err(src_err("Chart.yaml is not a map".into()));
     };
@@ -171,26 +181,42 @@ pub fn build(
         .unwrap_or_else(|| "0.1.0".into());
     let base = base.split(['-', '+']).next().unwrap_or("0.1.0").to_string();
     let version = format!("{base}-lg{}", &stamp[..12]);
-    map.borrow_mut().insert("version".into(), Value::str(&version));
-    map.borrow_mut().insert("appVersion".into(), Value::str(&image.tag));
-    let ann = map.borrow().get("annotations").cloned().filter(|a| a.as_map().is_some());
+    map.borrow_mut()
+        .insert("version".into(), Value::str(&version));
+    map.borrow_mut()
+        .insert("appVersion".into(), Value::str(&image.tag));
+    let ann = map
+        .borrow()
+        .get("annotations")
+        .cloned()
+        .filter(|a| a.as_map().is_some());
     let ann = ann.unwrap_or_else(|| {
         let a = Value::new_map();
         map.borrow_mut().insert("annotations".into(), a.clone());
         a
     });
     let am = ann.as_map().cloned().expect("annotations map");
-    am.borrow_mut().insert(ANNOTATION_REPOSITORY.into(), Value::str(&image.repository));
-    am.borrow_mut().insert(ANNOTATION_TAG.into(), Value::str(&image.tag));
-    am.borrow_mut().insert(ANNOTATION_DIGEST.into(), Value::str(image.digest.as_str()));
+    am.borrow_mut()
+        .insert(ANNOTATION_REPOSITORY.into(), Value::str(&image.repository));
+    am.borrow_mut()
+        .insert(ANNOTATION_TAG.into(), Value::str(&image.tag));
+    am.borrow_mut()
+        .insert(ANNOTATION_DIGEST.into(), Value::str(image.digest.as_str()));
     if let Some(by) = triggered_by {
-        am.borrow_mut().insert(crate::handlers::ANNOTATION_TRIGGERED_BY.into(), Value::str(by));
+        am.borrow_mut().insert(
+            crate::handlers::ANNOTATION_TRIGGERED_BY.into(),
+            Value::str(by),
+        );
     }
     let out = lockgate_helm::yaml::to_string(&meta).map_err(|e| src_err(e.to_string()))?;
     std::fs::write(&chart_yaml, out).map_err(|e| src_err(e.to_string()))?;
 
     let report = lockgate_helm::lint::lint(&dir, &Default::default(), false);
-    let name = map.borrow().get("name").map(|v| v.to_string()).unwrap_or_default();
+    let name = map
+        .borrow()
+        .get("name")
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let errors: Vec<String> = report
         .findings
         .iter()
@@ -204,12 +230,12 @@ pub fn build(
         });
     }
     let chart = lockgate_helm::chart::load(&dir).map_err(|e| src_err(e.to_string()))?;
-    let bytes = lockgate_helm::package::archive_bytes(&chart, lockgate_helm::package::source_date_epoch()).map_err(|e| {
-        BuildError::Package {
-            chart: name.clone(),
-            message: e.to_string(),
-        }
-    })?;
+    let bytes =
+        lockgate_helm::package::archive_bytes(&chart, lockgate_helm::package::source_date_epoch())
+            .map_err(|e| BuildError::Package {
+                chart: name.clone(),
+                message: e.to_string(),
+            })?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(BuiltChart {
         name,
@@ -220,7 +246,11 @@ pub fn build(
 }
 
 /// Adds the chart to `index.yaml` (sync part of [`publish`]).
-fn index_with(current: Option<&[u8]>, built: &BuiltChart, location: &str) -> Result<Option<Vec<u8>>, String> {
+fn index_with(
+    current: Option<&[u8]>,
+    built: &BuiltChart,
+    location: &str,
+) -> Result<Option<Vec<u8>>, String> {
     let now = chrono::Utc::now().fixed_offset();
     let mut index = match current {
         Some(b) => lockgate_helm::repo::IndexFile::parse(b)?,
@@ -229,8 +259,15 @@ fn index_with(current: Option<&[u8]>, built: &BuiltChart, location: &str) -> Res
     if index.has(&built.name, &built.version) {
         return Ok(None);
     }
-    let chart = lockgate_helm::chart::load_archive_bytes(&built.bytes, &Default::default()).map_err(|e| e.to_string())?;
-    index.must_add(chart.metadata.clone(), location, "", built.digest.hex(), now)?;
+    let chart = lockgate_helm::chart::load_archive_bytes(&built.bytes, &Default::default())
+        .map_err(|e| e.to_string())?;
+    index.must_add(
+        chart.metadata.clone(),
+        location,
+        "",
+        built.digest.hex(),
+        now,
+    )?;
     index.sort_entries();
     index.generated = now;
     index.to_yaml().map(|y| Some(y.into_bytes()))
@@ -238,20 +275,29 @@ fn index_with(current: Option<&[u8]>, built: &BuiltChart, location: &str) -> Res
 
 /// Publishes the archive and records it in `index.yaml`; concurrent publishes never
 /// lose an entry (the index write is a compare-and-swap, retried on a race).
-pub async fn publish(charts: &dyn ChartStore, built: &BuiltChart) -> Result<ChartArtifact, BuildError> {
+pub async fn publish(
+    charts: &dyn ChartStore,
+    built: &BuiltChart,
+) -> Result<ChartArtifact, BuildError> {
     let location = charts
         .put_archive(&built.name, &built.version, built.bytes.clone())
         .await?;
     for _ in 0..20 {
         let current = charts.get_index().await?;
-        let next = index_with(current.as_ref().map(|v| v.bytes.as_slice()), built, &location).map_err(|message| {
-            BuildError::Package {
-                chart: built.name.clone(),
-                message: format!("index.yaml: {message}"),
-            }
+        let next = index_with(
+            current.as_ref().map(|v| v.bytes.as_slice()),
+            built,
+            &location,
+        )
+        .map_err(|message| BuildError::Package {
+            chart: built.name.clone(),
+            message: format!("index.yaml: {message}"),
         })?;
         let Some(bytes) = next else { break };
-        match charts.put_index(bytes, current.as_ref().map(|v| &v.version)).await {
+        match charts
+            .put_index(bytes, current.as_ref().map(|v| &v.version))
+            .await
+        {
             Ok(_) => break,
             Err(StoreError::AlreadyExists { .. } | StoreError::VersionMismatch { .. }) => continue,
             Err(e) => return Err(e.into()),

@@ -37,7 +37,10 @@ impl std::fmt::Debug for Clusters {
 
 impl Clusters {
     /// `simulated_kubeconfig`: the embedded cluster's kubeconfig, for `kind: simulated`.
-    pub fn new(simulated_kubeconfig: Option<String>, eks: HashMap<String, EksEndpoint>) -> Clusters {
+    pub fn new(
+        simulated_kubeconfig: Option<String>,
+        eks: HashMap<String, EksEndpoint>,
+    ) -> Clusters {
         Clusters {
             simulated: simulated_kubeconfig,
             eks,
@@ -100,11 +103,10 @@ impl Clusters {
                 return Ok(d.clone());
             }
         }
-        let conn = self
-            .target(spec)?
-            .connect(now)
-            .await
-            .map_err(|e| PortError::transient(format!("cluster {}", spec.name), e.to_string()))?;
+        let conn =
+            self.target(spec)?.connect(now).await.map_err(|e| {
+                PortError::transient(format!("cluster {}", spec.name), e.to_string())
+            })?;
         let d = Deployer::new(Arc::new(Cluster::new(conn.client.clone())));
         cache.insert(spec.name.clone(), (d.clone(), conn));
         Ok(d)

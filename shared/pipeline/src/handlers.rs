@@ -15,13 +15,14 @@ use std::sync::Arc;
 use lockgate_core::config::Config;
 use lockgate_core::envelope::{self, Envelope, Message};
 use lockgate_core::execution::{
-    step, Candidate, ChartArtifact, Command, Event, EventBody, Execution, Ignored, Opening, Plan, Step,
+    step, Candidate, ChartArtifact, Command, Event, EventBody, Execution, Ignored, Opening, Plan,
+    Step,
 };
 use lockgate_core::ids::{Digest, ExecutionId};
 use lockgate_core::image::PinnedImage;
 use lockgate_core::ports::{
-    keys, ApprovalHandle, Approvals, ChartStore, Clock, CommandQueue, ImageRegistry, Notifier, PortError,
-    StateStore, StoreError,
+    keys, ApprovalHandle, Approvals, ChartStore, Clock, CommandQueue, ImageRegistry, Notifier,
+    PortError, StateStore, StoreError,
 };
 use lockgate_core::span::Span;
 use lockgate_kube::deploy::{DeployError, DeployOptions, Outcome, Progress};
@@ -66,7 +67,9 @@ pub struct Ctx {
 
 impl std::fmt::Debug for Ctx {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ctx").field("config_dir", &self.config_dir).finish()
+        f.debug_struct("Ctx")
+            .field("config_dir", &self.config_dir)
+            .finish()
     }
 }
 
@@ -133,16 +136,29 @@ pub async fn image_pushed(ctx: &Ctx, push: &ImagePush) -> Result<ChartArtifact, 
         ))
     })?;
     app.image.tag_policy.check(&push.tag).map_err(|e| {
-        HandlerError::Permanent(format!("app {}: image {}:{} refused: {e}", app.name, push.repository, push.tag))
+        HandlerError::Permanent(format!(
+            "app {}: image {}:{} refused: {e}",
+            app.name, push.repository, push.tag
+        ))
     })?;
     let digest = match &push.digest {
         Some(d) => d.clone(),
-        None => ctx.registry.resolve_tag(&push.repository, &push.tag).await?,
+        None => {
+            ctx.registry
+                .resolve_tag(&push.repository, &push.tag)
+                .await?
+        }
     };
     if let Some(policy) = &app.image.scan {
-        let findings = ctx.registry.scan_findings(&push.repository, &digest).await?;
+        let findings = ctx
+            .registry
+            .scan_findings(&push.repository, &digest)
+            .await?;
         findings.admit(policy).map_err(|e| {
-            HandlerError::Permanent(format!("app {}: image {}@{digest} blocked by its scan: {e}", app.name, push.repository))
+            HandlerError::Permanent(format!(
+                "app {}: image {}@{digest} blocked by its scan: {e}",
+                app.name, push.repository
+            ))
         })?;
     }
     let image = PinnedImage {
@@ -155,10 +171,12 @@ pub async fn image_pushed(ctx: &Ctx, push: &ImagePush) -> Result<ChartArtifact, 
     let workdir = ctx.workdir.clone();
     let by = push.pushed_by.clone();
     let img = image.clone();
-    let built = tokio::task::spawn_blocking(move || chart_build::build(&source, &img, &paths, by.as_deref(), &workdir))
-        .await
-        .map_err(|e| HandlerError::Transient(e.to_string()))?
-        .map_err(|e| HandlerError::Permanent(format!("app {}: {e}", app.name)))?;
+    let built = tokio::task::spawn_blocking(move || {
+        chart_build::build(&source, &img, &paths, by.as_deref(), &workdir)
+    })
+    .await
+    .map_err(|e| HandlerError::Transient(e.to_string()))?
+    .map_err(|e| HandlerError::Permanent(format!("app {}: {e}", app.name)))?;
     let artifact = chart_build::publish(ctx.charts.as_ref(), &built)
         .await
         .map_err(|e| HandlerError::Transient(e.to_string()))?;
@@ -176,7 +194,8 @@ struct ArchiveFacts {
 }
 
 fn archive_facts(bytes: &[u8]) -> Result<ArchiveFacts, String> {
-    let chart = lockgate_helm::chart::load_archive_bytes(bytes, &Default::default()).map_err(|e| e.to_string())?;
+    let chart = lockgate_helm::chart::load_archive_bytes(bytes, &Default::default())
+        .map_err(|e| e.to_string())?;
     let md = &chart.metadata;
     let ann = |k: &str| md.annotations.get(k).cloned();
     let image = (|| {
@@ -184,7 +203,11 @@ fn archive_facts(bytes: &[u8]) -> Result<ArchiveFacts, String> {
         let tag = ann(ANNOTATION_TAG).ok_or("no image tag annotation")?;
         let digest = ann(ANNOTATION_DIGEST).ok_or("no image digest annotation")?;
         let digest = Digest::parse(&digest).map_err(|e| e.to_string())?;
-        Ok::<_, String>(PinnedImage { repository, tag, digest })
+        Ok::<_, String>(PinnedImage {
+            repository,
+            tag,
+            digest,
+        })
     })();
     Ok(ArchiveFacts {
         name: md.name.clone(),
@@ -198,7 +221,10 @@ fn archive_facts(bytes: &[u8]) -> Result<ArchiveFacts, String> {
 
 /// A chart archive landed in the repository: verifies it and opens its execution.
 /// Returns `None` for objects that are not chart archives (`index.yaml`).
-pub async fn chart_uploaded(ctx: &Ctx, location: &str) -> Result<Option<ExecutionId>, HandlerError> {
+pub async fn chart_uploaded(
+    ctx: &Ctx,
+    location: &str,
+) -> Result<Option<ExecutionId>, HandlerError> {
     if !location.ends_with(".tgz") {
         return Ok(None);
     }
@@ -234,7 +260,8 @@ pub async fn chart_uploaded(ctx: &Ctx, location: &str) -> Result<Option<Executio
         image,
         triggered_by: facts.triggered_by.clone(),
     };
-    let plan = Plan::for_app(&ctx.config, &app.name).map_err(|e| HandlerError::Permanent(e.to_string()))?;
+    let plan = Plan::for_app(&ctx.config, &app.name)
+        .map_err(|e| HandlerError::Permanent(e.to_string()))?;
     let open: Vec<ExecutionId> = ctx
         .store
         .list(&keys::open_executions_prefix(&app.name))
@@ -265,7 +292,11 @@ pub async fn chart_uploaded(ctx: &Ctx, location: &str) -> Result<Option<Executio
         }
         Err(e) => return Err(e.into()),
     }
-    match ctx.store.create(&keys::open_execution(&app.name, &exec.id), Vec::new()).await {
+    match ctx
+        .store
+        .create(&keys::open_execution(&app.name, &exec.id), Vec::new())
+        .await
+    {
         Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
         Err(e) => return Err(e.into()),
     }
@@ -279,7 +310,8 @@ fn to_json(e: &Execution) -> Result<Vec<u8>, HandlerError> {
 }
 
 fn from_json(b: &[u8]) -> Result<Execution, HandlerError> {
-    serde_json::from_slice(b).map_err(|e| HandlerError::Permanent(format!("stored execution is not valid: {e}")))
+    serde_json::from_slice(b)
+        .map_err(|e| HandlerError::Permanent(format!("stored execution is not valid: {e}")))
 }
 
 async fn send_outbox(ctx: &Ctx, exec: &Execution) -> Result<(), HandlerError> {
@@ -307,11 +339,17 @@ pub enum Applied {
 }
 
 /// Applies `event` to execution `id` with compare-and-swap, then sends its outbox.
-pub async fn apply_event(ctx: &Ctx, id: &ExecutionId, event: &Event) -> Result<Applied, HandlerError> {
+pub async fn apply_event(
+    ctx: &Ctx,
+    id: &ExecutionId,
+    event: &Event,
+) -> Result<Applied, HandlerError> {
     let key = keys::execution(id);
     for _ in 0..20 {
         let Some(v) = ctx.store.get(&key).await? else {
-            return Err(HandlerError::Permanent(format!("execution {id} does not exist")));
+            return Err(HandlerError::Permanent(format!(
+                "execution {id} does not exist"
+            )));
         };
         let exec = from_json(&v.bytes)?;
         match step(&exec, event) {
@@ -339,7 +377,9 @@ pub async fn apply_event(ctx: &Ctx, id: &ExecutionId, event: &Event) -> Result<A
             }
         }
     }
-    Err(HandlerError::Transient(format!("execution {id} kept changing while an event was applied")))
+    Err(HandlerError::Transient(format!(
+        "execution {id} kept changing while an event was applied"
+    )))
 }
 
 /// Small helpers the handlers need on events.
@@ -384,7 +424,9 @@ pub async fn handle(ctx: &Ctx, env: &Envelope) -> Result<(), HandlerError> {
 fn deploy_error(e: DeployError) -> HandlerError {
     match &e {
         DeployError::Busy { .. } => HandlerError::Transient(e.to_string()),
-        DeployError::Cluster { source, .. } if source.is_transient() => HandlerError::Transient(e.to_string()),
+        DeployError::Cluster { source, .. } if source.is_transient() => {
+            HandlerError::Transient(e.to_string())
+        }
         DeployError::Records { .. } => HandlerError::Transient(e.to_string()),
         _ => HandlerError::Permanent(e.to_string()),
     }
@@ -401,7 +443,8 @@ fn options(ctx: &Ctx, release: &str, namespace: &str, timeout: Span) -> DeployOp
 
 /// Values files named by the environment, read from the chart archive.
 fn values_files(bytes: &[u8], names: &[String]) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let chart = lockgate_helm::chart::load_archive_bytes(bytes, &Default::default()).map_err(|e| e.to_string())?;
+    let chart = lockgate_helm::chart::load_archive_bytes(bytes, &Default::default())
+        .map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
     for n in names {
         if n == "values.yaml" {
@@ -418,7 +461,12 @@ fn values_files(bytes: &[u8], names: &[String]) -> Result<BTreeMap<String, Vec<u
     Ok(out)
 }
 
-async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result<Option<Event>, HandlerError> {
+async fn run(
+    ctx: &Ctx,
+    id: &ExecutionId,
+    c: &Command,
+    env: &Envelope,
+) -> Result<Option<Event>, HandlerError> {
     let now = ctx.clock.now();
     let ev = |body| Some(Event::new(ctx.clock.now(), body));
     match c {
@@ -427,7 +475,10 @@ async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result
             let got = Digest::of_bytes(&bytes);
             if got != chart.digest {
                 return Ok(ev(EventBody::ChartRejected {
-                    reason: format!("{} has digest {got}, expected {}", chart.location, chart.digest),
+                    reason: format!(
+                        "{} has digest {got}, expected {}",
+                        chart.location, chart.digest
+                    ),
                 }));
             }
             let check = tokio::task::spawn_blocking(move || archive_facts(&bytes))
@@ -498,18 +549,20 @@ async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result
                     revision: revision as u64,
                     previous_revision: previous,
                 },
-                Ok(Progress::Done(Outcome::Deployed { revision, .. })) => EventBody::DeployStarted {
-                    env: e.clone(),
-                    revision: revision as u64,
-                    previous_revision: previous.filter(|p| *p != revision as u64),
-                },
-                Ok(Progress::Done(Outcome::Failed { reason, .. } | Outcome::RolledBack { reason, .. })) => {
-                    EventBody::DeployFailed {
+                Ok(Progress::Done(Outcome::Deployed { revision, .. })) => {
+                    EventBody::DeployStarted {
                         env: e.clone(),
-                        reason,
-                        previous_revision: previous,
+                        revision: revision as u64,
+                        previous_revision: previous.filter(|p| *p != revision as u64),
                     }
                 }
+                Ok(Progress::Done(
+                    Outcome::Failed { reason, .. } | Outcome::RolledBack { reason, .. },
+                )) => EventBody::DeployFailed {
+                    env: e.clone(),
+                    reason,
+                    previous_revision: previous,
+                },
                 Err(err) => match deploy_error(err) {
                     HandlerError::Permanent(reason) => EventBody::DeployFailed {
                         env: e.clone(),
@@ -544,14 +597,14 @@ async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result
                     revision: *revision,
                     attempt: *attempt,
                 },
-                Progress::Done(Outcome::Failed { reason, .. } | Outcome::RolledBack { reason, .. }) => {
-                    EventBody::RolloutFailed {
-                        env: e.clone(),
-                        revision: *revision,
-                        attempt: *attempt,
-                        reason,
-                    }
-                }
+                Progress::Done(
+                    Outcome::Failed { reason, .. } | Outcome::RolledBack { reason, .. },
+                ) => EventBody::RolloutFailed {
+                    env: e.clone(),
+                    revision: *revision,
+                    attempt: *attempt,
+                    reason,
+                },
             };
             Ok(ev(body))
         }
@@ -587,22 +640,34 @@ async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result
                         Ok(p) => p,
                         Err(err) => {
                             return match deploy_error(err) {
-                                HandlerError::Permanent(reason) => Ok(ev(EventBody::RollbackFailed { env: e.clone(), reason })),
+                                HandlerError::Permanent(reason) => {
+                                    Ok(ev(EventBody::RollbackFailed {
+                                        env: e.clone(),
+                                        reason,
+                                    }))
+                                }
                                 t => Err(t),
                             }
                         }
                     };
-                    d.drive(&mut p, &o, std::time::Duration::from_millis(250), &mut |_| {})
-                        .await
-                        .map_err(deploy_error)?;
+                    d.drive(
+                        &mut p,
+                        &o,
+                        std::time::Duration::from_millis(250),
+                        &mut |_| {},
+                    )
+                    .await
+                    .map_err(deploy_error)?;
                     match p {
-                        Progress::Done(Outcome::Deployed { revision, .. }) => EventBody::RolledBack {
-                            env: e.clone(),
-                            revision: Some(revision as u64),
-                        },
+                        Progress::Done(Outcome::Deployed { revision, .. }) => {
+                            EventBody::RolledBack {
+                                env: e.clone(),
+                                revision: Some(revision as u64),
+                            }
+                        }
                         Progress::Done(other) => EventBody::RollbackFailed {
                             env: e.clone(),
-                            reason: format!("{other:?}"),
+                            reason: describe(&other),
                         },
                         Progress::Waiting { .. } => unreachable!("drive ends when done"),
                     }
@@ -626,7 +691,11 @@ async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result
             }
             Ok(None)
         }
-        Command::ScheduleTimer { env: e, timer, fire_at } => {
+        Command::ScheduleTimer {
+            env: e,
+            timer,
+            fire_at,
+        } => {
             if *fire_at > now {
                 // the queue's longest delay fell short: wait again
                 let mut again = env.clone();
@@ -667,13 +736,42 @@ async fn run(ctx: &Ctx, id: &ExecutionId, c: &Command, env: &Envelope) -> Result
     }
 }
 
+/// A deploy outcome in words.
+pub fn describe(o: &Outcome) -> String {
+    use lockgate_kube::deploy::RollbackOutcome;
+    match o {
+        Outcome::Deployed { revision, .. } => format!("revision {revision} deployed"),
+        Outcome::Failed { revision, reason } => format!("revision {revision} failed: {reason}"),
+        Outcome::RolledBack {
+            failed_revision,
+            reason,
+            rollback,
+        } => {
+            let r = match rollback {
+                RollbackOutcome::Restored { revision, to } => {
+                    format!("revision {revision} restored revision {to}")
+                }
+                RollbackOutcome::Uninstalled => "the release was uninstalled".to_string(),
+                RollbackOutcome::Failed { revision, reason } => {
+                    format!("rollback revision {revision} failed: {reason}")
+                }
+            };
+            format!("revision {failed_revision} failed ({reason}); {r}")
+        }
+    }
+}
+
 /// Where the handle of an approval request is kept.
 pub fn approval_key(id: &ExecutionId, env: &str) -> String {
     format!("approvals/{id}/{env}")
 }
 
 /// Records a decision (from Slack or `lockgate approve`): applies it to the execution.
-pub async fn record_decision(ctx: &Ctx, id: &ExecutionId, body: EventBody) -> Result<Applied, HandlerError> {
+pub async fn record_decision(
+    ctx: &Ctx,
+    id: &ExecutionId,
+    body: EventBody,
+) -> Result<Applied, HandlerError> {
     let e = Event::new(ctx.clock.now(), body);
     apply_event(ctx, id, &e).await
 }

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use lockgate_core::execution::{ApprovalRequest, ApprovalState, Notice};
 use lockgate_core::ids::Digest;
 use lockgate_core::ports::{
-    async_trait, ApprovalHandle, Approvals, Clock, ImageRegistry, Notifier, PortError, ScanFindings, ScanStatus,
+    async_trait, ApprovalHandle, Approvals, Clock, ImageRegistry, Notifier, PortError,
+    ScanFindings, ScanStatus,
 };
 
 /// The system clock.
@@ -39,7 +40,11 @@ impl ImageRegistry for LocalRegistry {
         Ok(Self::digest_for(repository, tag))
     }
 
-    async fn scan_findings(&self, _repository: &str, _digest: &Digest) -> Result<ScanFindings, PortError> {
+    async fn scan_findings(
+        &self,
+        _repository: &str,
+        _digest: &Digest,
+    ) -> Result<ScanFindings, PortError> {
         Ok(ScanFindings {
             status: ScanStatus::Unavailable,
             counts: Default::default(),
@@ -76,7 +81,10 @@ impl TimelineNotifier {
 
     /// Everything notified so far.
     pub fn entries(&self) -> Vec<TimelineEntry> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -86,7 +94,11 @@ impl Notifier for TimelineNotifier {
         let at = Utc::now();
         if self.print {
             let since = (at - self.started.unwrap_or(at)).num_milliseconds() as f64 / 1000.0;
-            let env = notice.env.as_deref().map(|e| format!("[{e}] ")).unwrap_or_default();
+            let env = notice
+                .env
+                .as_deref()
+                .map(|e| format!("[{e}] "))
+                .unwrap_or_default();
             println!("  +{since:6.1}s  {env}{}", notice.text);
         }
         self.entries
@@ -150,10 +162,17 @@ impl Approvals for LocalApprovals {
             .push(PendingApproval {
                 request: request.clone(),
             });
-        Ok(ApprovalHandle(format!("local:{}:{}", request.execution_id, request.env)))
+        Ok(ApprovalHandle(format!(
+            "local:{}:{}",
+            request.execution_id, request.env
+        )))
     }
 
-    async fn update(&self, handle: &ApprovalHandle, state: &ApprovalState) -> Result<(), PortError> {
+    async fn update(
+        &self,
+        handle: &ApprovalHandle,
+        state: &ApprovalState,
+    ) -> Result<(), PortError> {
         tracing::info!(handle = %handle.0, state = ?state, "approval updated");
         Ok(())
     }

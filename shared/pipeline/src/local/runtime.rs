@@ -10,7 +10,12 @@ use crate::handlers::{self, Ctx};
 use crate::local::queue::LocalQueue;
 
 /// Routes in the order the pump serves them.
-const ROUTES: [Route; 4] = [Route::Notifications, Route::Charts, Route::Approvals, Route::Deployer];
+const ROUTES: [Route; 4] = [
+    Route::Notifications,
+    Route::Charts,
+    Route::Approvals,
+    Route::Deployer,
+];
 
 /// The local pump.
 #[derive(Debug, Clone)]
@@ -37,7 +42,9 @@ impl Runtime {
     /// failure when it was dead-lettered.
     pub async fn pump_once(&self) -> (bool, Option<Failure>) {
         for route in ROUTES {
-            let Some(d) = self.queue.receive(route) else { continue };
+            let Some(d) = self.queue.receive(route) else {
+                continue;
+            };
             let result = handlers::handle(&self.ctx, &d.envelope).await;
             let failure = match result {
                 Ok(()) => {
@@ -64,7 +71,11 @@ impl Runtime {
 
     /// Pumps until `done()` says so or nothing is left to wait for; sleeps until the
     /// next delayed message. Returns the failures seen.
-    pub async fn run_until(&self, mut done: impl FnMut() -> bool, idle_tick: Duration) -> Vec<Failure> {
+    pub async fn run_until(
+        &self,
+        mut done: impl FnMut() -> bool,
+        idle_tick: Duration,
+    ) -> Vec<Failure> {
         let mut failures = Vec::new();
         loop {
             if done() {
