@@ -11,6 +11,7 @@ mod bench;
 mod config_cmd;
 mod demo;
 mod deploy_cmd;
+mod local_cmd;
 mod simcluster_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
@@ -41,6 +42,16 @@ enum Command {
     },
     /// Run the whole pipeline on a sample app and the embedded simulated cluster.
     Demo(demo::DemoArgs),
+    /// Run the pipeline as a local service on a state directory (no AWS needed).
+    Run(local_cmd::RunArgs),
+    /// Queue an image push for `lockgate run`.
+    PushImage(local_cmd::PushArgs),
+    /// Show executions and their stages.
+    Status(local_cmd::StatusArgs),
+    /// Approve an execution waiting at a gate.
+    Approve(local_cmd::DecideArgs),
+    /// Reject an execution waiting at a gate.
+    Reject(local_cmd::DecideArgs),
     /// Install or upgrade a chart as a Helm-compatible release, wait, roll back on failure.
     Deploy(deploy_cmd::DeployArgs),
     /// Roll a release back to an earlier revision, as `helm rollback` does.
@@ -206,6 +217,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ValidateConfig(a) => config_cmd::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Run(a) => local_cmd::run(a),
+        Command::PushImage(a) => local_cmd::push_image(a),
+        Command::Status(a) => local_cmd::status(a),
+        Command::Approve(a) => local_cmd::decide(a, lockgate_core::execution::Verdict::Approve),
+        Command::Reject(a) => local_cmd::decide(a, lockgate_core::execution::Verdict::Reject),
         Command::Deploy(a) => deploy_cmd::deploy(a),
         Command::Rollback(a) => deploy_cmd::rollback(a),
         Command::History(a) => deploy_cmd::history(a),
