@@ -93,8 +93,10 @@ fn statuses(h: &[(i64, String, String)]) -> Vec<(i64, &str)> {
 }
 
 fn source(sets: &[&str]) -> Source {
-    let mut values = lockgate_helm::values::MergeOptions::default();
-    values.values = sets.iter().map(|s| s.to_string()).collect();
+    let values = lockgate_helm::values::MergeOptions {
+        values: sets.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
     Source {
         chart: ChartInput::Path(webapp()),
         values,
