@@ -141,21 +141,44 @@ async fn deployer(f: &ClusterFlags) -> anyhow::Result<Deployer> {
     Ok(Deployer::new(Arc::new(Cluster::new(conn.client))))
 }
 
-fn report(p: &Progress) {
-    if let Progress::Waiting {
-        revision,
-        status,
-        pending,
-        ..
-    } = p
-    {
-        match pending.first() {
-            Some(first) => eprintln!(
-                "revision {revision} ({status}): waiting for {} object(s): {first}",
-                pending.len()
-            ),
-            None => eprintln!("revision {revision} ({status}): applied"),
+/// Progress on stderr: one line rewritten in place on a terminal, otherwise a plain line
+/// each time what is awaited changes.
+fn reporter() -> impl FnMut(&Progress) {
+    use std::io::IsTerminal as _;
+    let tty = std::io::stderr().is_terminal();
+    let mut last = String::new();
+    move |p: &Progress| {
+        let line = match p {
+            Progress::Waiting {
+                revision,
+                status,
+                pending,
+                ..
+            } => match pending.first() {
+                Some(first) => format!(
+                    "revision {revision} ({status}): waiting for {} object(s): {first}",
+                    pending.len()
+                ),
+                None => format!("revision {revision} ({status}): applied"),
+            },
+            Progress::Done(_) => {
+                if tty && !last.is_empty() {
+                    eprintln!();
+                }
+                return;
+            }
+        };
+        if line == last {
+            return;
         }
+        if tty {
+            let width = 160;
+            let shown: String = line.chars().take(width).collect();
+            eprint!("\r\x1b[2K{shown}");
+        } else {
+            eprintln!("{line}");
+        }
+        last = line;
     }
 }
 
@@ -213,7 +236,7 @@ pub fn deploy(a: DeployArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let d = deployer(&a.cluster).await?;
         let out = d
-            .deploy(&src, &o, Duration::from_millis(250), report)
+            .deploy(&src, &o, Duration::from_millis(250), reporter())
             .await?;
         Ok(finish(&a.release, &out))
     })
@@ -227,7 +250,7 @@ pub fn rollback(a: RollbackArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let d = deployer(&a.cluster).await?;
         let mut p = d.rollback(&o, a.revision, chrono::Utc::now()).await?;
-        d.drive(&mut p, &o, Duration::from_millis(250), &mut report)
+        d.drive(&mut p, &o, Duration::from_millis(250), &mut reporter())
             .await?;
         let Progress::Done(out) = p else {
             unreachable!("drive ends when done")
