@@ -307,7 +307,10 @@ impl Demo {
 
     /// Pumps the pipeline until the execution ends, answering approvals on the way.
     async fn drive(&self, id: &ExecutionId) -> anyhow::Result<Execution> {
-        let deadline = Instant::now() + Duration::from_secs(600);
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(600);
+        let tty = self.text && std::io::stdout().is_terminal();
+        let mut frame = 0usize;
         loop {
             let (worked, failed) = self.rt.pump_once().await;
             if let Some(f) = failed {
@@ -326,7 +329,21 @@ impl Demo {
                 .await?
                 .context("execution vanished")?;
             if exec.status.is_final() {
+                if tty {
+                    print!("\r\x1b[2K");
+                }
                 return Ok(exec);
+            }
+            if tty {
+                const SPIN: [char; 4] = ['|', '/', '-', '\\'];
+                frame += 1;
+                print!(
+                    "\r\x1b[2K  {} {} ({:.0}s)",
+                    SPIN[frame % 4],
+                    exec.status,
+                    started.elapsed().as_secs_f64()
+                );
+                std::io::stdout().flush()?;
             }
             anyhow::ensure!(
                 Instant::now() < deadline,

@@ -99,7 +99,14 @@ impl Notifier for TimelineNotifier {
                 .as_deref()
                 .map(|e| format!("[{e}] "))
                 .unwrap_or_default();
-            println!("  +{since:6.1}s  {env}{}", notice.text);
+            use std::io::IsTerminal as _;
+            // clear a progress line the caller may have drawn
+            let clear = if std::io::stdout().is_terminal() {
+                "\r\x1b[2K"
+            } else {
+                ""
+            };
+            println!("{clear}  +{since:6.1}s  {env}{}", notice.text);
         }
         self.entries
             .lock()
