@@ -15,15 +15,15 @@ use std::sync::Arc;
 use lockgate_core::config::Config;
 use lockgate_core::envelope::{self, Envelope, Message};
 use lockgate_core::execution::{
-    step, Candidate, ChartArtifact, Command, Event, EventBody, Execution, Ignored, Opening, Plan,
-    Step,
+    Candidate, ChartArtifact, Command, Event, EventBody, Execution, Opening, Plan,
 };
 use lockgate_core::ids::{Digest, ExecutionId};
 use lockgate_core::image::PinnedImage;
 use lockgate_core::ports::{
-    keys, ApprovalHandle, Approvals, ChartStore, Clock, CommandQueue, ImageRegistry, Notifier,
-    PortError, StateStore, StoreError,
+    ApprovalHandle, Approvals, ChartStore, Clock, CommandQueue, ImageRegistry, Notifier, PortError,
+    StateStore, StoreError,
 };
+use lockgate_core::records;
 use lockgate_core::span::Span;
 use lockgate_kube::deploy::{DeployError, DeployOptions, Outcome, Progress};
 use lockgate_kube::plan::{ChartInput, Source};
@@ -262,13 +262,9 @@ pub async fn chart_uploaded(
     };
     let plan = Plan::for_app(&ctx.config, &app.name)
         .map_err(|e| HandlerError::Permanent(e.to_string()))?;
-    let open: Vec<ExecutionId> = ctx
-        .store
-        .list(&keys::open_executions_prefix(&app.name))
-        .await?
-        .iter()
-        .filter_map(|k| k.rsplit('/').next().map(ExecutionId::from_string))
-        .collect();
+    let open = records::open_executions(ctx.store.as_ref(), &app.name)
+        .await
+        .map_err(record_error)?;
     let now = ctx.clock.now();
     let (exec, _) = Execution::open(Opening {
         candidate,
@@ -276,42 +272,33 @@ pub async fn chart_uploaded(
         at: now,
         open_executions: open,
     });
-    let key = keys::execution(&exec.id);
-    match ctx.store.create(&key, to_json(&exec)?).await {
-        Ok(_) => {}
-        Err(StoreError::AlreadyExists { .. }) => {
-            // a duplicate upload notification: re-send the opening's outbox if it is
-            // still the last step, else nothing
-            if let Some(v) = ctx.store.get(&key).await? {
-                let existing: Execution = from_json(&v.bytes)?;
-                if existing.seq() == 0 {
-                    send_outbox(ctx, &existing).await?;
-                }
-            }
-            return Ok(Some(exec.id));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    match ctx
-        .store
-        .create(&keys::open_execution(&app.name, &exec.id), Vec::new())
+    if !records::create(ctx.store.as_ref(), &exec)
         .await
+        .map_err(record_error)?
     {
-        Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
-        Err(e) => return Err(e.into()),
+        // a duplicate upload notification: re-send the opening's outbox if it is still
+        // the last step, else nothing
+        if let Some(existing) = records::load(ctx.store.as_ref(), &exec.id)
+            .await
+            .map_err(record_error)?
+        {
+            if existing.execution.seq() == 0 {
+                send_outbox(ctx, &existing.execution).await?;
+            }
+        }
+        return Ok(Some(exec.id));
     }
     tracing::info!(execution_id = %exec.id, app = %app.name, stage = "open", "execution opened");
     send_outbox(ctx, &exec).await?;
     Ok(Some(exec.id))
 }
 
-fn to_json(e: &Execution) -> Result<Vec<u8>, HandlerError> {
-    serde_json::to_vec(e).map_err(|e| HandlerError::Permanent(format!("execution JSON: {e}")))
-}
-
-fn from_json(b: &[u8]) -> Result<Execution, HandlerError> {
-    serde_json::from_slice(b)
-        .map_err(|e| HandlerError::Permanent(format!("stored execution is not valid: {e}")))
+fn record_error(e: records::RecordError) -> HandlerError {
+    if e.is_transient() {
+        HandlerError::Transient(e.to_string())
+    } else {
+        HandlerError::Permanent(e.to_string())
+    }
 }
 
 async fn send_outbox(ctx: &Ctx, exec: &Execution) -> Result<(), HandlerError> {
@@ -323,10 +310,10 @@ async fn send_outbox(ctx: &Ctx, exec: &Execution) -> Result<(), HandlerError> {
 
 /// Loads an execution.
 pub async fn load(ctx: &Ctx, id: &ExecutionId) -> Result<Option<Execution>, HandlerError> {
-    match ctx.store.get(&keys::execution(id)).await? {
-        Some(v) => Ok(Some(from_json(&v.bytes)?)),
-        None => Ok(None),
-    }
+    Ok(records::load(ctx.store.as_ref(), id)
+        .await
+        .map_err(record_error)?
+        .map(|s| s.execution))
 }
 
 /// What applying an event did.
@@ -338,48 +325,38 @@ pub enum Applied {
     Unchanged(String),
 }
 
-/// Applies `event` to execution `id` with compare-and-swap, then sends its outbox.
+/// Applies `event` to execution `id` with compare-and-swap, then sends its outbox (or,
+/// for a redelivered event whose step was saved, sends that outbox again).
 pub async fn apply_event(
     ctx: &Ctx,
     id: &ExecutionId,
     event: &Event,
 ) -> Result<Applied, HandlerError> {
-    let key = keys::execution(id);
-    for _ in 0..20 {
-        let Some(v) = ctx.store.get(&key).await? else {
-            return Err(HandlerError::Permanent(format!(
-                "execution {id} does not exist"
-            )));
-        };
-        let exec = from_json(&v.bytes)?;
-        match step(&exec, event) {
-            Step::Applied { next, .. } => {
-                match ctx.store.replace(&key, to_json(&next)?, &v.version).await {
-                    Ok(_) => {}
-                    Err(StoreError::VersionMismatch { .. }) => continue,
-                    Err(e) => return Err(e.into()),
-                }
-                tracing::info!(execution_id = %id, app = %next.app, env = ?event.body_env(), status = %next.status, stage = "step", "event applied");
-                send_outbox(ctx, &next).await?;
-                return Ok(Applied::Moved(next));
+    match records::apply(ctx.store.as_ref(), id, event)
+        .await
+        .map_err(record_error)?
+    {
+        records::Applied::Changed { execution, .. } => {
+            tracing::info!(execution_id = %id, app = %execution.app, env = ?event.body_env(), status = %execution.status, stage = "step", "event applied");
+            send_outbox(ctx, &execution).await?;
+            Ok(Applied::Moved(Box::new(execution)))
+        }
+        records::Applied::Unchanged { reason, .. } if reason.retry_later() => {
+            // it arrived before what it follows: let the queue deliver it again
+            Err(HandlerError::Transient(format!("execution {id}: {reason}")))
+        }
+        records::Applied::Unchanged {
+            execution,
+            reason,
+            resend,
+        } => {
+            if !resend.is_empty() {
+                send_outbox(ctx, &execution).await?;
             }
-            Step::Unchanged(why) if why.retry_later() => {
-                // it arrived before what it follows: let the queue deliver it again
-                return Err(HandlerError::Transient(format!("execution {id}: {why}")));
-            }
-            Step::Unchanged(why) => {
-                if matches!(why, Ignored::Duplicate { .. }) && exec.is_last_applied(event) {
-                    // the save happened, the sends may not have
-                    send_outbox(ctx, &exec).await?;
-                }
-                tracing::debug!(execution_id = %id, reason = %why, "event changes nothing");
-                return Ok(Applied::Unchanged(why.to_string()));
-            }
+            tracing::debug!(execution_id = %id, reason = %reason, "event changes nothing");
+            Ok(Applied::Unchanged(reason.to_string()))
         }
     }
-    Err(HandlerError::Transient(format!(
-        "execution {id} kept changing while an event was applied"
-    )))
 }
 
 /// Small helpers the handlers need on events.
