@@ -257,21 +257,14 @@ impl Cluster {
         ns: &str,
         labels: &str,
     ) -> Result<Vec<Json>, ClusterError> {
-        let k = self.kind(api_version, kind).await?;
-        let lp = ListParams::default().labels(labels);
-        let list = self
-            .api(&k, ns)
-            .list(&lp)
-            .await
-            .map_err(|e| ClusterError::from_kube(format!("list {kind} {labels}"), e))?;
-        list.items
-            .into_iter()
-            .map(serde_json::to_value)
-            .collect::<Result<_, _>>()
-            .map_err(|e| ClusterError::Transport {
-                what: format!("list {kind}"),
-                message: e.to_string(),
-            })
+        self.list_with(
+            api_version,
+            kind,
+            ns,
+            ListParams::default().labels(labels),
+            labels,
+        )
+        .await
     }
 
     /// Lists objects with a field selector.
@@ -282,18 +275,38 @@ impl Cluster {
         ns: &str,
         fields: &str,
     ) -> Result<Vec<Json>, ClusterError> {
+        self.list_with(
+            api_version,
+            kind,
+            ns,
+            ListParams::default().fields(fields),
+            fields,
+        )
+        .await
+    }
+
+    async fn list_with(
+        &self,
+        api_version: &str,
+        kind: &str,
+        ns: &str,
+        lp: ListParams,
+        selector: &str,
+    ) -> Result<Vec<Json>, ClusterError> {
         let k = self.kind(api_version, kind).await?;
-        let lp = ListParams::default().fields(fields);
         let list = self
             .api(&k, ns)
             .list(&lp)
             .await
-            .map_err(|e| ClusterError::from_kube(format!("list {kind} {fields}"), e))?;
-        Ok(list
-            .items
+            .map_err(|e| ClusterError::from_kube(format!("list {kind} {selector}"), e))?;
+        list.items
             .into_iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect())
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()
+            .map_err(|e| ClusterError::Transport {
+                what: format!("list {kind}"),
+                message: e.to_string(),
+            })
     }
 
     /// Creates an object; `Ok(false)` when it already exists.

@@ -722,12 +722,7 @@ impl Deployer {
         if !matches!(obj.kind(), "Deployment" | "StatefulSet" | "DaemonSet") {
             return None;
         }
-        let sel = live["spec"]["selector"]["matchLabels"].as_object()?;
-        let selector = sel
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-            .collect::<Vec<_>>()
-            .join(",");
+        let selector = match_labels(live)?;
         let pods = self.cluster.list("v1", "Pod", ns, &selector).await.ok()?;
         // only pods of the current template count: during a rollback the failed
         // revision's pods still crash until they are replaced
@@ -776,14 +771,9 @@ impl Deployer {
         ) {
             return String::new();
         }
-        let Some(sel) = live["spec"]["selector"]["matchLabels"].as_object() else {
+        let Some(selector) = match_labels(live) else {
             return String::new();
         };
-        let selector = sel
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-            .collect::<Vec<_>>()
-            .join(",");
         let Ok(pods) = self.cluster.list("v1", "Pod", ns, &selector).await else {
             return String::new();
         };
@@ -1197,6 +1187,17 @@ impl Deployer {
         }
         Ok(())
     }
+}
+
+/// A workload's `spec.selector.matchLabels` as a label selector.
+fn match_labels(live: &serde_json::Value) -> Option<String> {
+    let sel = live["spec"]["selector"]["matchLabels"].as_object()?;
+    Some(
+        sel.iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(","),
+    )
 }
 
 fn plan_obj(release: &str, e: ObjectError) -> DeployError {
