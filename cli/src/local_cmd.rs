@@ -209,6 +209,28 @@ pub fn decide(a: DecideArgs, verdict: Verdict) -> anyhow::Result<ExitCode> {
         .block_on(async { store.get(&keys::execution(&id)).await })?
         .with_context(|| format!("no execution {} in {}", a.execution, a.state.display()))?;
     let exec: Execution = serde_json::from_slice(&exec.bytes)?;
+    // the same person's same decision again (a double click) is harmless
+    let earlier = exec
+        .history
+        .iter()
+        .find_map(|h| match h.event.as_ref().map(|e| &e.body) {
+            Some(EventBody::DecisionRecorded {
+                by,
+                verdict: v,
+                env,
+                ..
+            }) if by == &user && *v == verdict => Some((env.clone(), h.at)),
+            _ => None,
+        });
+    if let Some((env, at)) = earlier {
+        println!(
+            "{} for {env} by {user} was already recorded at {}; nothing to do (it is {})",
+            exec.id,
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+            exec.status
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let Status::AwaitingApproval { env } = &exec.status else {
         anyhow::bail!(
             "execution {} is not waiting for approval (it is {})",
