@@ -5,7 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -33,8 +33,10 @@ pub(crate) struct Invocation {
     pub request_id: String,
     /// The event body.
     pub body: Bytes,
-    /// `Lambda-Runtime-Deadline-Ms`: epoch milliseconds.
-    pub deadline_ms: u64,
+    /// The invocation's timeout; `Lambda-Runtime-Deadline-Ms` is hand-out time plus this.
+    pub timeout: Duration,
+    /// Told when `next` hands the event out (the invocation starts).
+    pub started: Option<oneshot::Sender<()>>,
     /// `Lambda-Runtime-Invoked-Function-Arn`.
     pub function_arn: String,
     /// `Lambda-Runtime-Trace-Id`.
@@ -112,7 +114,7 @@ impl Shared {
         self.queue().handed_out
     }
 
-    /// Waits for the next event and moves it to the in-flight set.
+    /// Waits for the next event, moves it to the in-flight set and tells its invoker.
     async fn next_invocation(&self) -> Invocation {
         self.lifecycle.send_if_modified(|life| {
             if life.first_next.is_none() {
@@ -125,9 +127,12 @@ impl Shared {
         loop {
             {
                 let mut queue = self.queue();
-                if let Some((inv, tx)) = queue.pending.pop_front() {
+                if let Some((mut inv, tx)) = queue.pending.pop_front() {
                     queue.in_flight.insert(inv.request_id.clone(), tx);
                     queue.handed_out += 1;
+                    if let Some(started) = inv.started.take() {
+                        let _ = started.send(());
+                    }
                     return inv;
                 }
             }
@@ -251,7 +256,10 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
         .status(StatusCode::OK)
         .header("Content-Type", "application/json")
         .header("Lambda-Runtime-Aws-Request-Id", &inv.request_id)
-        .header("Lambda-Runtime-Deadline-Ms", inv.deadline_ms.to_string())
+        .header(
+            "Lambda-Runtime-Deadline-Ms",
+            deadline_ms(inv.timeout).to_string(),
+        )
         .header("Lambda-Runtime-Invoked-Function-Arn", &inv.function_arn);
     builder = builder.header("Lambda-Runtime-Trace-Id", &inv.trace_id);
     builder.body(Full::new(inv.body)).unwrap_or_else(|_| {
@@ -261,6 +269,13 @@ async fn next(shared: &Shared) -> Response<Full<Bytes>> {
             "cannot build the next response",
         )
     })
+}
+
+/// Epoch milliseconds `timeout` from now.
+fn deadline_ms(timeout: Duration) -> u64 {
+    (SystemTime::now() + timeout)
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn response(shared: &Shared, id: &str, body: Bytes) -> Response<Full<Bytes>> {

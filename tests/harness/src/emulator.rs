@@ -214,8 +214,11 @@ impl Emulator {
         }
     }
 
-    /// Invokes the function with `event` and waits up to `timeout` for its answer, as a
-    /// synchronous `Invoke` would. On timeout the process is killed, like Lambda does.
+    /// Invokes the function with `event` and waits for its answer, as a synchronous
+    /// `Invoke` would. Like Lambda, `timeout` runs from the moment the runtime takes the
+    /// event (`invocation/next`), and on timeout the process is killed. Waiting for the
+    /// runtime to take the event (it is initialising or busy with earlier events) is
+    /// bounded by `timeout` too, and ends in [`FunctionError::NotPickedUp`] without a kill.
     ///
     /// # Errors
     /// A [`FunctionError`] saying why there is no response: handler error, init error,
@@ -239,23 +242,41 @@ impl Emulator {
             return Err(error);
         }
         let request_id = self.request_id();
-        let deadline_ms = epoch_millis(SystemTime::now() + timeout);
-        let trace_id = trace_id();
-        let rx = self.shared.enqueue(Invocation {
+        let (started_tx, started) = tokio::sync::oneshot::channel();
+        let mut rx = self.shared.enqueue(Invocation {
             request_id: request_id.clone(),
             body: body.into(),
-            deadline_ms,
+            timeout,
+            started: Some(started_tx),
             function_arn,
-            trace_id,
+            trace_id: trace_id(),
         });
-        let started = Instant::now();
-        let outcome = tokio::select! {
-            answer = rx => answer.unwrap_or(Err(FunctionError::NotRunning)),
-            status = process::wait_exit(&mut exit) => Err(FunctionError::Exited { status }),
-            _ = tokio::time::sleep(timeout) => Err(FunctionError::Timeout { timeout }),
+        // Like Lambda, the timeout runs from the start of the invocation (the runtime's
+        // `next`), not from the queueing; waiting to be picked up is bounded separately.
+        let picked_up = tokio::select! {
+            picked = started => {
+                if picked.is_ok() {
+                    None
+                } else {
+                    // Dropped unstarted: the queue failed it (init error); rx holds why.
+                    Some((&mut rx).await.unwrap_or(Err(FunctionError::NotRunning)))
+                }
+            }
+            answer = &mut rx => Some(answer.unwrap_or(Err(FunctionError::NotRunning))),
+            status = process::wait_exit(&mut exit) => Some(Err(FunctionError::Exited { status })),
+            _ = tokio::time::sleep(timeout) => Some(Err(FunctionError::NotPickedUp { waited: timeout })),
+        };
+        let started_at = Instant::now();
+        let outcome = match picked_up {
+            Some(outcome) => outcome,
+            None => tokio::select! {
+                answer = &mut rx => answer.unwrap_or(Err(FunctionError::NotRunning)),
+                status = process::wait_exit(&mut exit) => Err(FunctionError::Exited { status }),
+                _ = tokio::time::sleep(timeout) => Err(FunctionError::Timeout { timeout }),
+            },
         };
         self.shared.abandon(&request_id);
-        tracing::debug!(request_id = %request_id, elapsed_ms = started.elapsed().as_millis() as u64, "invocation finished");
+        tracing::debug!(request_id = %request_id, elapsed_ms = started_at.elapsed().as_millis() as u64, "invocation finished");
         if let Ok(rss) = process::peak_rss_bytes(pid) {
             self.record_rss(pid, rss);
         }

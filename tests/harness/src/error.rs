@@ -82,6 +82,15 @@ pub enum FunctionError {
         /// The timeout of the invocation.
         timeout: Duration,
     },
+    /// The runtime did not take the event (`invocation/next`) within the timeout: it was
+    /// still initialising or busy. The process is left running.
+    #[error(
+        "the function did not pick up the event within {waited:?} (still initialising or busy)"
+    )]
+    NotPickedUp {
+        /// How long the event waited.
+        waited: Duration,
+    },
     /// The process exited (crash, panic with `panic = "abort"`, killed) before answering.
     #[error("the function process exited before answering ({status})")]
     Exited {

@@ -327,3 +327,28 @@ async fn missing_binary_is_a_spawn_error_naming_it() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn time_waiting_behind_an_earlier_invocation_does_not_count_against_the_timeout() {
+    let emulator = Arc::new(started_echo().await);
+    // Each takes 300 ms of a 500 ms timeout; the second waits 300 ms for the first, so
+    // it would time out if the timeout counted from queueing rather than hand-out.
+    let timeout = Duration::from_millis(500);
+    let calls: Vec<_> = (0..2)
+        .map(|i| {
+            let emulator = Arc::clone(&emulator);
+            tokio::spawn(async move {
+                emulator
+                    .invoke(&json!({"i": i, "sleep_ms": 300}), timeout)
+                    .await
+            })
+        })
+        .collect();
+    for call in calls {
+        let answer = call
+            .await
+            .expect("joins")
+            .expect("answered within its own timeout");
+        assert_eq!(answer["echo"]["sleep_ms"], 300);
+    }
+}

@@ -250,18 +250,57 @@ async fn unknown_paths_ids_and_methods_are_refused() {
 }
 
 #[tokio::test]
-async fn event_never_polled_times_out_and_the_idle_process_is_killed() {
+async fn event_never_polled_is_not_picked_up_and_the_process_is_left_running() {
     let emulator = emulator_with_idle_function().await;
-    let timeout = Duration::from_millis(200);
-    let err = emulator.invoke(&json!({}), timeout).await.unwrap_err();
-    assert_eq!(err, FunctionError::Timeout { timeout });
-    assert_eq!(emulator.pid(), None);
-    let next_ready = emulator
-        .wait_ready(Duration::from_millis(100))
-        .await
-        .unwrap_err();
+    let waited = Duration::from_millis(200);
+    let err = emulator.invoke(&json!({}), waited).await.unwrap_err();
+    assert_eq!(err, FunctionError::NotPickedUp { waited });
     assert!(
-        matches!(next_ready, HarnessError::NotRunning),
-        "got {next_ready:?}"
+        emulator.pid().is_some(),
+        "a function still initialising is not killed"
+    );
+    assert_eq!(emulator.stats().events_delivered, 0);
+    let late_poll = tokio::time::timeout(
+        Duration::from_millis(200),
+        call(&emulator, Method::GET, NEXT, &[], b""),
+    )
+    .await;
+    assert!(
+        late_poll.is_err(),
+        "the abandoned event is not handed out later"
+    );
+}
+
+#[tokio::test]
+async fn timeout_counts_from_the_hand_out_and_the_deadline_header_matches() {
+    let emulator = emulator_with_idle_function().await;
+    let timeout = Duration::from_millis(400);
+    let invoking = {
+        let emulator = Arc::clone(&emulator);
+        tokio::spawn(async move { emulator.invoke(&json!({"slow": true}), timeout).await })
+    };
+    // The event queues for 300 ms before the runtime polls: within the timeout budget
+    // for pick-up, and the execution timeout starts only now.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = std::time::SystemTime::now();
+    let next = call(&emulator, Method::GET, NEXT, &[], b"").await;
+    let deadline: u128 = next
+        .header("Lambda-Runtime-Deadline-Ms")
+        .parse()
+        .expect("deadline in ms");
+    let from = before
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis();
+    assert!(
+        (from + 350..=from + 500).contains(&deadline),
+        "deadline {deadline} is about 400 ms after {from}"
+    );
+    let err = invoking.await.expect("joins").unwrap_err();
+    assert_eq!(err, FunctionError::Timeout { timeout });
+    assert_eq!(
+        emulator.pid(),
+        None,
+        "a timed-out execution environment is killed"
     );
 }
