@@ -3,6 +3,9 @@
 //! `GET /2018-06-01/runtime/invocation/next` and collects their responses and errors,
 //! measuring cold start (exec to first `next`) and peak RSS (`VmHWM` from `/proc`).
 //!
+//! [`sqs`] builds the SQS events an event source mapping would deliver and settles a
+//! batch from the function's `batchItemFailures`, for tests that play the mapping.
+//!
 //! It needs no AWS: everything listens on 127.0.0.1. It must not depend on any lockgate
 //! crate, so every crate's tests can use it.
 //!
@@ -24,6 +27,7 @@ mod api;
 mod emulator;
 mod error;
 mod process;
+pub mod sqs;
 
 pub use emulator::{Emulator, FunctionStats};
 pub use error::{FunctionError, HarnessError};

@@ -352,3 +352,34 @@ async fn time_waiting_behind_an_earlier_invocation_does_not_count_against_the_ti
         assert_eq!(answer["echo"]["sleep_ms"], 300);
     }
 }
+
+#[tokio::test]
+async fn sqs_batch_through_a_real_function_deletes_what_succeeded_and_retries_the_rest() {
+    use lockgate_test_harness::sqs::{settle_batch, sqs_event, SqsMessage};
+    let emulator = started_echo().await;
+    let messages: Vec<SqsMessage> = [("m1", false), ("m2", true), ("m3", false)]
+        .into_iter()
+        .map(|(id, fail)| SqsMessage {
+            message_id: id.to_owned(),
+            receipt_handle: format!("handle-{id}"),
+            body: json!({"v": 1, "fail": fail}).to_string(),
+            ..SqsMessage::default()
+        })
+        .collect();
+    let event = sqs_event(
+        "arn:aws:sqs:us-east-1:123456789012:lockgate-chart-uploads",
+        &messages,
+    );
+    let outcome = emulator.invoke(&event, INVOKE).await;
+    let settled = settle_batch(&messages, &outcome);
+    assert_eq!(settled.delete, ["m1", "m3"]);
+    assert_eq!(settled.retry, ["m2"]);
+
+    let crashed = emulator.invoke(&json!({"exit": 9}), INVOKE).await;
+    let settled = settle_batch(&messages, &crashed);
+    assert_eq!(
+        settled.retry,
+        ["m1", "m2", "m3"],
+        "a crashed invocation retries its whole batch"
+    );
+}

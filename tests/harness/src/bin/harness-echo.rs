@@ -2,7 +2,8 @@
 //! It answers with its input and the invocation context it was given. Instructions in
 //! the event drive the other paths: `{"fail": "msg"}` returns an error, `{"sleep_ms": n}`
 //! answers late, `{"exit": code}` ends the process mid-invocation, `{"big_bytes": n}`
-//! answers with an n-byte string. With `HARNESS_ECHO_INIT_ERROR` set it refuses to start,
+//! answers with an n-byte string. An SQS event (`{"Records": [...]}`) gets a batch
+//! response naming the records whose JSON body has `"fail": true`. With `HARNESS_ECHO_INIT_ERROR` set it refuses to start,
 //! as a function with a bad setting does; with `HARNESS_ECHO_IDLE` set it never calls the
 //! Runtime API, so a test can play the runtime's side over raw HTTP.
 
@@ -13,6 +14,9 @@ use serde_json::{json, Value};
 
 async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
     let (payload, context) = event.into_parts();
+    if let Some(records) = payload.get("Records").and_then(Value::as_array) {
+        return Ok(batch_response(records));
+    }
     if let Some(message) = payload.get("fail").and_then(Value::as_str) {
         return Err(message.into());
     }
@@ -37,6 +41,20 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
         "memory": context.env_config.memory,
         "pid": std::process::id(),
     }))
+}
+
+/// `{"batchItemFailures": [...]}` naming the records whose body asks to fail.
+fn batch_response(records: &[Value]) -> Value {
+    let failures: Vec<Value> = records
+        .iter()
+        .filter(|r| {
+            let body = r.get("body").and_then(Value::as_str).unwrap_or_default();
+            serde_json::from_str::<Value>(body)
+                .is_ok_and(|b| b.get("fail") == Some(&Value::Bool(true)))
+        })
+        .map(|r| json!({ "itemIdentifier": r.get("messageId").cloned().unwrap_or_default() }))
+        .collect();
+    json!({ "batchItemFailures": failures })
 }
 
 #[tokio::main]
