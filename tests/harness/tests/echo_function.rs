@@ -331,15 +331,15 @@ async fn missing_binary_is_a_spawn_error_naming_it() {
 #[tokio::test]
 async fn time_waiting_behind_an_earlier_invocation_does_not_count_against_the_timeout() {
     let emulator = Arc::new(started_echo().await);
-    // Each takes 300 ms of a 500 ms timeout; the second waits 300 ms for the first, so
-    // it would time out if the timeout counted from queueing rather than hand-out.
-    let timeout = Duration::from_millis(500);
+    // Each takes 600 ms of a 1 s timeout; the second waits 600 ms for the first, so it
+    // would time out if the timeout counted from queueing rather than hand-out.
+    let timeout = Duration::from_millis(1000);
     let calls: Vec<_> = (0..2)
         .map(|i| {
             let emulator = Arc::clone(&emulator);
             tokio::spawn(async move {
                 emulator
-                    .invoke(&json!({"i": i, "sleep_ms": 300}), timeout)
+                    .invoke(&json!({"i": i, "sleep_ms": 600}), timeout)
                     .await
             })
         })
@@ -349,7 +349,7 @@ async fn time_waiting_behind_an_earlier_invocation_does_not_count_against_the_ti
             .await
             .expect("joins")
             .expect("answered within its own timeout");
-        assert_eq!(answer["echo"]["sleep_ms"], 300);
+        assert_eq!(answer["echo"]["sleep_ms"], 600);
     }
 }
 
