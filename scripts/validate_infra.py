@@ -19,7 +19,8 @@ Run with the project venv's python (needs cfn-lint, aws-sam-translator, PyYAML):
 
 `--self-test` proves the validation catches mistakes: broken copies of the template
 (unknown runtime, misspelled ReportBatchItemFailures, visibility timeout below the
-function timeout, a DLQ without an alarm) must each fail, and the real one must pass.
+function timeout, a DLQ without an alarm, an unknown SAM event type, a redrive after 3
+receives) must each fail, and the real one must pass.
 Exit status: 0 when valid, 1 when not, 2 on a usage or tooling problem.
 """
 
@@ -256,6 +257,7 @@ SELF_TEST_CASES = [
         "          Value: !GetAtt ChartUploadsDLQ.QueueName",
         "TimersDLQ: DLQ without a CloudWatch alarm",
     ),
+    ("unknown SAM event type", "Type: EventBridgeRule", "Type: EventBridgeRul", "SAM transform"),
     ("redrive after 3 receives", "maxReceiveCount: 5", "maxReceiveCount: 3", "maxReceiveCount must be 5"),
 ]
 
