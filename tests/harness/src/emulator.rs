@@ -280,7 +280,8 @@ impl Emulator {
         if let Ok(rss) = process::peak_rss_bytes(pid) {
             self.record_rss(pid, rss);
         }
-        if matches!(outcome, Err(FunctionError::Timeout { .. })) {
+        if matches!(outcome, Err(FunctionError::Timeout { .. })) && self.pid() == Some(pid) {
+            // Only the process that timed out; a test may have respawned meanwhile.
             self.kill().await;
         }
         let body = outcome?;
