@@ -21,6 +21,9 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
 
+step "infra: SAM template expanded and linted (scripts/validate_infra.py --self-test)"
+.venv/bin/python scripts/validate_infra.py --self-test
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
