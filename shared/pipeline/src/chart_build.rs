@@ -282,7 +282,9 @@ pub async fn publish(
     let location = charts
         .put_archive(&built.name, &built.version, built.bytes.clone())
         .await?;
-    for _ in 0..20 {
+    let mut delay_ms = 20u64;
+    let mut recorded = false;
+    for attempt in 0..60 {
         let current = charts.get_index().await?;
         let next = index_with(
             current.as_ref().map(|v| v.bytes.as_slice()),
@@ -293,15 +295,38 @@ pub async fn publish(
             chart: built.name.clone(),
             message: format!("index.yaml: {message}"),
         })?;
-        let Some(bytes) = next else { break };
+        let Some(bytes) = next else {
+            recorded = true;
+            break;
+        };
         match charts
             .put_index(bytes, current.as_ref().map(|v| &v.version))
             .await
         {
-            Ok(_) => break,
-            Err(StoreError::AlreadyExists { .. } | StoreError::VersionMismatch { .. }) => continue,
+            Ok(_) => {
+                recorded = true;
+                break;
+            }
+            Err(StoreError::AlreadyExists { .. } | StoreError::VersionMismatch { .. }) => {
+                // another publish won the race: back off with jitter, read again
+                let nanos = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos());
+                let jitter = u64::from(nanos ^ attempt.wrapping_mul(7919)) % delay_ms.max(1);
+                tokio::time::sleep(std::time::Duration::from_millis(delay_ms + jitter)).await;
+                delay_ms = (delay_ms * 2).min(1000);
+            }
             Err(e) => return Err(e.into()),
         }
+    }
+    if !recorded {
+        return Err(BuildError::Store(StoreError::VersionMismatch {
+            key: "index.yaml".into(),
+            expected: format!(
+                "an index with {} {} (60 attempts lost the race)",
+                built.name, built.version
+            ),
+        }));
     }
     Ok(ChartArtifact {
         name: built.name.clone(),
