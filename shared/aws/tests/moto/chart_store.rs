@@ -1,0 +1,141 @@
+//! `S3ChartStore`: a Helm repository on S3. Archives are immutable, the index is a
+//! compare-and-swap write, and concurrent publishes keep every entry.
+
+use std::sync::Arc;
+
+use lockgate_aws::{S3ChartStore, S3Location};
+use lockgate_core::config::ImageValuePaths;
+use lockgate_core::ids::Digest;
+use lockgate_core::image::PinnedImage;
+use lockgate_core::ports::{ChartStore, StoreError};
+use lockgate_helm::repo::IndexFile;
+use lockgate_pipeline::chart_build;
+
+use crate::server::Moto;
+
+#[tokio::test]
+async fn chart_versions_are_immutable() {
+    let moto = Moto::start();
+    let s3 = moto.bucket("charts").await;
+    let c = S3ChartStore::new(s3.clone(), S3Location::new("charts", "stable"));
+    assert_eq!(
+        c.put_archive("web", "1.0.0", b"a".to_vec()).await.unwrap(),
+        "web-1.0.0.tgz"
+    );
+    assert_eq!(
+        c.put_archive("web", "1.0.0", b"a".to_vec()).await.unwrap(),
+        "web-1.0.0.tgz",
+        "the same bytes again are fine"
+    );
+    assert!(matches!(
+        c.put_archive("web", "1.0.0", b"b".to_vec()).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    assert_eq!(c.get_archive("web-1.0.0.tgz").await.unwrap(), b"a");
+    assert_eq!(
+        c.get_archive("s3://charts/stable/web-1.0.0.tgz")
+            .await
+            .unwrap(),
+        b"a"
+    );
+    assert!(c
+        .get_archive("s3://elsewhere/stable/web-1.0.0.tgz")
+        .await
+        .is_err());
+    assert!(c.get_archive("web-9.9.9.tgz").await.is_err());
+    let raw = s3
+        .get_object()
+        .bucket("charts")
+        .key("stable/web-1.0.0.tgz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.content_type(), Some("application/gzip"));
+}
+
+#[tokio::test]
+async fn the_index_is_written_with_compare_and_swap() {
+    let moto = Moto::start();
+    let s3 = moto.bucket("charts").await;
+    let c = S3ChartStore::new(s3, S3Location::new("charts", ""));
+    assert!(c.get_index().await.unwrap().is_none());
+    let v = c.put_index(b"x".to_vec(), None).await.unwrap();
+    assert!(matches!(
+        c.put_index(b"y".to_vec(), None).await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    let v2 = c.put_index(b"y".to_vec(), Some(&v)).await.unwrap();
+    assert!(matches!(
+        c.put_index(b"z".to_vec(), Some(&v)).await,
+        Err(StoreError::VersionMismatch { .. })
+    ));
+    let got = c.get_index().await.unwrap().unwrap();
+    assert_eq!((got.bytes.as_slice(), got.version), (&b"y"[..], v2));
+}
+
+fn chart_source(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 1.2.0\ndescription: a web app\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("values.yaml"),
+        "image:\n  repository: web\n  tag: latest\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("templates/configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  image: {{ .Values.image.repository }}:{{ .Values.image.tag }}\n",
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn twenty_concurrent_publishes_leave_twenty_entries() {
+    let moto = Moto::start();
+    let s3 = moto.bucket("charts").await;
+    let store = Arc::new(S3ChartStore::new(s3, S3Location::new("charts", "")));
+    let work = tempfile::tempdir().unwrap();
+    let source = work.path().join("src");
+    chart_source(&source);
+    let paths = ImageValuePaths {
+        repository: "image.repository".into(),
+        tag: "image.tag".into(),
+        digest: None,
+    };
+    let built: Vec<_> = (0..20)
+        .map(|i| {
+            let image = PinnedImage {
+                repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/web".into(),
+                tag: format!("1.0.{i}"),
+                digest: Digest::of_bytes(format!("manifest {i}").as_bytes()),
+            };
+            chart_build::build(&source, &image, &paths, None, work.path()).unwrap()
+        })
+        .collect();
+    let tasks: Vec<_> = built
+        .iter()
+        .cloned()
+        .map(|b| {
+            let store = store.clone();
+            tokio::spawn(async move { chart_build::publish(store.as_ref(), &b).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let index = store.get_index().await.unwrap().unwrap();
+    let index = IndexFile::parse(&index.bytes).unwrap();
+    let entries = index.entries.get("web").expect("web entries");
+    assert_eq!(entries.len(), 20, "every publish is in index.yaml");
+    for b in &built {
+        assert!(index.has("web", &b.version), "{} missing", b.version);
+        let bytes = store
+            .get_archive(&format!("web-{}.tgz", b.version))
+            .await
+            .unwrap();
+        assert_eq!(Digest::of_bytes(&bytes), b.digest);
+    }
+}

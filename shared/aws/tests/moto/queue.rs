@@ -1,0 +1,158 @@
+//! `SqsCommandQueue` on moto's SQS: FIFO groups and deduplication ids, delays on the
+//! standard timer queue, the route in a message attribute.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use lockgate_aws::{QueueUrls, SqsCommandQueue, ATTR_DEDUP_ID, ATTR_GROUP_ID, ATTR_ROUTE};
+use lockgate_core::envelope::{Envelope, Outgoing};
+use lockgate_core::execution::Route;
+use lockgate_core::ids::ExecutionId;
+use lockgate_core::ports::{CommandQueue, PortErrorKind};
+use lockgate_core::span::Span;
+
+use crate::server::Moto;
+
+async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    let mut req = sqs.create_queue().queue_name(name);
+    if name.ends_with(".fifo") {
+        req = req
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+    }
+    req.send().await.unwrap().queue_url.unwrap()
+}
+
+async fn setup(moto: &Moto) -> (aws_sdk_sqs::Client, QueueUrls) {
+    let sqs = lockgate_aws::sqs_client(&moto.sdk_config());
+    let urls = QueueUrls {
+        charts: queue(&sqs, "charts").await,
+        deployer: queue(&sqs, "deployer.fifo").await,
+        approvals: queue(&sqs, "approvals.fifo").await,
+        notifications: queue(&sqs, "notifications").await,
+        timer: Some(queue(&sqs, "timers").await),
+    };
+    (sqs, urls)
+}
+
+fn outgoing(route: Route, group: &str, key: &str, delay: u64) -> Outgoing {
+    let envelope = Envelope {
+        v: 1,
+        kind: "command.deploy".into(),
+        execution_id: ExecutionId::from_string("web-1"),
+        idempotency_key: key.to_string(),
+        payload: serde_json::json!({"env": "staging"}),
+    };
+    Outgoing {
+        route,
+        group_id: Some(group.to_string()),
+        dedup_id: envelope.dedup_id(),
+        delay: Span::from_secs(delay),
+        envelope,
+    }
+}
+
+async fn receive(sqs: &aws_sdk_sqs::Client, url: &str, wait: i32) -> Vec<Message> {
+    sqs.receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(wait)
+        .message_system_attribute_names(MessageSystemAttributeName::All)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default()
+}
+
+fn system(m: &Message, name: MessageSystemAttributeName) -> Option<String> {
+    m.attributes().and_then(|a| a.get(&name)).cloned()
+}
+
+fn attribute(m: &Message, name: &str) -> Option<String> {
+    m.message_attributes()
+        .and_then(|a| a.get(name))
+        .and_then(|v| v.string_value())
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn fifo_messages_carry_their_group_and_duplicates_are_dropped() {
+    let moto = Moto::start();
+    let (sqs, urls) = setup(&moto).await;
+    let q = SqsCommandQueue::new(sqs.clone(), urls.clone());
+    let m = outgoing(Route::Deployer, "web.staging", "web-1/deploy/staging", 0);
+    q.send(&m).await.unwrap();
+    q.send(&m).await.unwrap();
+    let got = receive(&sqs, &urls.deployer, 1).await;
+    assert_eq!(got.len(), 1, "the duplicate is dropped by SQS");
+    let msg = &got[0];
+    assert_eq!(
+        system(msg, MessageSystemAttributeName::MessageGroupId).as_deref(),
+        Some("web.staging")
+    );
+    assert_eq!(
+        system(msg, MessageSystemAttributeName::MessageDeduplicationId),
+        Some(m.dedup_id.clone())
+    );
+    assert_eq!(attribute(msg, ATTR_ROUTE).as_deref(), Some("deployer"));
+    let back = Envelope::from_json(msg.body().unwrap()).unwrap();
+    assert_eq!(back, m.envelope);
+}
+
+#[tokio::test]
+async fn delayed_fifo_messages_wait_on_the_timer_queue() {
+    let moto = Moto::start();
+    let (sqs, urls) = setup(&moto).await;
+    let q = SqsCommandQueue::new(sqs.clone(), urls.clone());
+    let m = outgoing(Route::Deployer, "web.staging", "web-1/check/1", 2);
+    q.send(&m).await.unwrap();
+    let timer = urls.timer.clone().unwrap();
+    assert!(receive(&sqs, &urls.deployer, 0).await.is_empty());
+    assert!(
+        receive(&sqs, &timer, 0).await.is_empty(),
+        "not visible before its delay"
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let got = receive(&sqs, &timer, 1).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(attribute(&got[0], ATTR_ROUTE).as_deref(), Some("deployer"));
+    assert_eq!(
+        attribute(&got[0], ATTR_GROUP_ID).as_deref(),
+        Some("web.staging")
+    );
+    assert_eq!(attribute(&got[0], ATTR_DEDUP_ID), Some(m.dedup_id.clone()));
+}
+
+#[tokio::test]
+async fn standard_routes_take_delays_directly() {
+    let moto = Moto::start();
+    let (sqs, urls) = setup(&moto).await;
+    let q = SqsCommandQueue::new(sqs.clone(), urls.clone());
+    q.send(&outgoing(Route::Charts, "g", "k1", 0))
+        .await
+        .unwrap();
+    q.send(&outgoing(Route::Charts, "g", "k2", 2))
+        .await
+        .unwrap();
+    let now = receive(&sqs, &urls.charts, 1).await;
+    assert_eq!(now.len(), 1, "only the undelayed message is visible");
+    assert_eq!(attribute(&now[0], ATTR_ROUTE).as_deref(), Some("charts"));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(receive(&sqs, &urls.charts, 1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_missing_queue_is_a_permanent_error_naming_it() {
+    let moto = Moto::start();
+    let (sqs, mut urls) = setup(&moto).await;
+    urls.approvals = format!("{}/123456789012/gone.fifo", moto.endpoint);
+    let q = SqsCommandQueue::new(sqs, urls);
+    let err = q
+        .send(&outgoing(Route::Approvals, "g", "k", 0))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, PortErrorKind::Permanent, "{err}");
+    assert!(err.to_string().contains("gone.fifo"), "{err}");
+}
