@@ -7,8 +7,8 @@ use std::error::Error as StdError;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use lockgate_core::ports::{PortError, PortErrorKind};
 
-/// Error codes AWS services use for throttling (retry later).
-const THROTTLING_CODES: &[&str] = &[
+/// Error codes AWS services use for throttling and passing failures (retry later).
+const TRANSIENT_CODES: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
@@ -82,7 +82,7 @@ fn kind_of<E>(err: &SdkError<E>, failure: &Failure) -> PortErrorKind {
             if failure
                 .code
                 .as_deref()
-                .is_some_and(|c| THROTTLING_CODES.contains(&c))
+                .is_some_and(|c| TRANSIENT_CODES.contains(&c))
             {
                 return PortErrorKind::Transient;
             }

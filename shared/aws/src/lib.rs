@@ -20,7 +20,7 @@ mod sqs;
 pub use clients::{ecr_client, load_sdk_config, s3_client, secrets_client, sqs_client};
 pub use ecr::{scan_status, severity_counts, EcrImageRegistry, RepositoryRef};
 pub use error::AwsCallError;
-pub use s3::{S3ChartStore, S3Location, S3StateStore};
+pub use s3::{get_object_bytes, S3ChartStore, S3Location, S3StateStore};
 pub use secrets::get_secret_string;
 pub use settings::{ConfigSource, Settings, SettingsError};
 pub use sqs::{

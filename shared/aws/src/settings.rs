@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use lockgate_core::ports::PortError;
+
 use crate::s3::S3Location;
 use crate::sqs::{is_fifo, QueueUrls};
 
@@ -221,6 +223,28 @@ fn check_bucket_name(name: &str) -> Result<(), &'static str> {
         return Err("it must start and end with a letter or digit");
     }
     Ok(())
+}
+
+impl ConfigSource {
+    /// The configuration text: the S3 object through `s3`, or the file.
+    ///
+    /// # Errors
+    /// A permanent [`PortError`] naming the location when it cannot be read or is not
+    /// UTF-8 (transient for S3 throttling and network failures).
+    pub async fn read(&self, s3: &aws_sdk_s3::Client) -> Result<String, PortError> {
+        let (bytes, op) = match self {
+            ConfigSource::S3 { bucket, key } => (
+                crate::s3::get_object_bytes(s3, bucket, key).await?,
+                format!("read configuration s3://{bucket}/{key}"),
+            ),
+            ConfigSource::File(path) => (
+                std::fs::read(path)
+                    .map_err(|e| PortError::permanent(format!("read configuration {path}"), e))?,
+                format!("read configuration {path}"),
+            ),
+        };
+        String::from_utf8(bytes).map_err(|e| PortError::permanent(op, e))
+    }
 }
 
 impl Settings {

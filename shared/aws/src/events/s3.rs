@@ -31,6 +31,14 @@ pub struct ObjectCreated {
     pub sequencer: Option<String>,
 }
 
+impl ObjectCreated {
+    /// `s3://bucket/key`: a location [`S3ChartStore::get_archive`](crate::S3ChartStore)
+    /// reads when the object is in its repository.
+    pub fn s3_url(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.key)
+    }
+}
+
 /// Decodes a key from an S3 notification: form-urlencoded, so `+` is a space and
 /// `%XX` a byte; the bytes must be UTF-8.
 ///

@@ -12,6 +12,31 @@ use lockgate_core::ports::{
 pub use objects::S3Location;
 use objects::{Condition, Objects};
 
+/// The bytes of the object `key` in `bucket` (e.g. `lockgate.yaml` at cold start).
+///
+/// # Errors
+/// A permanent [`PortError`] naming `s3://bucket/key` when there is no such object;
+/// others as mapped from the SDK.
+pub async fn get_object_bytes(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Vec<u8>, PortError> {
+    let objects = Objects::new(client.clone(), S3Location::new(bucket, ""));
+    match objects.get(key).await {
+        Ok(Some(v)) => Ok(v.bytes),
+        Ok(None) => Err(PortError::permanent(
+            format!("s3 get s3://{bucket}/{key}"),
+            "no such object: upload it or fix the location".to_string(),
+        )),
+        Err(StoreError::Port(e)) => Err(e),
+        Err(other) => Err(PortError::permanent(
+            format!("s3 get s3://{bucket}/{key}"),
+            other,
+        )),
+    }
+}
+
 /// The key of a repository's index.
 const INDEX_KEY: &str = "index.yaml";
 

@@ -139,3 +139,96 @@ async fn twenty_concurrent_publishes_leave_twenty_entries() {
         assert_eq!(Digest::of_bytes(&bytes), b.digest);
     }
 }
+
+#[tokio::test]
+async fn an_upload_notification_through_sqs_leads_back_to_the_archive() {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    use lockgate_aws::events::{parse_s3_notification, Parsed};
+
+    let moto = Moto::start();
+    let s3 = moto.bucket("charts").await;
+    let sqs = lockgate_aws::sqs_client(&moto.sdk_config());
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("chart-uploads")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let notify = QueueConfiguration::builder()
+        .queue_arn("arn:aws:sqs:us-east-1:123456789012:chart-uploads")
+        .events(Event::S3ObjectCreated)
+        .filter(
+            NotificationConfigurationFilter::builder()
+                .key(
+                    S3KeyFilter::builder()
+                        .filter_rules(
+                            FilterRule::builder()
+                                .name(FilterRuleName::Suffix)
+                                .value(".tgz")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+        .unwrap();
+    s3.put_bucket_notification_configuration()
+        .bucket("charts")
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(notify)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let store = S3ChartStore::new(s3, S3Location::new("charts", "stable"));
+    store
+        .put_archive("web", "1.0.0+build.1", b"archive".to_vec())
+        .await
+        .unwrap();
+    store
+        .put_index(b"apiVersion: v1\n".to_vec(), None)
+        .await
+        .unwrap();
+
+    let mut created = Vec::new();
+    let mut ignored = Vec::new();
+    for _ in 0..5 {
+        let got = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in got.messages() {
+            for parsed in parse_s3_notification(m.body().unwrap()).unwrap() {
+                match parsed {
+                    Parsed::Event(e) => created.push(e),
+                    Parsed::Ignored { reason } => ignored.push(reason),
+                }
+            }
+        }
+        if !created.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        ignored.iter().all(|r| r.contains("s3:TestEvent")),
+        "{ignored:?}"
+    );
+    assert_eq!(created.len(), 1, "only the .tgz notifies: {created:?}");
+    assert_eq!(created[0].key, "stable/web-1.0.0+build.1.tgz");
+    assert_eq!(
+        store.get_archive(&created[0].s3_url()).await.unwrap(),
+        b"archive"
+    );
+}

@@ -143,3 +143,53 @@ async fn hostile_keys_are_refused_and_a_missing_bucket_is_permanent() {
         other => panic!("expected a permanent error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_transient_error() {
+    let moto = Moto::start();
+    let s3 = moto.bucket("state").await;
+    let store = S3StateStore::new(s3, S3Location::new("state", ""));
+    store
+        .create("executions/a.json", b"{}".to_vec())
+        .await
+        .unwrap();
+    drop(moto);
+    match store.get("executions/a.json").await {
+        Err(StoreError::Port(e)) => assert!(e.is_transient(), "{e}"),
+        other => panic!("expected a transient error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_configuration_is_read_from_s3_or_a_file() {
+    use lockgate_aws::ConfigSource;
+    let moto = Moto::start();
+    let s3 = moto.bucket("config").await;
+    s3.put_object()
+        .bucket("config")
+        .key("prod/lockgate.yaml")
+        .body(b"version: 1\n".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let from_s3 = ConfigSource::S3 {
+        bucket: "config".into(),
+        key: "prod/lockgate.yaml".into(),
+    };
+    assert_eq!(from_s3.read(&s3).await.unwrap(), "version: 1\n");
+    let missing = ConfigSource::S3 {
+        bucket: "config".into(),
+        key: "staging/lockgate.yaml".into(),
+    };
+    let e = missing.read(&s3).await.unwrap_err();
+    assert_eq!(e.kind, PortErrorKind::Permanent);
+    assert!(
+        e.to_string().contains("s3://config/staging/lockgate.yaml"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lockgate.yaml");
+    std::fs::write(&path, "version: 1\n").unwrap();
+    let file = ConfigSource::File(path.display().to_string());
+    assert_eq!(file.read(&s3).await.unwrap(), "version: 1\n");
+}
