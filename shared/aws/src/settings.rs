@@ -9,8 +9,12 @@ use lockgate_core::ports::PortError;
 use crate::s3::S3Location;
 use crate::sqs::{is_fifo, QueueUrls};
 
-/// Where `lockgate.yaml` lives.
-pub const CONFIG: &str = "LOCKGATE_CONFIG";
+/// The bucket holding `lockgate.yaml` and the apps' chart sources.
+pub const CONFIG_BUCKET: &str = "LOCKGATE_CONFIG_BUCKET";
+/// Key prefix of `lockgate.yaml` and the chart sources (optional).
+pub const CONFIG_PREFIX: &str = "LOCKGATE_CONFIG_PREFIX";
+/// The configuration's object name under [`CONFIG_PREFIX`].
+pub const CONFIG_FILE_NAME: &str = "lockgate.yaml";
 /// The bucket of execution and environment records.
 pub const STATE_BUCKET: &str = "LOCKGATE_STATE_BUCKET";
 /// Key prefix of the records (optional).
@@ -25,36 +29,23 @@ pub const CHARTS_QUEUE_URL: &str = "LOCKGATE_CHARTS_QUEUE_URL";
 pub const DEPLOYER_QUEUE_URL: &str = "LOCKGATE_DEPLOYER_QUEUE_URL";
 /// Queue of approvals.
 pub const APPROVALS_QUEUE_URL: &str = "LOCKGATE_APPROVALS_QUEUE_URL";
-/// Queue of notifications.
+/// Queue of notifications (optional: the approvals queue, whose consumer holds the
+/// Slack token).
 pub const NOTIFICATIONS_QUEUE_URL: &str = "LOCKGATE_NOTIFICATIONS_QUEUE_URL";
 /// Standard queue for delayed messages of FIFO routes.
-pub const TIMER_QUEUE_URL: &str = "LOCKGATE_TIMER_QUEUE_URL";
+pub const TIMERS_QUEUE_URL: &str = "LOCKGATE_TIMERS_QUEUE_URL";
 /// Secrets Manager name or ARN of the Slack bot token (optional).
-pub const SLACK_TOKEN_SECRET: &str = "LOCKGATE_SLACK_TOKEN_SECRET";
+pub const SLACK_TOKEN_SECRET: &str = "LOCKGATE_SLACK_TOKEN_SECRET_ARN";
 /// Secrets Manager name or ARN of the Slack signing secret (optional).
-pub const SLACK_SIGNING_SECRET: &str = "LOCKGATE_SLACK_SIGNING_SECRET";
+pub const SLACK_SIGNING_SECRET: &str = "LOCKGATE_SLACK_SIGNING_SECRET_ARN";
 /// `true` to address S3 path-style (optional; S3-compatible stores, loopback).
 pub const S3_PATH_STYLE: &str = "LOCKGATE_S3_PATH_STYLE";
-
-/// Where the configuration is read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfigSource {
-    /// An object in S3 (`s3://bucket/key`).
-    S3 {
-        /// The bucket.
-        bucket: String,
-        /// The key.
-        key: String,
-    },
-    /// A file in the deployment package or a mounted file system.
-    File(String),
-}
 
 /// Everything a function needs to reach its AWS resources.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// Where `lockgate.yaml` is.
-    pub config: ConfigSource,
+    /// Where `lockgate.yaml` and the chart sources are.
+    pub config: S3Location,
     /// Execution and environment records.
     pub state: S3Location,
     /// The chart repository.
@@ -179,31 +170,6 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             }
         }
     }
-
-    fn config(&mut self) -> ConfigSource {
-        let text = self.required(
-            CONFIG,
-            "the location of lockgate.yaml (s3://bucket/key or a file path)",
-        );
-        match text.strip_prefix("s3://") {
-            Some(rest) => match rest.split_once('/') {
-                Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => ConfigSource::S3 {
-                    bucket: bucket.to_string(),
-                    key: key.to_string(),
-                },
-                _ => {
-                    self.fail(
-                        CONFIG,
-                        format!(
-                            "{text:?} needs a bucket and a key: s3://bucket/path/lockgate.yaml"
-                        ),
-                    );
-                    ConfigSource::File(String::new())
-                }
-            },
-            None => ConfigSource::File(text),
-        }
-    }
 }
 
 /// Checks S3's bucket naming rules (3-63 characters of lowercase letters, digits,
@@ -225,29 +191,28 @@ fn check_bucket_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-impl ConfigSource {
-    /// The configuration text: the S3 object through `s3`, or the file.
+impl Settings {
+    /// The key of `lockgate.yaml` in the configuration bucket.
+    pub fn config_key(&self) -> String {
+        format!("{}{CONFIG_FILE_NAME}", self.config.prefix)
+    }
+
+    /// The configuration text, read from S3 through `s3`.
     ///
     /// # Errors
-    /// A permanent [`PortError`] naming the location when it cannot be read or is not
-    /// UTF-8 (transient for S3 throttling and network failures).
-    pub async fn read(&self, s3: &aws_sdk_s3::Client) -> Result<String, PortError> {
-        let (bytes, op) = match self {
-            ConfigSource::S3 { bucket, key } => (
-                crate::s3::get_object_bytes(s3, bucket, key).await?,
-                format!("read configuration s3://{bucket}/{key}"),
-            ),
-            ConfigSource::File(path) => (
-                std::fs::read(path)
-                    .map_err(|e| PortError::permanent(format!("read configuration {path}"), e))?,
-                format!("read configuration {path}"),
-            ),
-        };
-        String::from_utf8(bytes).map_err(|e| PortError::permanent(op, e))
+    /// A permanent [`PortError`] naming the object when it is missing or not UTF-8;
+    /// transient on throttling and network failures.
+    pub async fn read_config(&self, s3: &aws_sdk_s3::Client) -> Result<String, PortError> {
+        let key = self.config_key();
+        let bytes = crate::s3::get_object_bytes(s3, &self.config.bucket, &key).await?;
+        String::from_utf8(bytes).map_err(|e| {
+            PortError::permanent(
+                format!("read configuration s3://{}/{key}", self.config.bucket),
+                e,
+            )
+        })
     }
-}
 
-impl Settings {
     /// Reads the settings from the process environment.
     ///
     /// # Errors
@@ -265,7 +230,8 @@ impl Settings {
             lookup,
             errors: Vec::new(),
         };
-        let config = r.config();
+        let config_bucket = r.bucket(CONFIG_BUCKET);
+        let config_prefix = r.optional(CONFIG_PREFIX).unwrap_or_default();
         let state_bucket = r.bucket(STATE_BUCKET);
         let state_prefix = r.optional(STATE_PREFIX).unwrap_or_default();
         let chart_bucket = r.bucket(CHART_BUCKET);
@@ -273,12 +239,15 @@ impl Settings {
         let charts = r.queue(CHARTS_QUEUE_URL, None);
         let deployer = r.queue(DEPLOYER_QUEUE_URL, Some(true));
         let approvals = r.queue(APPROVALS_QUEUE_URL, None);
-        let notifications = r.queue(NOTIFICATIONS_QUEUE_URL, None);
+        let notifications = match r.optional(NOTIFICATIONS_QUEUE_URL) {
+            Some(_) => r.queue(NOTIFICATIONS_QUEUE_URL, None),
+            None => approvals.clone(),
+        };
         // The deployer queue is FIFO, so delayed deploy messages (rollout checks)
         // always need the timer queue.
-        let timer = r.queue(TIMER_QUEUE_URL, Some(false));
+        let timer = r.queue(TIMERS_QUEUE_URL, Some(false));
         let settings = Settings {
-            config,
+            config: S3Location::new(config_bucket, &config_prefix),
             state: S3Location::new(state_bucket, &state_prefix),
             charts: S3Location::new(chart_bucket, &chart_prefix),
             queues: QueueUrls {
@@ -309,10 +278,8 @@ mod tests {
     fn complete() -> HashMap<&'static str, String> {
         let q = |n: &str| format!("https://sqs.eu-west-1.amazonaws.com/123456789012/{n}");
         HashMap::from([
-            (
-                CONFIG,
-                "s3://lockgate-config/prod/lockgate.yaml".to_string(),
-            ),
+            (CONFIG_BUCKET, "lockgate-config".to_string()),
+            (CONFIG_PREFIX, "prod/".to_string()),
             (STATE_BUCKET, "lockgate-state".to_string()),
             (CHART_BUCKET, "lockgate-charts".to_string()),
             (CHART_PREFIX, "/stable/".to_string()),
@@ -320,7 +287,7 @@ mod tests {
             (DEPLOYER_QUEUE_URL, q("deployer.fifo")),
             (APPROVALS_QUEUE_URL, q("approvals.fifo")),
             (NOTIFICATIONS_QUEUE_URL, q("notifications")),
-            (TIMER_QUEUE_URL, q("timers")),
+            (TIMERS_QUEUE_URL, q("timers")),
             (S3_PATH_STYLE, "true".to_string()),
         ])
     }
@@ -332,13 +299,8 @@ mod tests {
     #[test]
     fn a_complete_environment_reads() {
         let s = read(&complete()).unwrap();
-        assert_eq!(
-            s.config,
-            ConfigSource::S3 {
-                bucket: "lockgate-config".into(),
-                key: "prod/lockgate.yaml".into()
-            }
-        );
+        assert_eq!(s.config, S3Location::new("lockgate-config", "prod"));
+        assert_eq!(s.config_key(), "prod/lockgate.yaml");
         assert_eq!(s.charts.prefix, "stable/");
         assert_eq!(s.state.prefix, "");
         assert!(s.queues.deployer.ends_with("deployer.fifo"));
@@ -350,10 +312,10 @@ mod tests {
     fn every_problem_is_listed_at_once() {
         let mut vars = complete();
         vars.remove(STATE_BUCKET);
-        vars.remove(CONFIG);
+        vars.remove(CONFIG_BUCKET);
         vars.insert(CHART_BUCKET, "Charts_Bucket".into());
         vars.insert(DEPLOYER_QUEUE_URL, "https://sqs/1/deployer".into());
-        vars.insert(TIMER_QUEUE_URL, "https://sqs/1/timers.fifo".into());
+        vars.insert(TIMERS_QUEUE_URL, "https://sqs/1/timers.fifo".into());
         vars.insert(
             APPROVALS_QUEUE_URL,
             "arn:aws:sqs:eu-west-1:1:approvals".into(),
@@ -364,12 +326,12 @@ mod tests {
         assert_eq!(
             names,
             vec![
-                CONFIG,
+                CONFIG_BUCKET,
                 STATE_BUCKET,
                 CHART_BUCKET,
                 DEPLOYER_QUEUE_URL,
                 APPROVALS_QUEUE_URL,
-                TIMER_QUEUE_URL,
+                TIMERS_QUEUE_URL,
                 S3_PATH_STYLE
             ]
         );
@@ -391,14 +353,15 @@ mod tests {
     }
 
     #[test]
-    fn a_config_path_is_a_file() {
+    fn notifications_default_to_the_approvals_queue() {
         let mut vars = complete();
-        vars.insert(CONFIG, "/var/task/lockgate.yaml".into());
+        vars.remove(NOTIFICATIONS_QUEUE_URL);
+        let s = read(&vars).unwrap();
+        assert_eq!(s.queues.notifications, s.queues.approvals);
+        vars.insert(NOTIFICATIONS_QUEUE_URL, "sqs-notifications".into());
         assert_eq!(
-            read(&vars).unwrap().config,
-            ConfigSource::File("/var/task/lockgate.yaml".into())
+            read(&vars).unwrap_err().errors[0].variable,
+            NOTIFICATIONS_QUEUE_URL
         );
-        vars.insert(CONFIG, "s3://bucket-only".into());
-        assert_eq!(read(&vars).unwrap_err().errors[0].variable, CONFIG);
     }
 }

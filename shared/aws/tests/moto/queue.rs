@@ -156,3 +156,75 @@ async fn a_missing_queue_is_a_permanent_error_naming_it() {
     assert_eq!(err.kind, PortErrorKind::Permanent, "{err}");
     assert!(err.to_string().contains("gone.fifo"), "{err}");
 }
+
+/// Receives one message from the timer queue and forwards it with the adapter.
+async fn forward_one(sqs: &aws_sdk_sqs::Client, q: &SqsCommandQueue, timer: &str) -> Message {
+    let got = receive(sqs, timer, 5).await;
+    assert_eq!(got.len(), 1, "one timer message due");
+    let m = got.into_iter().next().unwrap();
+    q.forward(m.message_id().unwrap(), m.body().unwrap(), |name| {
+        attribute(&m, name)
+    })
+    .await
+    .unwrap();
+    sqs.delete_message()
+        .queue_url(timer)
+        .receipt_handle(m.receipt_handle().unwrap())
+        .send()
+        .await
+        .unwrap();
+    m
+}
+
+#[tokio::test]
+async fn due_timer_messages_are_forwarded_to_their_fifo_queue_and_re_delays_are_not_lost() {
+    let moto = Moto::start();
+    let (sqs, urls) = setup(&moto).await;
+    let timer = urls.timer.clone().unwrap();
+    let q = SqsCommandQueue::new(sqs.clone(), urls.clone());
+    let m = outgoing(
+        Route::Approvals,
+        "web-1",
+        "web-1/timer/production/expiry",
+        1,
+    );
+
+    q.send(&m).await.unwrap();
+    let first = forward_one(&sqs, &q, &timer).await;
+    // SQS standard queues deliver at least once: a redelivered timer message is
+    // forwarded again, and FIFO deduplication drops the copy.
+    q.forward(first.message_id().unwrap(), first.body().unwrap(), |name| {
+        attribute(&first, name)
+    })
+    .await
+    .unwrap();
+    let arrived = receive(&sqs, &urls.approvals, 1).await;
+    assert_eq!(arrived.len(), 1, "the redelivery is deduplicated");
+    assert_eq!(
+        system(&arrived[0], MessageSystemAttributeName::MessageGroupId).as_deref(),
+        Some("web-1")
+    );
+    assert_eq!(arrived[0].body(), Some(m.envelope.to_json().as_str()));
+    sqs.delete_message()
+        .queue_url(&urls.approvals)
+        .receipt_handle(arrived[0].receipt_handle().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    // The handler found it early and re-delayed the same command: a new timer message,
+    // forwarded within FIFO's five-minute window, still arrives.
+    q.send(&m).await.unwrap();
+    forward_one(&sqs, &q, &timer).await;
+    assert_eq!(receive(&sqs, &urls.approvals, 1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn foreign_messages_on_the_timer_queue_are_refused_permanently() {
+    let moto = Moto::start();
+    let (sqs, urls) = setup(&moto).await;
+    let q = SqsCommandQueue::new(sqs, urls);
+    let e = q.forward("m-1", "{}", |_| None).await.unwrap_err();
+    assert_eq!(e.kind, PortErrorKind::Permanent);
+    assert!(e.to_string().contains("lockgate-route"), "{e}");
+}

@@ -161,8 +161,8 @@ async fn an_unreachable_endpoint_is_a_transient_error() {
 }
 
 #[tokio::test]
-async fn the_configuration_is_read_from_s3_or_a_file() {
-    use lockgate_aws::ConfigSource;
+async fn the_configuration_is_read_from_its_bucket_and_prefix() {
+    use lockgate_aws::settings;
     let moto = Moto::start();
     let s3 = moto.bucket("config").await;
     s3.put_object()
@@ -172,24 +172,25 @@ async fn the_configuration_is_read_from_s3_or_a_file() {
         .send()
         .await
         .unwrap();
-    let from_s3 = ConfigSource::S3 {
-        bucket: "config".into(),
-        key: "prod/lockgate.yaml".into(),
+    let vars = |prefix: &'static str| {
+        move |name: &str| {
+            Some(match name {
+                settings::CONFIG_BUCKET => "config".to_string(),
+                settings::CONFIG_PREFIX => prefix.to_string(),
+                settings::STATE_BUCKET | settings::CHART_BUCKET => "b-1".to_string(),
+                settings::DEPLOYER_QUEUE_URL => "http://q/deployer.fifo".to_string(),
+                n if n.ends_with("_QUEUE_URL") => format!("http://q/{n}"),
+                _ => return None,
+            })
+        }
     };
-    assert_eq!(from_s3.read(&s3).await.unwrap(), "version: 1\n");
-    let missing = ConfigSource::S3 {
-        bucket: "config".into(),
-        key: "staging/lockgate.yaml".into(),
-    };
-    let e = missing.read(&s3).await.unwrap_err();
+    let prod = lockgate_aws::Settings::from_lookup(vars("prod/")).unwrap();
+    assert_eq!(prod.read_config(&s3).await.unwrap(), "version: 1\n");
+    let staging = lockgate_aws::Settings::from_lookup(vars("staging")).unwrap();
+    let e = staging.read_config(&s3).await.unwrap_err();
     assert_eq!(e.kind, PortErrorKind::Permanent);
     assert!(
         e.to_string().contains("s3://config/staging/lockgate.yaml"),
         "{e}"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("lockgate.yaml");
-    std::fs::write(&path, "version: 1\n").unwrap();
-    let file = ConfigSource::File(path.display().to_string());
-    assert_eq!(file.read(&s3).await.unwrap(), "version: 1\n");
 }

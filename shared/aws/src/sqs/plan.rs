@@ -1,19 +1,11 @@
-//! [`SqsCommandQueue`]: the command queue on SQS. Each route has a queue; FIFO queues
-//! (`.fifo` URLs) get the message group and deduplication id of the [`Outgoing`].
-//! SQS FIFO queues cannot delay single messages, so a delayed message for a FIFO
-//! route goes to a standard "timer" queue with `DelaySeconds`; delays beyond SQS's
-//! 15 minutes are capped (the handler re-delays when the message arrives early).
+//! Where and how each message goes, as pure functions: the queue of its route, the
+//! FIFO fields, the delay, and the message attributes; and the forwarding of a due
+//! timer message to the queue of its route.
 
-use std::collections::HashMap;
-
-use aws_sdk_sqs::types::MessageAttributeValue;
-use aws_sdk_sqs::Client;
 use lockgate_core::envelope::Outgoing;
 use lockgate_core::execution::Route;
-use lockgate_core::ports::{async_trait, CommandQueue, PortError};
 use lockgate_core::span::Span;
-
-use crate::error::port_error;
+use sha2::{Digest as _, Sha256};
 
 /// The longest delay SQS holds a message (15 minutes).
 pub const SQS_MAX_DELAY: Span = Span::from_secs(900);
@@ -60,6 +52,18 @@ pub fn route_name(route: Route) -> &'static str {
         Route::Approvals => "approvals",
         Route::Notifications => "notifications",
     }
+}
+
+/// The route named `name` in a message attribute ([`route_name`]'s inverse).
+pub fn route_from_name(name: &str) -> Option<Route> {
+    [
+        Route::Charts,
+        Route::Deployer,
+        Route::Approvals,
+        Route::Notifications,
+    ]
+    .into_iter()
+    .find(|r| route_name(*r) == name)
 }
 
 /// Whether `url` names a FIFO queue (SQS requires the `.fifo` suffix).
@@ -138,64 +142,75 @@ pub fn plan(urls: &QueueUrls, message: &Outgoing) -> Result<SendPlan, NoTimerQue
     })
 }
 
-/// The command queue on SQS.
-#[derive(Clone, Debug)]
-pub struct SqsCommandQueue {
-    client: Client,
-    urls: QueueUrls,
+/// Why a timer message cannot be forwarded (it was not sent by [`plan`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ForwardError {
+    /// An attribute the timer message needs is absent.
+    #[error("timer message {message_id} has no {attribute} attribute: only messages sent by lockgate's command queue can be forwarded")]
+    MissingAttribute {
+        /// The SQS message id.
+        message_id: String,
+        /// The attribute.
+        attribute: &'static str,
+    },
+    /// The route attribute names no route.
+    #[error("timer message {message_id} names the unknown route {route:?} (expected charts, deployer, approvals or notifications)")]
+    UnknownRoute {
+        /// The SQS message id.
+        message_id: String,
+        /// The value found.
+        route: String,
+    },
 }
 
-impl SqsCommandQueue {
-    /// Sends to the queues in `urls`.
-    pub fn new(client: Client, urls: QueueUrls) -> Self {
-        Self { client, urls }
+/// Plans forwarding a due message from the timer queue to the queue of its route:
+/// `message_id` is the timer message's SQS id, `attribute` looks up its message
+/// attributes (string values) by name.
+///
+/// A FIFO destination gets the original group and a deduplication id derived from
+/// the original one and `message_id`: a redelivery of the same timer message is
+/// dropped by SQS, while a later re-delay of the same command (a new timer message)
+/// still arrives, even within FIFO's five-minute deduplication window.
+///
+/// # Errors
+/// [`ForwardError`] when the attributes [`plan`] sets are missing or unknown.
+pub fn forward_plan(
+    urls: &QueueUrls,
+    message_id: &str,
+    attribute: impl Fn(&str) -> Option<String>,
+) -> Result<SendPlan, ForwardError> {
+    let need = |name: &'static str| {
+        attribute(name).ok_or_else(|| ForwardError::MissingAttribute {
+            message_id: message_id.to_string(),
+            attribute: name,
+        })
+    };
+    let name = need(ATTR_ROUTE)?;
+    let route = route_from_name(&name).ok_or_else(|| ForwardError::UnknownRoute {
+        message_id: message_id.to_string(),
+        route: name.clone(),
+    })?;
+    let target = urls.of(route);
+    let attributes = vec![(ATTR_ROUTE, name)];
+    if !is_fifo(target) {
+        return Ok(SendPlan {
+            queue_url: target.to_string(),
+            delay_seconds: None,
+            group_id: None,
+            dedup_id: None,
+            attributes,
+        });
     }
-
-    /// The queues.
-    pub fn urls(&self) -> &QueueUrls {
-        &self.urls
-    }
-}
-
-fn string_attribute(value: String) -> Result<MessageAttributeValue, PortError> {
-    MessageAttributeValue::builder()
-        .data_type("String")
-        .string_value(value)
-        .build()
-        .map_err(|e| PortError::permanent("sqs message attribute", e))
-}
-
-#[async_trait]
-impl CommandQueue for SqsCommandQueue {
-    async fn send(&self, message: &Outgoing) -> Result<(), PortError> {
-        let op = format!(
-            "sqs send {} for {}",
-            message.envelope.kind, message.envelope.execution_id
-        );
-        let plan = plan(&self.urls, message).map_err(|e| PortError::permanent(&op, e))?;
-        let mut attributes = HashMap::new();
-        for (name, value) in plan.attributes {
-            attributes.insert(name.to_string(), string_attribute(value)?);
-        }
-        self.client
-            .send_message()
-            .queue_url(&plan.queue_url)
-            .message_body(message.envelope.to_json())
-            .set_delay_seconds(plan.delay_seconds)
-            .set_message_group_id(plan.group_id)
-            .set_message_deduplication_id(plan.dedup_id)
-            .set_message_attributes(Some(attributes))
-            .send()
-            .await
-            .map_err(|e| port_error(format!("{op} to {}", plan.queue_url), e))?;
-        tracing::debug!(
-            route = route_name(message.route),
-            queue = %plan.queue_url,
-            kind = %message.envelope.kind,
-            "message sent"
-        );
-        Ok(())
-    }
+    let group = need(ATTR_GROUP_ID)?;
+    let dedup = need(ATTR_DEDUP_ID)?;
+    let hop = hex::encode(Sha256::digest(format!("{dedup}/{message_id}").as_bytes()));
+    Ok(SendPlan {
+        queue_url: target.to_string(),
+        delay_seconds: None,
+        group_id: Some(group),
+        dedup_id: Some(hop),
+        attributes,
+    })
 }
 
 #[cfg(test)]
@@ -271,6 +286,61 @@ mod tests {
             (p.group_id, p.dedup_id, p.delay_seconds),
             (None, None, None)
         );
+    }
+
+    #[test]
+    fn due_timer_messages_are_forwarded_to_their_route_with_a_dedup_id_per_hop() {
+        let sent = plan(&urls(), &outgoing(Route::Deployer, Some("web.staging"), 30)).unwrap();
+        let attrs = |name: &str| {
+            sent.attributes
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let first = forward_plan(&urls(), "msg-1", attrs).unwrap();
+        assert_eq!(first.queue_url, "https://sqs/1/deployer.fifo");
+        assert_eq!(first.group_id.as_deref(), Some("web.staging"));
+        assert_eq!(first.delay_seconds, None);
+        let again = forward_plan(&urls(), "msg-1", attrs).unwrap();
+        assert_eq!(
+            first.dedup_id, again.dedup_id,
+            "a redelivery is deduplicated"
+        );
+        let later = forward_plan(&urls(), "msg-2", attrs).unwrap();
+        assert_ne!(
+            first.dedup_id, later.dedup_id,
+            "a re-delay is a new message"
+        );
+        assert_eq!(first.dedup_id.map(|d| d.len()), Some(64));
+    }
+
+    #[test]
+    fn timer_messages_without_lockgate_attributes_are_refused() {
+        let e = forward_plan(&urls(), "m", |_| None).unwrap_err();
+        assert!(e.to_string().contains("lockgate-route"), "{e}");
+        let e = forward_plan(&urls(), "m", |n| {
+            (n == ATTR_ROUTE).then(|| "billing".into())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("\"billing\""), "{e}");
+        let e = forward_plan(&urls(), "m", |n| {
+            (n == ATTR_ROUTE).then(|| "deployer".into())
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains(ATTR_GROUP_ID), "{e}");
+    }
+
+    #[test]
+    fn route_names_read_back() {
+        for r in [
+            Route::Charts,
+            Route::Deployer,
+            Route::Approvals,
+            Route::Notifications,
+        ] {
+            assert_eq!(route_from_name(route_name(r)), Some(r));
+        }
+        assert_eq!(route_from_name("nope"), None);
     }
 
     #[test]
