@@ -66,6 +66,17 @@ async fn receive(sqs: &aws_sdk_sqs::Client, url: &str, wait: i32) -> Vec<Message
         .unwrap_or_default()
 }
 
+/// Polls `url` until messages arrive or `within` passes.
+async fn receive_within(sqs: &aws_sdk_sqs::Client, url: &str, within: Duration) -> Vec<Message> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let got = receive(sqs, url, 1).await;
+        if !got.is_empty() || tokio::time::Instant::now() >= deadline {
+            return got;
+        }
+    }
+}
+
 fn system(m: &Message, name: MessageSystemAttributeName) -> Option<String> {
     m.attributes().and_then(|a| a.get(&name)).cloned()
 }
@@ -106,7 +117,8 @@ async fn delayed_fifo_messages_wait_on_the_timer_queue() {
     let moto = Moto::start();
     let (sqs, urls) = setup(&moto).await;
     let q = SqsCommandQueue::new(sqs.clone(), urls.clone());
-    let m = outgoing(Route::Deployer, "web.staging", "web-1/check/1", 2);
+    // Long enough that a loaded machine still looks before it is due.
+    let m = outgoing(Route::Deployer, "web.staging", "web-1/check/1", 6);
     q.send(&m).await.unwrap();
     let timer = urls.timer.clone().unwrap();
     assert!(receive(&sqs, &urls.deployer, 0).await.is_empty());
@@ -114,8 +126,7 @@ async fn delayed_fifo_messages_wait_on_the_timer_queue() {
         receive(&sqs, &timer, 0).await.is_empty(),
         "not visible before its delay"
     );
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let got = receive(&sqs, &timer, 1).await;
+    let got = receive_within(&sqs, &timer, Duration::from_secs(20)).await;
     assert_eq!(got.len(), 1);
     assert_eq!(attribute(&got[0], ATTR_ROUTE).as_deref(), Some("deployer"));
     assert_eq!(
@@ -133,14 +144,23 @@ async fn standard_routes_take_delays_directly() {
     q.send(&outgoing(Route::Charts, "g", "k1", 0))
         .await
         .unwrap();
-    q.send(&outgoing(Route::Charts, "g", "k2", 2))
+    q.send(&outgoing(Route::Charts, "g", "k2", 6))
         .await
         .unwrap();
+    let key = |m: &Message| {
+        Envelope::from_json(m.body().unwrap())
+            .unwrap()
+            .idempotency_key
+    };
     let now = receive(&sqs, &urls.charts, 1).await;
-    assert_eq!(now.len(), 1, "only the undelayed message is visible");
+    assert_eq!(
+        now.iter().map(key).collect::<Vec<_>>(),
+        vec!["k1"],
+        "only the undelayed message is visible"
+    );
     assert_eq!(attribute(&now[0], ATTR_ROUTE).as_deref(), Some("charts"));
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(receive(&sqs, &urls.charts, 1).await.len(), 1);
+    let later = receive_within(&sqs, &urls.charts, Duration::from_secs(20)).await;
+    assert_eq!(later.iter().map(key).collect::<Vec<_>>(), vec!["k2"]);
 }
 
 #[tokio::test]
@@ -159,7 +179,7 @@ async fn a_missing_queue_is_a_permanent_error_naming_it() {
 
 /// Receives one message from the timer queue and forwards it with the adapter.
 async fn forward_one(sqs: &aws_sdk_sqs::Client, q: &SqsCommandQueue, timer: &str) -> Message {
-    let got = receive(sqs, timer, 5).await;
+    let got = receive_within(sqs, timer, Duration::from_secs(20)).await;
     assert_eq!(got.len(), 1, "one timer message due");
     let m = got.into_iter().next().unwrap();
     q.forward(m.message_id().unwrap(), m.body().unwrap(), |name| {
@@ -198,7 +218,7 @@ async fn due_timer_messages_are_forwarded_to_their_fifo_queue_and_re_delays_are_
     })
     .await
     .unwrap();
-    let arrived = receive(&sqs, &urls.approvals, 1).await;
+    let arrived = receive_within(&sqs, &urls.approvals, Duration::from_secs(5)).await;
     assert_eq!(arrived.len(), 1, "the redelivery is deduplicated");
     assert_eq!(
         system(&arrived[0], MessageSystemAttributeName::MessageGroupId).as_deref(),
@@ -216,7 +236,12 @@ async fn due_timer_messages_are_forwarded_to_their_fifo_queue_and_re_delays_are_
     // forwarded within FIFO's five-minute window, still arrives.
     q.send(&m).await.unwrap();
     forward_one(&sqs, &q, &timer).await;
-    assert_eq!(receive(&sqs, &urls.approvals, 1).await.len(), 1);
+    assert_eq!(
+        receive_within(&sqs, &urls.approvals, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
