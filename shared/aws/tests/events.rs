@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 use lockgate_aws::events::{
-    parse_ecr_event, parse_s3_notification, EcrEvent, EventError, ObjectCreated, Parsed,
+    parse_ecr_event, parse_ecr_event_value, parse_s3_notification, EcrEvent, EventError,
+    ObjectCreated, Parsed,
 };
 use lockgate_core::config::Severity;
 use lockgate_core::ports::ScanStatus;
@@ -76,6 +77,21 @@ fn a_successful_push_yields_repository_digest_and_tag() {
     assert_eq!(
         push.repository_uri(),
         "123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name"
+    );
+}
+
+#[test]
+fn an_event_already_read_as_json_parses_the_same() {
+    let text = fixture("ecr/image-action-push.json");
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        parse_ecr_event_value(&value).unwrap(),
+        parse_ecr_event(&text).unwrap()
+    );
+    let e = parse_ecr_event_value(&serde_json::json!(["not", "an", "event"])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "EventBridge event: the document must be an object, found an array"
     );
 }
 

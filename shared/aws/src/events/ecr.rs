@@ -88,8 +88,16 @@ pub enum EcrEvent {
 /// [`EventError`] when the text is not JSON, the source is not `aws.ecr`, or a field
 /// is missing or malformed (e.g. a digest that is not `sha256:` + 64 hex characters).
 pub fn parse_ecr_event(text: &str) -> Result<Parsed<EcrEvent>, EventError> {
-    let value = parse_json(EVENT, text)?;
-    let root = Obj::root(EVENT, &value)?;
+    parse_ecr_event_value(&parse_json(EVENT, text)?)
+}
+
+/// [`parse_ecr_event`] on an event already read as JSON (a Lambda handler's
+/// `LambdaEvent<serde_json::Value>` payload).
+///
+/// # Errors
+/// As [`parse_ecr_event`], except for invalid JSON.
+pub fn parse_ecr_event_value(value: &Value) -> Result<Parsed<EcrEvent>, EventError> {
+    let root = Obj::root(EVENT, value)?;
     let source = root.str("source")?;
     if source != "aws.ecr" {
         return Err(EventError::WrongSource {

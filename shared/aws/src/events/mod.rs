@@ -10,7 +10,9 @@ mod s3;
 
 use serde_json::{Map, Value};
 
-pub use ecr::{parse_ecr_event, EcrEvent, EventMeta, ImagePushed, ImageScanned};
+pub use ecr::{
+    parse_ecr_event, parse_ecr_event_value, EcrEvent, EventMeta, ImagePushed, ImageScanned,
+};
 pub use s3::{decode_key, parse_s3_notification, ObjectCreated};
 
 /// A parsed event, or why it is of no interest.
