@@ -24,8 +24,8 @@ pub use s3::{get_object_bytes, S3ChartStore, S3Location, S3StateStore};
 pub use secrets::get_secret_string;
 pub use settings::{Settings, SettingsError};
 pub use sqs::{
-    forward_plan, is_fifo, plan, route_from_name, route_name, ForwardError, NoTimerQueue,
-    QueueUrls, SendPlan, SqsCommandQueue, ATTR_DEDUP_ID, ATTR_GROUP_ID, ATTR_ROUTE, SQS_MAX_DELAY,
+    forward_plan, is_fifo, plan, route_from_name, route_name, ForwardError, PlanError, QueueUrls,
+    SendPlan, SqsCommandQueue, ATTR_DEDUP_ID, ATTR_GROUP_ID, ATTR_ROUTE, SQS_MAX_DELAY,
 };
 
 /// The SDK configuration type the client constructors take.

@@ -23,7 +23,7 @@ pub const STATE_PREFIX: &str = "LOCKGATE_STATE_PREFIX";
 pub const CHART_BUCKET: &str = "LOCKGATE_CHART_BUCKET";
 /// Key prefix of the chart repository (optional).
 pub const CHART_PREFIX: &str = "LOCKGATE_CHART_PREFIX";
-/// Queue of chart verification (`chart-uploaded`).
+/// Queue of chart verification (optional: `chart-uploaded` may verify in-process).
 pub const CHARTS_QUEUE_URL: &str = "LOCKGATE_CHARTS_QUEUE_URL";
 /// Queue of the deployer (FIFO).
 pub const DEPLOYER_QUEUE_URL: &str = "LOCKGATE_DEPLOYER_QUEUE_URL";
@@ -236,7 +236,9 @@ impl Settings {
         let state_prefix = r.optional(STATE_PREFIX).unwrap_or_default();
         let chart_bucket = r.bucket(CHART_BUCKET);
         let chart_prefix = r.optional(CHART_PREFIX).unwrap_or_default();
-        let charts = r.queue(CHARTS_QUEUE_URL, None);
+        let charts = r
+            .optional(CHARTS_QUEUE_URL)
+            .map(|_| r.queue(CHARTS_QUEUE_URL, None));
         let deployer = r.queue(DEPLOYER_QUEUE_URL, Some(true));
         let approvals = r.queue(APPROVALS_QUEUE_URL, None);
         let notifications = match r.optional(NOTIFICATIONS_QUEUE_URL) {
@@ -346,10 +348,14 @@ mod tests {
     #[test]
     fn blank_values_count_as_missing() {
         let mut vars = complete();
+        vars.insert(DEPLOYER_QUEUE_URL, "  ".into());
         vars.insert(CHARTS_QUEUE_URL, "  ".into());
         let err = read(&vars).unwrap_err();
         assert_eq!(err.errors.len(), 1);
-        assert_eq!(err.errors[0].variable, CHARTS_QUEUE_URL);
+        assert_eq!(err.errors[0].variable, DEPLOYER_QUEUE_URL);
+        vars.remove(DEPLOYER_QUEUE_URL);
+        vars.insert(DEPLOYER_QUEUE_URL, "https://sqs/1/deployer.fifo".into());
+        assert_eq!(read(&vars).unwrap().queues.charts, None, "optional");
     }
 
     #[test]

@@ -18,8 +18,8 @@ use lockgate_core::ports::{async_trait, CommandQueue, PortError};
 use crate::error::port_error;
 
 pub use plan::{
-    forward_plan, is_fifo, plan, route_from_name, route_name, ForwardError, NoTimerQueue,
-    QueueUrls, SendPlan, ATTR_DEDUP_ID, ATTR_GROUP_ID, ATTR_ROUTE, SQS_MAX_DELAY,
+    forward_plan, is_fifo, plan, route_from_name, route_name, ForwardError, PlanError, QueueUrls,
+    SendPlan, ATTR_DEDUP_ID, ATTR_GROUP_ID, ATTR_ROUTE, SQS_MAX_DELAY,
 };
 
 /// The command queue on SQS.

@@ -20,8 +20,9 @@ pub const ATTR_DEDUP_ID: &str = "lockgate-dedup-id";
 /// The queue URL of each route, and the timer queue for delayed FIFO messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueueUrls {
-    /// Chart verification (`chart-uploaded`).
-    pub charts: String,
+    /// Chart verification (`chart-uploaded`), if it is queued (a function may run
+    /// it in-process instead).
+    pub charts: Option<String>,
     /// Deploys, rollout checks, rollbacks (`deployer`; FIFO).
     pub deployer: String,
     /// Approval requests, timers, decisions (`approvals`).
@@ -33,13 +34,13 @@ pub struct QueueUrls {
 }
 
 impl QueueUrls {
-    /// The queue of `route`.
-    pub fn of(&self, route: Route) -> &str {
+    /// The queue of `route`, if it has one.
+    pub fn of(&self, route: Route) -> Option<&str> {
         match route {
-            Route::Charts => &self.charts,
-            Route::Deployer => &self.deployer,
-            Route::Approvals => &self.approvals,
-            Route::Notifications => &self.notifications,
+            Route::Charts => self.charts.as_deref(),
+            Route::Deployer => Some(&self.deployer),
+            Route::Approvals => Some(&self.approvals),
+            Route::Notifications => Some(&self.notifications),
         }
     }
 }
@@ -88,19 +89,36 @@ pub struct SendPlan {
 
 /// Why a message cannot be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a delayed message for the FIFO queue {queue_url} needs a timer queue (SQS FIFO cannot delay single messages): configure a standard timer queue")]
-pub struct NoTimerQueue {
-    /// The FIFO queue.
-    pub queue_url: String,
+pub enum PlanError {
+    /// The route has no queue.
+    #[error(
+        "no queue is configured for route {route}: configure one, or run its commands in-process"
+    )]
+    NoQueue {
+        /// The route.
+        route: &'static str,
+    },
+    /// A delayed message for a FIFO queue, and no timer queue.
+    #[error("a delayed message for the FIFO queue {queue_url} needs a timer queue (SQS FIFO cannot delay single messages): configure a standard timer queue")]
+    NoTimerQueue {
+        /// The FIFO queue.
+        queue_url: String,
+    },
+}
+
+fn target(urls: &QueueUrls, route: Route) -> Result<&str, PlanError> {
+    urls.of(route).ok_or(PlanError::NoQueue {
+        route: route_name(route),
+    })
 }
 
 /// Plans sending `message` with `urls`: the queue, delay, FIFO fields and attributes.
 ///
 /// # Errors
-/// [`NoTimerQueue`] when a delayed message is for a FIFO route and there is no timer
-/// queue.
-pub fn plan(urls: &QueueUrls, message: &Outgoing) -> Result<SendPlan, NoTimerQueue> {
-    let target = urls.of(message.route);
+/// [`PlanError`] when the route has no queue, or a delayed message is for a FIFO
+/// route and there is no timer queue.
+pub fn plan(urls: &QueueUrls, message: &Outgoing) -> Result<SendPlan, PlanError> {
+    let target = target(urls, message.route)?;
     let delay = message.delay.min(SQS_MAX_DELAY).as_secs();
     let delay = i32::try_from(delay).unwrap_or(900);
     let group = || {
@@ -128,9 +146,12 @@ pub fn plan(urls: &QueueUrls, message: &Outgoing) -> Result<SendPlan, NoTimerQue
             attributes,
         });
     }
-    let timer = urls.timer.as_deref().ok_or_else(|| NoTimerQueue {
-        queue_url: target.to_string(),
-    })?;
+    let timer = urls
+        .timer
+        .as_deref()
+        .ok_or_else(|| PlanError::NoTimerQueue {
+            queue_url: target.to_string(),
+        })?;
     attributes.push((ATTR_GROUP_ID, group()));
     attributes.push((ATTR_DEDUP_ID, message.dedup_id.clone()));
     Ok(SendPlan {
@@ -152,6 +173,15 @@ pub enum ForwardError {
         message_id: String,
         /// The attribute.
         attribute: &'static str,
+    },
+    /// The route has no queue.
+    #[error("timer message {message_id}: {source}")]
+    Plan {
+        /// The SQS message id.
+        message_id: String,
+        /// Why.
+        #[source]
+        source: PlanError,
     },
     /// The route attribute names no route.
     #[error("timer message {message_id} names the unknown route {route:?} (expected charts, deployer, approvals or notifications)")]
@@ -190,7 +220,10 @@ pub fn forward_plan(
         message_id: message_id.to_string(),
         route: name.clone(),
     })?;
-    let target = urls.of(route);
+    let target = target(urls, route).map_err(|source| ForwardError::Plan {
+        message_id: message_id.to_string(),
+        source,
+    })?;
     let attributes = vec![(ATTR_ROUTE, name)];
     if !is_fifo(target) {
         return Ok(SendPlan {
@@ -221,7 +254,7 @@ mod tests {
 
     fn urls() -> QueueUrls {
         QueueUrls {
-            charts: "https://sqs/1/charts".into(),
+            charts: Some("https://sqs/1/charts".into()),
             deployer: "https://sqs/1/deployer.fifo".into(),
             approvals: "https://sqs/1/approvals.fifo".into(),
             notifications: "https://sqs/1/notifications".into(),
@@ -341,6 +374,15 @@ mod tests {
             assert_eq!(route_from_name(route_name(r)), Some(r));
         }
         assert_eq!(route_from_name("nope"), None);
+    }
+
+    #[test]
+    fn a_route_without_a_queue_is_named() {
+        let mut u = urls();
+        u.charts = None;
+        let err = plan(&u, &outgoing(Route::Charts, None, 0)).unwrap_err();
+        assert_eq!(err, PlanError::NoQueue { route: "charts" });
+        assert!(err.to_string().contains("route charts"), "{err}");
     }
 
     #[test]
