@@ -33,3 +33,36 @@ pub fn ecr_client(config: &SdkConfig) -> aws_sdk_ecr::Client {
 pub fn secrets_client(config: &SdkConfig) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::new(config)
 }
+
+/// Every adapter a function needs, built from the SDK configuration and the
+/// function's [`Settings`](crate::Settings) (no I/O until used).
+#[derive(Clone, Debug)]
+pub struct AwsAdapters {
+    /// Execution and environment records.
+    pub state: crate::S3StateStore,
+    /// The chart repository.
+    pub charts: crate::S3ChartStore,
+    /// The command queue.
+    pub queue: crate::SqsCommandQueue,
+    /// ECR.
+    pub registry: crate::EcrImageRegistry,
+    /// The S3 client (configuration, chart sources).
+    pub s3: aws_sdk_s3::Client,
+    /// The Secrets Manager client (Slack token, cluster credentials).
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsAdapters {
+    /// The adapters for `settings`, through clients configured by `config`.
+    pub fn new(config: &SdkConfig, settings: &crate::Settings) -> Self {
+        let s3 = s3_client(config, settings.s3_path_style);
+        Self {
+            state: crate::S3StateStore::new(s3.clone(), settings.state.clone()),
+            charts: crate::S3ChartStore::new(s3.clone(), settings.charts.clone()),
+            queue: crate::SqsCommandQueue::new(sqs_client(config), settings.queues.clone()),
+            registry: crate::EcrImageRegistry::new(ecr_client(config)),
+            s3,
+            secrets: secrets_client(config),
+        }
+    }
+}

@@ -17,7 +17,9 @@ mod secrets;
 pub mod settings;
 mod sqs;
 
-pub use clients::{ecr_client, load_sdk_config, s3_client, secrets_client, sqs_client};
+pub use clients::{
+    ecr_client, load_sdk_config, s3_client, secrets_client, sqs_client, AwsAdapters,
+};
 pub use ecr::{scan_status, severity_counts, EcrImageRegistry, RepositoryRef};
 pub use error::AwsCallError;
 pub use s3::{get_object_bytes, S3ChartStore, S3Location, S3StateStore};

@@ -359,6 +359,39 @@ mod tests {
     }
 
     #[test]
+    fn the_variables_of_the_sam_template_are_enough() {
+        let q = |n: &str| format!("https://sqs.eu-west-1.amazonaws.com/123456789012/{n}");
+        let vars = HashMap::from([
+            (
+                CONFIG_BUCKET,
+                "lockgate-state-123456789012-eu-west-1".to_string(),
+            ),
+            (CONFIG_PREFIX, "config/".to_string()),
+            (
+                STATE_BUCKET,
+                "lockgate-state-123456789012-eu-west-1".to_string(),
+            ),
+            (STATE_PREFIX, "state/".to_string()),
+            (
+                CHART_BUCKET,
+                "lockgate-charts-123456789012-eu-west-1".to_string(),
+            ),
+            (DEPLOYER_QUEUE_URL, q("lockgate-deployer.fifo")),
+            (APPROVALS_QUEUE_URL, q("lockgate-approvals.fifo")),
+            (TIMERS_QUEUE_URL, q("lockgate-timers")),
+            (
+                SLACK_TOKEN_SECRET,
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-bot-AbCdEf".to_string(),
+            ),
+        ]);
+        let s = read(&vars).unwrap();
+        assert_eq!(s.config_key(), "config/lockgate.yaml");
+        assert_eq!(s.queues.charts, None);
+        assert_eq!(s.queues.notifications, s.queues.approvals);
+        assert!(s.slack_token_secret.is_some());
+    }
+
+    #[test]
     fn notifications_default_to_the_approvals_queue() {
         let mut vars = complete();
         vars.remove(NOTIFICATIONS_QUEUE_URL);

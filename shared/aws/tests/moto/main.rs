@@ -6,4 +6,5 @@ mod queue;
 mod registry;
 mod secrets;
 mod server;
+mod settings;
 mod state_store;

@@ -159,38 +159,3 @@ async fn an_unreachable_endpoint_is_a_transient_error() {
         other => panic!("expected a transient error, got {other:?}"),
     }
 }
-
-#[tokio::test]
-async fn the_configuration_is_read_from_its_bucket_and_prefix() {
-    use lockgate_aws::settings;
-    let moto = Moto::start();
-    let s3 = moto.bucket("config").await;
-    s3.put_object()
-        .bucket("config")
-        .key("prod/lockgate.yaml")
-        .body(b"version: 1\n".to_vec().into())
-        .send()
-        .await
-        .unwrap();
-    let vars = |prefix: &'static str| {
-        move |name: &str| {
-            Some(match name {
-                settings::CONFIG_BUCKET => "config".to_string(),
-                settings::CONFIG_PREFIX => prefix.to_string(),
-                settings::STATE_BUCKET | settings::CHART_BUCKET => "b-1".to_string(),
-                settings::DEPLOYER_QUEUE_URL => "http://q/deployer.fifo".to_string(),
-                n if n.ends_with("_QUEUE_URL") => format!("http://q/{n}"),
-                _ => return None,
-            })
-        }
-    };
-    let prod = lockgate_aws::Settings::from_lookup(vars("prod/")).unwrap();
-    assert_eq!(prod.read_config(&s3).await.unwrap(), "version: 1\n");
-    let staging = lockgate_aws::Settings::from_lookup(vars("staging")).unwrap();
-    let e = staging.read_config(&s3).await.unwrap_err();
-    assert_eq!(e.kind, PortErrorKind::Permanent);
-    assert!(
-        e.to_string().contains("s3://config/staging/lockgate.yaml"),
-        "{e}"
-    );
-}
