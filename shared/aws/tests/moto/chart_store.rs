@@ -1,13 +1,14 @@
 //! `S3ChartStore`: a Helm repository on S3. Archives are immutable, the index is a
 //! compare-and-swap write, and concurrent publishes keep every entry.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use lockgate_aws::{S3ChartStore, S3Location};
 use lockgate_core::config::ImageValuePaths;
 use lockgate_core::ids::Digest;
 use lockgate_core::image::PinnedImage;
-use lockgate_core::ports::{ChartStore, StoreError};
+use lockgate_core::ports::{ChartStore, ObjectVersion, StoreError, Versioned};
 use lockgate_helm::repo::IndexFile;
 use lockgate_pipeline::chart_build;
 
@@ -92,11 +93,57 @@ fn chart_source(dir: &std::path::Path) {
     .unwrap();
 }
 
-#[tokio::test]
+/// Counts the index writes that landed and the ones refused for a race, to tell a
+/// lost entry's cause: a publish that gave up, or a server that took a stale write.
+#[derive(Debug)]
+struct CountingStore {
+    inner: S3ChartStore,
+    written: AtomicUsize,
+    raced: AtomicUsize,
+}
+
+#[lockgate_core::ports::async_trait]
+impl ChartStore for CountingStore {
+    async fn put_archive(
+        &self,
+        name: &str,
+        version: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, StoreError> {
+        self.inner.put_archive(name, version, bytes).await
+    }
+
+    async fn get_archive(&self, location: &str) -> Result<Vec<u8>, StoreError> {
+        self.inner.get_archive(location).await
+    }
+
+    async fn get_index(&self) -> Result<Option<Versioned>, StoreError> {
+        self.inner.get_index().await
+    }
+
+    async fn put_index(
+        &self,
+        bytes: Vec<u8>,
+        expected: Option<&ObjectVersion>,
+    ) -> Result<ObjectVersion, StoreError> {
+        let result = self.inner.put_index(bytes, expected).await;
+        match &result {
+            Ok(_) => self.written.fetch_add(1, Ordering::SeqCst),
+            Err(_) => self.raced.fetch_add(1, Ordering::SeqCst),
+        };
+        result
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_publishes_leave_twenty_entries() {
-    let moto = Moto::start();
+    let moto = Moto::start_serial();
     let s3 = moto.bucket("charts").await;
-    let store = Arc::new(S3ChartStore::new(s3, S3Location::new("charts", "")));
+    let store = Arc::new(CountingStore {
+        inner: S3ChartStore::new(s3, S3Location::new("charts", "")),
+        written: AtomicUsize::new(0),
+        raced: AtomicUsize::new(0),
+    });
     let work = tempfile::tempdir().unwrap();
     let source = work.path().join("src");
     chart_source(&source);
@@ -129,7 +176,15 @@ async fn twenty_concurrent_publishes_leave_twenty_entries() {
     let index = store.get_index().await.unwrap().unwrap();
     let index = IndexFile::parse(&index.bytes).unwrap();
     let entries = index.entries.get("web").expect("web entries");
-    assert_eq!(entries.len(), 20, "every publish is in index.yaml");
+    let (written, raced) = (
+        store.written.load(Ordering::SeqCst),
+        store.raced.load(Ordering::SeqCst),
+    );
+    assert_eq!(
+        (entries.len(), written),
+        (20, 20),
+        "every publish is in index.yaml, each written once ({raced} writes lost a race and were retried)"
+    );
     for b in &built {
         assert!(index.has("web", &b.version), "{} missing", b.version);
         let bytes = store

@@ -12,15 +12,32 @@ use aws_sdk_s3::config::{Credentials, Region, SharedCredentialsProvider};
 /// The region every test uses.
 pub const REGION: &str = "us-east-1";
 
-/// `moto_server` next to the venv python named by `LOCKGATE_TEST_PYTHON`.
-fn moto_server_bin() -> PathBuf {
-    let python = match std::env::var_os("LOCKGATE_TEST_PYTHON") {
+/// moto's own server, one request at a time: moto checks `If-Match` and
+/// `If-None-Match` and then writes without a lock, so under load two concurrent
+/// conditional writes can both pass (S3 itself is atomic). Tests of concurrent
+/// compare-and-swap writers use this form.
+const SERIAL_MOTO: &str = "
+import os, sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+host, port = sys.argv[1], int(sys.argv[2])
+os.environ.setdefault('MOTO_PORT', str(port))
+run_simple(host, port, DomainDispatcherApplication(create_backend_app), threaded=False, request_handler=MotoRequestHandler)
+";
+
+/// The venv python named by `LOCKGATE_TEST_PYTHON`.
+fn python() -> PathBuf {
+    match std::env::var_os("LOCKGATE_TEST_PYTHON") {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => panic!(
             "LOCKGATE_TEST_PYTHON is not set: these tests run the AWS adapters against moto from the project venv; run `bash scripts/test.sh`"
         ),
-    };
-    let bin = python
+    }
+}
+
+/// `moto_server` next to the venv python.
+fn moto_server_bin() -> PathBuf {
+    let bin = python()
         .parent()
         .map(|d| d.join("moto_server"))
         .unwrap_or_else(|| PathBuf::from("moto_server"));
@@ -47,20 +64,38 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto on a free port and waits until it accepts connections.
+    /// Starts `moto_server` on a free port and waits until it accepts connections.
     pub fn start() -> Moto {
         let bin = moto_server_bin();
+        Self::spawn(|port| {
+            let mut c = Command::new(&bin);
+            c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            c
+        })
+    }
+
+    /// Starts moto serving one request at a time (see [`SERIAL_MOTO`]): for tests of
+    /// concurrent conditional writers.
+    pub fn start_serial() -> Moto {
+        let python = python();
+        Self::spawn(|port| {
+            let mut c = Command::new(&python);
+            c.args(["-c", SERIAL_MOTO, "127.0.0.1", &port.to_string()]);
+            c
+        })
+    }
+
+    fn spawn(command: impl Fn(u16) -> Command) -> Moto {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port();
-            let mut child = Command::new(&bin)
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            let mut child = command(port)
                 .env("AWS_EC2_METADATA_DISABLED", "true")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+                .unwrap_or_else(|e| panic!("starting moto: {e}"));
             let addr = SocketAddr::from(([127, 0, 0, 1], port));
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {

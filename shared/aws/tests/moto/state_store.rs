@@ -93,7 +93,7 @@ async fn listing_follows_every_page() {
 
 #[tokio::test]
 async fn concurrent_writers_never_lose_an_update() {
-    let moto = Moto::start();
+    let moto = Moto::start_serial();
     let s3 = moto.bucket("state").await;
     let store = Arc::new(S3StateStore::new(s3, S3Location::new("state", "")));
     store.create("counter", b"0".to_vec()).await.unwrap();
