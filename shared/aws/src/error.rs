@@ -154,6 +154,58 @@ mod tests {
         assert!(e.to_string().contains("could not be built"), "{e}");
     }
 
+    fn answer(status: u16, code: &str) -> SdkError<GetObjectError> {
+        use aws_sdk_s3::config::http::HttpResponse;
+        use aws_sdk_s3::error::ErrorMetadata;
+        use aws_sdk_s3::primitives::SdkBody;
+        use aws_smithy_runtime_api::http::StatusCode;
+        let status = StatusCode::try_from(status).unwrap();
+        SdkError::service_error(
+            GetObjectError::generic(
+                ErrorMetadata::builder()
+                    .code(code)
+                    .message("the service says so")
+                    .build(),
+            ),
+            HttpResponse::new(status, SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn answers_map_to_what_the_caller_should_do() {
+        let cases = [
+            (412, "PreconditionFailed", PortErrorKind::Conflict),
+            (409, "ConditionalRequestConflict", PortErrorKind::Conflict),
+            (503, "SlowDown", PortErrorKind::Transient),
+            (500, "InternalError", PortErrorKind::Transient),
+            (429, "TooManyRequestsException", PortErrorKind::Transient),
+            (400, "ThrottlingException", PortErrorKind::Transient),
+            (403, "AccessDenied", PortErrorKind::Permanent),
+            (404, "NoSuchBucket", PortErrorKind::Permanent),
+            (400, "InvalidParameterValue", PortErrorKind::Permanent),
+        ];
+        for (status, code, kind) in cases {
+            let e = port_error("s3 put s3://b/k", answer(status, code));
+            assert_eq!(e.kind, kind, "{status} {code}");
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "s3 put s3://b/k failed ({kind:?}): {code}: the service says so (HTTP {status})"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn the_sdk_error_stays_the_source() {
+        let e = port_error("s3 get s3://b/k", answer(404, "NoSuchBucket"));
+        let call = std::error::Error::source(&e).expect("the call error");
+        assert!(
+            std::error::Error::source(call).is_some(),
+            "the SDK error is kept"
+        );
+    }
+
     #[test]
     fn timeouts_are_transient() {
         let err: SdkError<GetObjectError> = SdkError::timeout_error("slow");
