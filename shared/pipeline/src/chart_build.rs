@@ -284,7 +284,7 @@ pub async fn publish(
         .await?;
     let mut delay_ms = 20u64;
     let mut recorded = false;
-    for attempt in 0..60 {
+    for attempt in 0..60u32 {
         let current = charts.get_index().await?;
         let next = index_with(
             current.as_ref().map(|v| v.bytes.as_slice()),
