@@ -208,12 +208,13 @@ fn collect(
 }
 
 /// Helm's order: deepest paths first, then reverse lexical order.
-fn sort_templates(mut keys: Vec<String>) -> Vec<String> {
-    keys.sort_by(|a, b| {
-        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.cmp(a))
-    });
-    keys
+fn sort_templates(keys: Vec<String>) -> Vec<String> {
+    let mut keyed: Vec<(usize, String)> = keys
+        .into_iter()
+        .map(|k| (memchr::memchr_iter(b'/', k.as_bytes()).count(), k))
+        .collect();
+    keyed.sort_unstable_by(|(da, a), (db, b)| db.cmp(da).then_with(|| b.cmp(a)));
+    keyed.into_iter().map(|(_, k)| k).collect()
 }
 
 /// The `.Chart` value: Helm v4 passes chart metadata as a map with Go field names, plus

@@ -19,11 +19,11 @@ pub enum Tok<'a> {
     /// identifier (function name)
     Ident(&'a str),
     /// `if`, `range`, `end`, ... and `nil`, `true`, `false`
-    Keyword(&'static str),
+    Keyword(Kw),
     /// `"..."`, `` `...` `` (already unquoted)
     Str(StrLit<'a>),
     /// `'c'`: the rune's value and its text
-    Char(i64, &'a str),
+    Char(i32, &'a str),
     /// number literal text
     Number(&'a str),
     /// `:=`
@@ -67,9 +67,9 @@ pub struct Token<'a> {
     /// kind
     pub tok: Tok<'a>,
     /// byte offset
-    pub pos: usize,
+    pub pos: u32,
     /// 1-based line
-    pub line: usize,
+    pub line: u32,
     /// white space came right before this token (inside an action)
     pub space_before: bool,
 }
@@ -107,23 +107,103 @@ fn count_lines(b: &[u8]) -> usize {
     memchr::memchr_iter(b'\n', b).count()
 }
 
-fn keyword(word: &str) -> Option<&'static str> {
+/// A keyword of the template language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kw {
+    /// `block`
+    Block,
+    /// `break`
+    Break,
+    /// `continue`
+    Continue,
+    /// `define`
+    Define,
+    /// `else`
+    Else,
+    /// `end`
+    End,
+    /// `if`
+    If,
+    /// `range`
+    Range,
+    /// `nil`
+    Nil,
+    /// `template`
+    Template,
+    /// `with`
+    With,
+    /// `true`
+    True,
+    /// `false`
+    False,
+}
+
+impl Kw {
+    /// The keyword as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kw::Block => "block",
+            Kw::Break => "break",
+            Kw::Continue => "continue",
+            Kw::Define => "define",
+            Kw::Else => "else",
+            Kw::End => "end",
+            Kw::If => "if",
+            Kw::Range => "range",
+            Kw::Nil => "nil",
+            Kw::Template => "template",
+            Kw::With => "with",
+            Kw::True => "true",
+            Kw::False => "false",
+        }
+    }
+}
+
+impl std::fmt::Display for Kw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn keyword(word: &str) -> Option<Kw> {
     Some(match word {
-        "block" => "block",
-        "break" => "break",
-        "continue" => "continue",
-        "define" => "define",
-        "else" => "else",
-        "end" => "end",
-        "if" => "if",
-        "range" => "range",
-        "nil" => "nil",
-        "template" => "template",
-        "with" => "with",
-        "true" => "true",
-        "false" => "false",
+        "block" => Kw::Block,
+        "break" => Kw::Break,
+        "continue" => Kw::Continue,
+        "define" => Kw::Define,
+        "else" => Kw::Else,
+        "end" => Kw::End,
+        "if" => Kw::If,
+        "range" => Kw::Range,
+        "nil" => Kw::Nil,
+        "template" => Kw::Template,
+        "with" => Kw::With,
+        "true" => Kw::True,
+        "false" => Kw::False,
         _ => return None,
     })
+}
+
+/// Bytes that may continue an identifier (ASCII letters, digits, `_`).
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
+fn trim_space_start(s: &str) -> &str {
+    let n = s.bytes().take_while(|c| is_space(*c)).count();
+    &s[n..]
+}
+
+fn trim_space_end(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(|c| is_space(*c)).count();
+    &s[..s.len() - n]
 }
 
 fn is_space(c: u8) -> bool {
@@ -139,8 +219,8 @@ impl<'a> Lexer<'a> {
         let space_before = std::mem::replace(&mut self.space, false);
         self.out.push(Token {
             tok,
-            pos,
-            line,
+            pos: pos as u32,
+            line: line as u32,
             space_before,
         });
     }
@@ -157,7 +237,7 @@ impl<'a> Lexer<'a> {
             let end = next.unwrap_or(self.b.len());
             let mut text = &self.src[start..end];
             if trim_next_text {
-                text = text.trim_start_matches([' ', '\t', '\r', '\n']);
+                text = trim_space_start(text);
             }
             let mut trim_left = false;
             if let Some(n) = next {
@@ -169,7 +249,7 @@ impl<'a> Lexer<'a> {
                 }
             }
             if trim_left {
-                text = text.trim_end_matches([' ', '\t', '\r', '\n']);
+                text = trim_space_end(text);
             }
             let text_line = self.line;
             self.line += count_lines(&self.b[start..end]);
@@ -378,7 +458,7 @@ impl<'a> Lexer<'a> {
     fn scan_alnum(&self, mut p: usize) -> usize {
         while p < self.b.len() {
             let c = self.b[p];
-            if c.is_ascii_alphanumeric() || c == b'_' {
+            if IDENT[c as usize] {
                 p += 1;
             } else if c < 0x80 {
                 break;
@@ -450,7 +530,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_quote(&mut self) -> Result<StrLit<'a>, (String, usize)> {
         let body = &self.src[self.pos + 1..];
-        if let Some(end) = body.find(['"', '\\', '\n']) {
+        if let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', body.as_bytes()) {
             if body.as_bytes()[end] == b'"' {
                 self.pos += 1 + end + 1;
                 return Ok(StrLit::Borrowed(&body[..end]));
@@ -510,7 +590,7 @@ impl<'a> Lexer<'a> {
         Err(("unterminated quoted string".into(), self.line))
     }
 
-    fn lex_char(&mut self) -> Result<(i64, &'a str), (String, usize)> {
+    fn lex_char(&mut self) -> Result<(i32, &'a str), (String, usize)> {
         let rest = &self.src[self.pos + 1..];
         let mut chars = rest.char_indices();
         let (val, end) = match chars.next() {
@@ -519,17 +599,17 @@ impl<'a> Lexer<'a> {
                     .next()
                     .ok_or(("unterminated character constant".to_string(), self.line))?;
                 let v = match e {
-                    'n' => '\n' as i64,
-                    't' => '\t' as i64,
-                    'r' => '\r' as i64,
-                    '\\' => '\\' as i64,
-                    '\'' => '\'' as i64,
+                    'n' => '\n' as i32,
+                    't' => '\t' as i32,
+                    'r' => '\r' as i32,
+                    '\\' => '\\' as i32,
+                    '\'' => '\'' as i32,
                     '0' => 0,
-                    _ => e as i64,
+                    _ => e as i32,
                 };
                 (v, i + e.len_utf8())
             }
-            Some((i, c)) => (c as i64, i + c.len_utf8()),
+            Some((i, c)) => (c as i32, i + c.len_utf8()),
             None => return Err(("unterminated character constant".into(), self.line)),
         };
         if !rest[end..].starts_with('\'') {

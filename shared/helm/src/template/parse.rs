@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::lex::{lex, StrLit, Tok, Token};
+use super::lex::{lex, Kw, StrLit, Tok, Token};
 use crate::value::Value;
 
 /// A parsed template body.
@@ -165,7 +165,8 @@ pub fn parse(
         resolve,
         defines: Vec::new(),
         range_depth: 0,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        names: Vec::new(),
     };
     let (root, end) = p.list()?;
     match end {
@@ -195,7 +196,9 @@ struct Parser<'a, 'f> {
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
     defines: Vec<(String, Rc<List>)>,
     range_depth: usize,
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
+    /// variable names already shared (most templates use a handful)
+    names: Vec<Rc<str>>,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -236,14 +239,14 @@ impl<'a> Parser<'a, '_> {
     fn err(&self, msg: String) -> ParseError {
         ParseError {
             message: msg,
-            line: self.peek().line,
+            line: self.peek().line as usize,
         }
     }
 
     fn pos(t: &Token) -> Pos {
         Pos {
-            offset: t.pos,
-            line: t.line,
+            offset: t.pos as usize,
+            line: t.line as usize,
         }
     }
 
@@ -258,29 +261,32 @@ impl<'a> Parser<'a, '_> {
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
                     match kw.tok {
-                        Tok::Keyword("end") => {
+                        Tok::Keyword(Kw::End) => {
                             self.next();
                             self.expect_right("end")?;
-                            return Ok((out, ListEnd::Close(kw.line)));
+                            return Ok((out, ListEnd::Close(kw.line as usize)));
                         }
-                        Tok::Keyword("else") => {
+                        Tok::Keyword(Kw::Else) => {
                             self.next();
                             let n = self.peek_non_space();
                             match n.tok {
-                                Tok::Keyword("if") => {
-                                    self.next();
-                                    return Ok((out, ListEnd::Else(kw.line, Some(BranchKind::If))));
-                                }
-                                Tok::Keyword("with") => {
+                                Tok::Keyword(Kw::If) => {
                                     self.next();
                                     return Ok((
                                         out,
-                                        ListEnd::Else(kw.line, Some(BranchKind::With)),
+                                        ListEnd::Else(kw.line as usize, Some(BranchKind::If)),
+                                    ));
+                                }
+                                Tok::Keyword(Kw::With) => {
+                                    self.next();
+                                    return Ok((
+                                        out,
+                                        ListEnd::Else(kw.line as usize, Some(BranchKind::With)),
                                     ));
                                 }
                                 _ => {
                                     self.expect_right("else")?;
-                                    return Ok((out, ListEnd::Else(kw.line, None)));
+                                    return Ok((out, ListEnd::Else(kw.line as usize, None)));
                                 }
                             }
                         }
@@ -299,7 +305,10 @@ impl<'a> Parser<'a, '_> {
     fn expect_right(&mut self, ctx: &str) -> Result<(), ParseError> {
         let t = self.next_non_space();
         if t.tok != Tok::RightDelim {
-            return Err(self.err_at(&format!("unexpected {} in {ctx}", describe(&t.tok)), t.line));
+            return Err(self.err_at(
+                &format!("unexpected {} in {ctx}", describe(&t.tok)),
+                t.line as usize,
+            ));
         }
         Ok(())
     }
@@ -308,29 +317,32 @@ impl<'a> Parser<'a, '_> {
     fn action(&mut self) -> Result<Option<Node>, ParseError> {
         let t = self.peek_non_space();
         match t.tok {
-            Tok::Keyword("if") => {
+            Tok::Keyword(Kw::If) => {
                 self.next();
                 Ok(Some(self.branch(BranchKind::If)?))
             }
-            Tok::Keyword("with") => {
+            Tok::Keyword(Kw::With) => {
                 self.next();
                 Ok(Some(self.branch(BranchKind::With)?))
             }
-            Tok::Keyword("range") => {
+            Tok::Keyword(Kw::Range) => {
                 self.next();
                 Ok(Some(self.branch(BranchKind::Range)?))
             }
-            Tok::Keyword("break") | Tok::Keyword("continue") => {
+            Tok::Keyword(Kw::Break) | Tok::Keyword(Kw::Continue) => {
                 self.next();
                 if self.range_depth == 0 {
-                    let kw = if t.tok == Tok::Keyword("break") {
+                    let kw = if t.tok == Tok::Keyword(Kw::Break) {
                         "break"
                     } else {
                         "continue"
                     };
-                    return Err(self.err_at(&format!("{{{{{kw}}}}} outside {{{{range}}}}"), t.line));
+                    return Err(self.err_at(
+                        &format!("{{{{{kw}}}}} outside {{{{range}}}}"),
+                        t.line as usize,
+                    ));
                 }
-                let is_break = t.tok == Tok::Keyword("break");
+                let is_break = t.tok == Tok::Keyword(Kw::Break);
                 self.expect_right(if is_break { "break" } else { "continue" })?;
                 Ok(Some(if is_break {
                     Node::Break
@@ -338,7 +350,7 @@ impl<'a> Parser<'a, '_> {
                     Node::Continue
                 }))
             }
-            Tok::Keyword("template") => {
+            Tok::Keyword(Kw::Template) => {
                 self.next();
                 let (name, pipe) = self.template_call("template")?;
                 Ok(Some(Node::Template {
@@ -347,33 +359,35 @@ impl<'a> Parser<'a, '_> {
                     pos: Self::pos(&t),
                 }))
             }
-            Tok::Keyword("define") => {
+            Tok::Keyword(Kw::Define) => {
                 self.next();
                 let name_tok = self.next_non_space();
                 let Tok::Str(name) = name_tok.tok else {
-                    return Err(self.err_at("unexpected name in define clause", t.line));
+                    return Err(self.err_at("unexpected name in define clause", t.line as usize));
                 };
                 let name = self.lit(name).to_string();
                 self.expect_right("define clause")?;
-                let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
                 match end {
                     ListEnd::Close(_) => {}
-                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    ListEnd::Eof => {
+                        return Err(self.err_at("unexpected EOF", self.peek().line as usize))
+                    }
                     ListEnd::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
                 }
                 self.defines.push((name, Rc::new(body)));
                 Ok(None)
             }
-            Tok::Keyword("block") => {
+            Tok::Keyword(Kw::Block) => {
                 self.next();
                 let (name, pipe) = self.template_call("block")?;
-                let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
                 if !matches!(end, ListEnd::Close(_)) {
-                    return Err(self.err_at("unexpected EOF", self.peek().line));
+                    return Err(self.err_at("unexpected EOF", self.peek().line as usize));
                 }
                 self.defines.push((name.clone(), Rc::new(body)));
                 Ok(Some(Node::Template {
@@ -396,7 +410,7 @@ impl<'a> Parser<'a, '_> {
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in {ctx} clause", describe(&other)),
-                    t.line,
+                    t.line as usize,
                 ))
             }
         };
@@ -426,12 +440,14 @@ impl<'a> Parser<'a, '_> {
         }
         let else_list = match end {
             ListEnd::Close(_) => None,
-            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line as usize)),
             ListEnd::Else(_, None) => {
                 let (el, end2) = self.list()?;
                 match end2 {
                     ListEnd::Close(_) => {}
-                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    ListEnd::Eof => {
+                        return Err(self.err_at("unexpected EOF", self.peek().line as usize))
+                    }
                     ListEnd::Else(l, _) => {
                         return Err(self.err_at("expected end; found {{else}}", l));
                     }
@@ -464,15 +480,16 @@ impl<'a> Parser<'a, '_> {
         };
         // declarations: $x := / $x = / $i, $e :=
         if let Tok::Variable(v) = start.tok {
-            let v = v.to_string();
             let save = self.i;
             self.next();
             let after = self.peek_non_space();
+            let mut names: [&'a str; 2] = [v, ""];
+            let mut n = 0;
             match after.tok {
                 Tok::Declare | Tok::Assign => {
                     self.next();
                     pipe.is_assign = after.tok == Tok::Assign;
-                    pipe.decl.push(Rc::from(v.as_str()));
+                    n = 1;
                 }
                 Tok::Comma if allow_decl => {
                     self.next();
@@ -480,25 +497,29 @@ impl<'a> Parser<'a, '_> {
                     let Tok::Variable(v2) = v2.tok else {
                         return Err(self.err(format!("expected variable in {ctx}")));
                     };
-                    let v2 = v2.to_string();
                     let op = self.next_non_space();
                     if op.tok != Tok::Declare && op.tok != Tok::Assign {
                         return Err(self.err(format!("expected := in {ctx}")));
                     }
                     pipe.is_assign = op.tok == Tok::Assign;
-                    pipe.decl.push(Rc::from(v.as_str()));
-                    pipe.decl.push(Rc::from(v2.as_str()));
+                    names[1] = v2;
+                    n = 2;
                 }
                 _ => self.i = save,
             }
+            let names = &names[..n];
             if pipe.is_assign {
-                for d in &pipe.decl {
-                    if !self.vars.iter().any(|v| **v == **d) {
+                for d in names {
+                    if !self.vars.contains(d) {
                         return Err(self.err(format!("undefined variable \"{d}\"")));
                     }
                 }
             } else {
-                self.vars.extend(pipe.decl.iter().map(|d| d.to_string()));
+                self.vars.extend_from_slice(names);
+            }
+            for d in names {
+                let shared = self.name(d);
+                pipe.decl.push(shared);
             }
         }
         loop {
@@ -560,6 +581,16 @@ impl<'a> Parser<'a, '_> {
         Ok(cmd)
     }
 
+    /// A variable name as the tree holds it: one shared string per name.
+    fn name(&mut self, v: &str) -> Rc<str> {
+        if let Some(n) = self.names.iter().find(|n| ***n == *v) {
+            return n.clone();
+        }
+        let n: Rc<str> = Rc::from(v);
+        self.names.push(n.clone());
+        n
+    }
+
     /// The span of a name that borrows from the source text.
     fn span(&self, name: &str) -> Span {
         let start = name.as_ptr() as usize - self.src.as_ptr() as usize;
@@ -592,27 +623,30 @@ impl<'a> Parser<'a, '_> {
                 return Ok(Arg::Field(fields, fpos));
             }
             Tok::Variable(v) => {
-                let v = v.to_string();
                 if !self.vars.contains(&v) {
-                    return Err(self.err_at(&format!("undefined variable \"{v}\""), t.line));
+                    return Err(
+                        self.err_at(&format!("undefined variable \"{v}\""), t.line as usize)
+                    );
                 }
                 let mut fields = Fields::new();
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
-                return Ok(Arg::Variable(Rc::from(v.as_str()), fields, fpos));
+                return Ok(Arg::Variable(self.name(v), fields, fpos));
             }
             Tok::Dot => Arg::Dot,
-            Tok::Keyword("nil") => Arg::Nil,
-            Tok::Keyword("true") => Arg::Const(Value::Bool(true), None),
-            Tok::Keyword("false") => Arg::Const(Value::Bool(false), None),
+            Tok::Keyword(Kw::Nil) => Arg::Nil,
+            Tok::Keyword(Kw::True) => Arg::Const(Value::Bool(true), None),
+            Tok::Keyword(Kw::False) => Arg::Const(Value::Bool(false), None),
             Tok::Str(s) => Arg::Const(Value::str(self.lit(s)), None),
-            Tok::Char(v, text) => Arg::Const(Value::Int(v), Some(Rc::from(text))),
+            Tok::Char(v, text) => Arg::Const(Value::Int(i64::from(v)), Some(Rc::from(text))),
             Tok::Number(n) => Arg::Const(
-                parse_number(n).map_err(|m| self.err_at(&m, t.line))?,
+                parse_number(n).map_err(|m| self.err_at(&m, t.line as usize))?,
                 Some(Rc::from(n)),
             ),
             Tok::Ident(name) => {
                 let Some(f) = (self.resolve)(name) else {
-                    return Err(self.err_at(&format!("function \"{name}\" not defined"), t.line));
+                    return Err(
+                        self.err_at(&format!("function \"{name}\" not defined"), t.line as usize)
+                    );
                 };
                 Arg::Func(f, pos)
             }
@@ -625,12 +659,12 @@ impl<'a> Parser<'a, '_> {
                 Arg::Pipe(Box::new(p))
             }
             Tok::Keyword(k) => {
-                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.line))
+                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.line as usize))
             }
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in operand", describe(&other)),
-                    t.line,
+                    t.line as usize,
                 ))
             }
         };
@@ -670,6 +704,16 @@ fn describe(t: &Tok) -> String {
 /// Parses a Go number literal into the value Go's templates give an untyped constant
 /// used as `interface{}`: an `int` when integral and written without `.`/`e`, else float64.
 fn parse_number(text: &str) -> Result<Value, String> {
+    // the common case: a short decimal integer without a leading zero
+    let b = text.as_bytes();
+    if !b.is_empty()
+        && b.len() <= 18
+        && (b[0] != b'0' || b.len() == 1)
+        && b.iter().all(u8::is_ascii_digit)
+    {
+        let v = b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        return Ok(Value::Int(v));
+    }
     let clean = text.replace('_', "");
     let (neg, body) = match clean.strip_prefix('-') {
         Some(b) => (true, b.to_string()),
