@@ -69,7 +69,7 @@ pub enum Value {
     /// `string`
     Str(Rc<str>),
     /// `[]byte` (`.Files.GetBytes`, `b64dec` inputs); `%v` prints it as numbers.
-    Bytes(Rc<[u8]>),
+    Bytes(std::sync::Arc<[u8]>),
     /// `[]interface{}`
     List(Rc<Vec<Value>>),
     /// `map[string]interface{}` (shared: mutations are visible to every holder).

@@ -68,7 +68,7 @@ pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Option
         dot_strict: false,
         opts: opts.clone(),
         depth: 0,
-        included: HashMap::new(),
+        included: rustc_hash::FxHashMap::default(),
         tmpl_name: Rc::from(name),
         source: entry.source.clone(),
     };
@@ -96,7 +96,7 @@ struct State<'a> {
     dot_strict: bool,
     opts: Options,
     depth: usize,
-    included: HashMap<String, usize>,
+    included: rustc_hash::FxHashMap<Rc<str>, usize>,
     tmpl_name: Rc<str>,
     source: Rc<Source>,
 }
@@ -255,16 +255,11 @@ impl State<'_> {
                 .map(|i| (Value::Int(i), Value::Int(i)))
                 .collect(),
             Value::Nil => Vec::new(),
-            Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
-            other => {
-                let mut s = String::new();
-                gofmt::write_value(&mut s, other);
-                return Err(self.err_at(
-                    b.pipe.pos,
-                    &pipe_string(&b.pipe, &self.source.text),
-                    &format!("range can't iterate over {s}"),
-                ));
-            }
+            Value::Object(o) => match o.entries() {
+                Some(e) => e,
+                None => return Err(self.range_error(b, &val)),
+            },
+            other => return Err(self.range_error(b, other)),
         };
         let is_int_range = matches!(val, Value::Int(_));
         if items.is_empty() {
@@ -293,6 +288,16 @@ impl State<'_> {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    fn range_error(&self, b: &Branch, val: &Value) -> ExecError {
+        let mut s = String::new();
+        gofmt::write_value(&mut s, val);
+        self.err_at(
+            b.pipe.pos,
+            &pipe_string(&b.pipe, &self.source.text),
+            &format!("range can't iterate over {s}"),
+        )
     }
 
     fn set_decl(&mut self, pipe: &Pipe, i: usize, v: Value) {
@@ -578,7 +583,7 @@ impl State<'_> {
         let name = func.name();
         let args = &cmd.args[1..];
         // short-circuit and/or
-        if name == "and" || name == "or" {
+        if matches!(func, FuncRef::Builtin(_)) && (name == "and" || name == "or") {
             let total = args.len() + usize::from(fin.is_some());
             if total == 0 {
                 return Err(self.err_at(
@@ -666,7 +671,7 @@ impl State<'_> {
         cmd: &Cmd,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
-    ) -> R<(String, Value)> {
+    ) -> R<(Rc<str>, Value)> {
         if argv.len() != 2 {
             return Err(self.err_at(
                 cmd.pos,
@@ -679,7 +684,11 @@ impl State<'_> {
         let first =
             convert(first, origin, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
         let data = it.next().map(|p| p.0).unwrap_or_default();
-        Ok((first.as_str().unwrap_or_default().to_string(), data))
+        let text = match first {
+            Value::Str(s) => s,
+            _ => Rc::from(""),
+        };
+        Ok((text, data))
     }
 
     fn call_include(
@@ -689,17 +698,17 @@ impl State<'_> {
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
         let (name, data) = self.string_and_data("include", cmd, node, argv)?;
-        let count = self.included.entry(name.clone()).or_insert(0);
-        if *count > MAX_INCLUDE_DEPTH {
+        let count = self.included.get(&*name).copied().unwrap_or(0);
+        if count > MAX_INCLUDE_DEPTH {
             return Err(self.err_at(
                 cmd.pos,
                 node,
                 &format!("error calling include: rendering template has a nested reference name: {name}: unable to execute template"),
             ));
         }
-        *count += 1;
+        self.included.insert(name.clone(), count + 1);
         let Some(entry) = self.lookup(&name) else {
-            if let Some(c) = self.included.get_mut(&name) {
+            if let Some(c) = self.included.get_mut(&*name) {
                 *c -= 1;
             }
             return Err(self.err_at(
@@ -712,9 +721,9 @@ impl State<'_> {
                 ),
             ));
         };
-        let mut buf = String::new();
+        let mut buf = String::with_capacity(128);
         let r = self.run_template(&entry, &name, data, &mut buf);
-        if let Some(c) = self.included.get_mut(&name) {
+        if let Some(c) = self.included.get_mut(&*name) {
             *c -= 1;
         }
         r.map_err(|e| self.err_at(cmd.pos, node, &format!("error calling include: {}", e.0)))?;
@@ -745,7 +754,7 @@ impl State<'_> {
         };
         let source = Rc::new(Source {
             name: "gotpl".into(),
-            text: Rc::from(text.as_str()),
+            text: text.clone(),
         });
         let mut overlay = HashMap::new();
         for (n, body) in parsed.defines {
