@@ -254,20 +254,23 @@ pub(crate) fn coalesce_tables_full_key(
     prefix: &str,
     merge: bool,
 ) {
-    let src_original_non_nil: Vec<String> = src
-        .borrow()
-        .iter()
-        .filter(|(_, v)| !v.is_nil())
-        .map(|(k, _)| k.clone())
-        .collect();
+    // keys null in `dst`: `src` takes a null there too; remember which of them `src`
+    // had a real value for (those are deleted from `dst` below)
     let dst_nils: Vec<String> = dst
         .borrow()
         .iter()
         .filter(|(_, v)| v.is_nil())
         .map(|(k, _)| k.clone())
         .collect();
-    for k in dst_nils {
-        src.borrow_mut().insert(k, Value::Nil);
+    let mut src_non_nil_at_dst_nils: Vec<&str> = Vec::new();
+    {
+        let mut sm = src.borrow_mut();
+        for k in &dst_nils {
+            if sm.get(k).is_some_and(|v| !v.is_nil()) {
+                src_non_nil_at_dst_nils.push(k);
+            }
+            sm.insert(k.clone(), Value::Nil);
+        }
     }
     let entries: Vec<(String, Value)> = src
         .borrow()
@@ -275,10 +278,9 @@ pub(crate) fn coalesce_tables_full_key(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (key, val) in entries {
-        let fullkey = concat_prefix(prefix, &key);
         let dv = dst.borrow().get(&key).cloned();
         match dv {
-            Some(Value::Nil) if !merge && src_original_non_nil.contains(&key) => {
+            Some(Value::Nil) if !merge && src_non_nil_at_dst_nils.contains(&key.as_str()) => {
                 dst.borrow_mut().remove(&key);
             }
             None => {
@@ -286,6 +288,7 @@ pub(crate) fn coalesce_tables_full_key(
             }
             Some(dv) => {
                 if let Value::Map(vm) = &val {
+                    let fullkey = concat_prefix(prefix, &key);
                     if let Value::Map(dm) = &dv {
                         coalesce_tables_full_key(warn, dm, vm, &fullkey, merge);
                     } else {
@@ -295,6 +298,7 @@ pub(crate) fn coalesce_tables_full_key(
                         ));
                     }
                 } else if matches!(dv, Value::Map(_)) && !val.is_nil() {
+                    let fullkey = concat_prefix(prefix, &key);
                     warn.push(format!(
                         "warning: destination for {fullkey} is a table. Ignoring non-table value ({})",
                         gofmt::sprint_one(&val)
