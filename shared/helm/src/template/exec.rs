@@ -123,7 +123,7 @@ impl State<'_> {
     fn err_at(&self, pos: Pos, node: &(impl Describe + ?Sized), msg: &str) -> ExecError {
         ExecError(format!(
             "template: {}: executing {} at <{}>: {}",
-            self.source.location(pos.offset),
+            self.source.location(pos.offset as usize),
             gofmt::quote(&self.tmpl_name),
             node.describe(&self.source.text),
             msg
@@ -176,7 +176,8 @@ impl State<'_> {
                     Flow::Normal => {}
                     f => return Ok(f),
                 },
-                Node::Template { name, pipe, pos } => {
+                Node::Template(call) => {
+                    let super::parse::TemplateCall { name, pipe, pos } = &**call;
                     let data = match pipe {
                         Some(p) => self.eval_pipeline(dot, p)?,
                         None => Value::Nil,

@@ -214,6 +214,24 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
+/// The end of the identifier characters starting at `p`.
+fn scan_alnum(src: &str, mut p: usize) -> usize {
+    let b = src.as_bytes();
+    while let Some(&c) = b.get(p) {
+        if IDENT[c as usize] {
+            p += 1;
+        } else if c < 0x80 {
+            break;
+        } else {
+            match src[p..].chars().next() {
+                Some(ch) if is_alnum(ch) => p += ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    p
+}
+
 impl<'a> Lexer<'a> {
     fn emit(&mut self, tok: Tok<'a>, pos: usize, line: usize) {
         let space_before = std::mem::replace(&mut self.space, false);
@@ -304,172 +322,185 @@ impl<'a> Lexer<'a> {
     }
 
     /// Lexes inside an action; returns whether the closing delimiter trims.
+    ///
+    /// The position, line and white-space flag live in locals while scanning (they are
+    /// written back before the rarer literal scanners run and on the way out).
     fn lex_action(&mut self) -> Result<bool, (String, usize)> {
+        let src = self.src;
+        let b = self.b;
+        let mut p = self.pos;
+        let mut line = self.line;
+        let mut space = self.space;
         let mut paren_depth = 0i32;
+        macro_rules! emit {
+            ($tok:expr, $pos:expr) => {{
+                self.out.push(Token {
+                    tok: $tok,
+                    pos: $pos as u32,
+                    line: line as u32,
+                    space_before: space,
+                });
+                space = false;
+            }};
+        }
         loop {
-            if self.pos >= self.b.len() {
-                return Err(("unclosed action".into(), self.line));
-            }
-            let c = self.b[self.pos];
-            // right delimiter
-            if c == b'}' && self.b.get(self.pos + 1) == Some(&b'}') {
-                if paren_depth > 0 {
-                    return Err(("unclosed left paren".into(), self.line));
-                }
-                self.emit(Tok::RightDelim, self.pos, self.line);
-                self.pos += 2;
-                return Ok(false);
-            }
-            if is_space(c) {
-                // a run of white space; " -}}" (space, dash, delimiter) trims what follows
-                let mut p = self.pos;
-                while p < self.b.len() && is_space(self.b[p]) {
-                    if self.b[p] == b'\n' {
-                        self.line += 1;
-                    }
-                    p += 1;
-                }
+            let Some(&c) = b.get(p) else {
                 self.pos = p;
-                if self.b[p..].starts_with(b"-}}") {
-                    if paren_depth > 0 {
-                        return Err(("unclosed left paren".into(), self.line));
-                    }
-                    self.space = true;
-                    self.emit(Tok::RightDelim, p + 1, self.line);
-                    self.pos = p + 3;
-                    return Ok(true);
-                }
-                self.space = true;
-                continue;
-            }
-            let start = self.pos;
-            let line = self.line;
+                self.line = line;
+                return Err(("unclosed action".into(), line));
+            };
+            let start = p;
             match c {
-                b'=' => {
-                    self.pos += 1;
-                    self.emit(Tok::Assign, start, line);
-                }
-                b':' => {
-                    if self.b.get(self.pos + 1) != Some(&b'=') {
-                        return Err(("expected :=".into(), line));
+                b'}' if b.get(p + 1) == Some(&b'}') => {
+                    if paren_depth > 0 {
+                        return Err(("unclosed left paren".into(), line));
                     }
-                    self.pos += 2;
-                    self.emit(Tok::Declare, start, line);
+                    emit!(Tok::RightDelim, p);
+                    self.pos = p + 2;
+                    self.line = line;
+                    self.space = space;
+                    return Ok(false);
+                }
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    // a run of white space; " -}}" (space, dash, delimiter) trims what
+                    // follows
+                    while let Some(&w) = b.get(p) {
+                        if !is_space(w) {
+                            break;
+                        }
+                        line += usize::from(w == b'\n');
+                        p += 1;
+                    }
+                    space = true;
+                    if b[p..].starts_with(b"-}}") {
+                        if paren_depth > 0 {
+                            return Err(("unclosed left paren".into(), line));
+                        }
+                        emit!(Tok::RightDelim, p + 1);
+                        self.pos = p + 3;
+                        self.line = line;
+                        self.space = space;
+                        return Ok(true);
+                    }
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                    p = scan_alnum(src, p + 1);
+                    let word = &src[start..p];
+                    match keyword(word) {
+                        Some(k) => emit!(Tok::Keyword(k), start),
+                        None => emit!(Tok::Ident(word), start),
+                    }
+                }
+                b'.' => {
+                    if b.get(p + 1).is_some_and(u8::is_ascii_digit) {
+                        // a number like .5
+                        self.pos = p;
+                        let t = self.lex_number();
+                        p = self.pos;
+                        emit!(Tok::Number(t), start);
+                        continue;
+                    }
+                    let name_end = scan_alnum(src, p + 1);
+                    if name_end == p + 1 {
+                        emit!(Tok::Dot, start);
+                    } else {
+                        emit!(Tok::Field(&src[p + 1..name_end]), start);
+                    }
+                    p = name_end;
+                }
+                b'$' => {
+                    p = scan_alnum(src, p + 1);
+                    emit!(Tok::Variable(&src[start..p]), start);
                 }
                 b'|' => {
-                    self.pos += 1;
-                    self.emit(Tok::Pipe, start, line);
-                }
-                b',' => {
-                    self.pos += 1;
-                    self.emit(Tok::Comma, start, line);
+                    p += 1;
+                    emit!(Tok::Pipe, start);
                 }
                 b'(' => {
-                    self.pos += 1;
+                    p += 1;
                     paren_depth += 1;
-                    self.emit(Tok::LParen, start, line);
+                    emit!(Tok::LParen, start);
                 }
                 b')' => {
-                    self.pos += 1;
+                    p += 1;
                     paren_depth -= 1;
                     if paren_depth < 0 {
                         return Err(("unexpected right paren".into(), line));
                     }
-                    self.emit(Tok::RParen, start, line);
+                    emit!(Tok::RParen, start);
                 }
-                b'"' => {
-                    let s = self.lex_quote()?;
-                    self.emit(Tok::Str(s), start, line);
+                b'=' => {
+                    p += 1;
+                    emit!(Tok::Assign, start);
                 }
-                b'`' => {
-                    let Some(end) = self.src[self.pos + 1..].find('`') else {
-                        return Err(("unterminated raw quoted string".into(), line));
+                b':' => {
+                    if b.get(p + 1) != Some(&b'=') {
+                        return Err(("expected :=".into(), line));
+                    }
+                    p += 2;
+                    emit!(Tok::Declare, start);
+                }
+                b',' => {
+                    p += 1;
+                    emit!(Tok::Comma, start);
+                }
+                b'"' | b'`' | b'\'' | b'+' | b'-' | b'0'..=b'9' => {
+                    self.pos = p;
+                    self.line = line;
+                    let t = match c {
+                        b'"' => Tok::Str(self.lex_quote()?),
+                        b'`' => Tok::Str(self.lex_raw(line)?),
+                        b'\'' => {
+                            let (v, text) = self.lex_char()?;
+                            Tok::Char(v, text)
+                        }
+                        _ => {
+                            let t = self.lex_number();
+                            if t.is_empty() || t == "+" || t == "-" {
+                                return Err((
+                                    format!(
+                                        "bad number syntax: {:?}",
+                                        &src[start..self.pos.max(start + 1)]
+                                    ),
+                                    line,
+                                ));
+                            }
+                            Tok::Number(t)
+                        }
                     };
-                    let s = &self.src[self.pos + 1..self.pos + 1 + end];
-                    self.line += count_lines(s.as_bytes());
-                    self.pos += end + 2;
-                    let s = if s.contains('\r') {
-                        self.own(s.replace('\r', ""))
-                    } else {
-                        StrLit::Borrowed(s)
-                    };
-                    self.emit(Tok::Str(s), start, line);
-                }
-                b'\'' => {
-                    let (v, text) = self.lex_char()?;
-                    self.emit(Tok::Char(v, text), start, line);
-                }
-                b'$' => {
-                    self.pos += 1;
-                    let name_end = self.scan_alnum(self.pos);
-                    let name = &self.src[start..name_end];
-                    self.pos = name_end;
-                    self.emit(Tok::Variable(name), start, line);
-                }
-                b'.' => {
-                    // a number like .5?
-                    if self.b.get(self.pos + 1).is_some_and(|d| d.is_ascii_digit()) {
-                        let t = self.lex_number();
-                        self.emit(Tok::Number(t), start, line);
-                        continue;
-                    }
-                    self.pos += 1;
-                    let name_end = self.scan_alnum(self.pos);
-                    if name_end == self.pos {
-                        self.emit(Tok::Dot, start, line);
-                    } else {
-                        let name = &self.src[self.pos..name_end];
-                        self.pos = name_end;
-                        self.emit(Tok::Field(name), start, line);
-                    }
-                }
-                b'+' | b'-' | b'0'..=b'9' => {
-                    let t = self.lex_number();
-                    if t.is_empty() || t == "+" || t == "-" {
-                        return Err((
-                            format!(
-                                "bad number syntax: {:?}",
-                                &self.src[start..self.pos.max(start + 1)]
-                            ),
-                            line,
-                        ));
-                    }
-                    self.emit(Tok::Number(t), start, line);
+                    p = self.pos;
+                    emit!(t, start);
+                    line = self.line;
                 }
                 _ => {
-                    let ch = self.src[self.pos..].chars().next().unwrap_or(' ');
-                    if is_alnum(ch) {
-                        let end = self.scan_alnum(self.pos);
-                        let word = &self.src[self.pos..end];
-                        self.pos = end;
-                        if let Some(k) = keyword(word) {
-                            self.emit(Tok::Keyword(k), start, line);
-                        } else {
-                            self.emit(Tok::Ident(word), start, line);
-                        }
-                    } else {
+                    let ch = src[p..].chars().next().unwrap_or(' ');
+                    if !is_alnum(ch) {
                         return Err((format!("unexpected {ch:?} in command"), line));
+                    }
+                    p = scan_alnum(src, p);
+                    let word = &src[start..p];
+                    match keyword(word) {
+                        Some(k) => emit!(Tok::Keyword(k), start),
+                        None => emit!(Tok::Ident(word), start),
                     }
                 }
             }
         }
     }
 
-    fn scan_alnum(&self, mut p: usize) -> usize {
-        while p < self.b.len() {
-            let c = self.b[p];
-            if IDENT[c as usize] {
-                p += 1;
-            } else if c < 0x80 {
-                break;
-            } else {
-                match self.src[p..].chars().next() {
-                    Some(ch) if is_alnum(ch) => p += ch.len_utf8(),
-                    _ => break,
-                }
-            }
-        }
-        p
+    /// A raw (back-quoted) string at `self.pos`; carriage returns are dropped.
+    fn lex_raw(&mut self, line: usize) -> Result<StrLit<'a>, (String, usize)> {
+        let Some(end) = memchr::memchr(b'`', &self.b[self.pos + 1..]) else {
+            return Err(("unterminated raw quoted string".into(), line));
+        };
+        let s = &self.src[self.pos + 1..self.pos + 1 + end];
+        self.line += count_lines(s.as_bytes());
+        self.pos += end + 2;
+        Ok(if s.contains('\r') {
+            self.own(s.replace('\r', ""))
+        } else {
+            StrLit::Borrowed(s)
+        })
     }
 
     fn lex_number(&mut self) -> &'a str {

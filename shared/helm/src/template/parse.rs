@@ -39,18 +39,22 @@ pub enum Node {
     /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else)
     Branch(Box<Branch>),
     /// `{{ template "name" pipeline }}`
-    Template {
-        /// called template's name
-        name: String,
-        /// the data
-        pipe: Option<Pipe>,
-        /// position
-        pos: Pos,
-    },
+    Template(Box<TemplateCall>),
     /// `{{ break }}`
     Break,
     /// `{{ continue }}`
     Continue,
+}
+
+/// A `{{ template "name" pipeline }}` call.
+#[derive(Debug)]
+pub struct TemplateCall {
+    /// called template's name
+    pub name: String,
+    /// the data
+    pub pipe: Option<Pipe>,
+    /// position
+    pub pos: Pos,
 }
 
 /// Which control structure.
@@ -81,9 +85,9 @@ pub struct Branch {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pos {
     /// byte offset in the template text
-    pub offset: usize,
+    pub offset: u32,
     /// 1-based line
-    pub line: usize,
+    pub line: u32,
 }
 
 /// A pipeline, with optional variable declarations.
@@ -245,8 +249,8 @@ impl<'a> Parser<'a, '_> {
 
     fn pos(t: &Token) -> Pos {
         Pos {
-            offset: t.pos as usize,
-            line: t.line as usize,
+            offset: t.pos,
+            line: t.line,
         }
     }
 
@@ -353,11 +357,11 @@ impl<'a> Parser<'a, '_> {
             Tok::Keyword(Kw::Template) => {
                 self.next();
                 let (name, pipe) = self.template_call("template")?;
-                Ok(Some(Node::Template {
+                Ok(Some(Node::Template(Box::new(TemplateCall {
                     name,
                     pipe,
                     pos: Self::pos(&t),
-                }))
+                }))))
             }
             Tok::Keyword(Kw::Define) => {
                 self.next();
@@ -390,11 +394,11 @@ impl<'a> Parser<'a, '_> {
                     return Err(self.err_at("unexpected EOF", self.peek().line as usize));
                 }
                 self.defines.push((name.clone(), Rc::new(body)));
-                Ok(Some(Node::Template {
+                Ok(Some(Node::Template(Box::new(TemplateCall {
                     name,
                     pipe,
                     pos: Self::pos(&t),
-                }))
+                }))))
             }
             _ => {
                 let pipe = self.pipeline("command", true)?;
