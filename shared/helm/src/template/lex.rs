@@ -61,15 +61,14 @@ pub struct Lexed<'a> {
     pub strings: Vec<String>,
 }
 
-/// A token with its byte offset and line in the template source.
+/// A token with its byte offset in the template source (lines are counted only when
+/// an error needs one: [`line_at`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Token<'a> {
     /// kind
     pub tok: Tok<'a>,
     /// byte offset
     pub pos: u32,
-    /// 1-based line
-    pub line: u32,
     /// white space came right before this token (inside an action)
     pub space_before: bool,
 }
@@ -80,12 +79,12 @@ pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
         src,
         b: src.as_bytes(),
         pos: 0,
-        line: 1,
         out: Vec::with_capacity(src.len() / 6 + 16),
         strings: Vec::new(),
         space: false,
     };
-    lx.run()?;
+    lx.run()
+        .map_err(|(message, pos)| (message, line_at(src, pos)))?;
     Ok(Lexed {
         tokens: lx.out,
         strings: lx.strings,
@@ -96,15 +95,16 @@ struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
-    line: usize,
     out: Vec<Token<'a>>,
     strings: Vec<String>,
     /// white space was seen since the last token
     space: bool,
 }
 
-fn count_lines(b: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', b).count()
+/// The 1-based line of byte offset `pos` in `src`.
+pub fn line_at(src: &str, pos: usize) -> usize {
+    let b = src.as_bytes();
+    1 + memchr::memchr_iter(b'\n', &b[..pos.min(b.len())]).count()
 }
 
 /// A keyword of the template language.
@@ -233,12 +233,11 @@ fn scan_alnum(src: &str, mut p: usize) -> usize {
 }
 
 impl<'a> Lexer<'a> {
-    fn emit(&mut self, tok: Tok<'a>, pos: usize, line: usize) {
+    fn emit(&mut self, tok: Tok<'a>, pos: usize) {
         let space_before = std::mem::replace(&mut self.space, false);
         self.out.push(Token {
             tok,
             pos: pos as u32,
-            line: line as u32,
             space_before,
         });
     }
@@ -269,14 +268,12 @@ impl<'a> Lexer<'a> {
             if trim_left {
                 text = trim_space_end(text);
             }
-            let text_line = self.line;
-            self.line += count_lines(&self.b[start..end]);
             if !text.is_empty() {
                 let off = text.as_ptr() as usize - self.src.as_ptr() as usize;
-                self.emit(Tok::Text(off, off + text.len()), start, text_line);
+                self.emit(Tok::Text(off, off + text.len()), start);
             }
             let Some(n) = next else {
-                self.emit(Tok::Eof, self.b.len(), self.line);
+                self.emit(Tok::Eof, self.b.len());
                 return Ok(());
             };
             self.pos = n + 2;
@@ -294,10 +291,9 @@ impl<'a> Lexer<'a> {
             }
             if self.src[p..].starts_with("/*") {
                 let Some(close) = self.src[p + 2..].find("*/") else {
-                    return Err(("unclosed comment".into(), self.line));
+                    return Err(("unclosed comment".into(), n));
                 };
                 let cend = p + 2 + close + 2;
-                self.line += count_lines(&self.b[self.pos..cend]);
                 let mut q = cend;
                 let mut trim_right = false;
                 if self.src[q..].starts_with(" -}}")
@@ -310,26 +306,26 @@ impl<'a> Lexer<'a> {
                 } else if self.src[q..].starts_with("}}") {
                     q += 2;
                 } else {
-                    return Err(("comment ends before closing delimiter".into(), self.line));
+                    return Err(("comment ends before closing delimiter".into(), cend));
                 }
                 self.pos = q;
                 trim_next_text = trim_right;
                 continue;
             }
-            self.emit(Tok::LeftDelim, n, self.line);
+            self.emit(Tok::LeftDelim, n);
             trim_next_text = self.lex_action()?;
         }
     }
 
     /// Lexes inside an action; returns whether the closing delimiter trims.
     ///
-    /// The position, line and white-space flag live in locals while scanning (they are
-    /// written back before the rarer literal scanners run and on the way out).
+    /// The position and white-space flag live in locals while scanning (they are written
+    /// back before the rarer literal scanners run and on the way out). Errors carry the
+    /// byte offset their line is counted from.
     fn lex_action(&mut self) -> Result<bool, (String, usize)> {
         let src = self.src;
         let b = self.b;
         let mut p = self.pos;
-        let mut line = self.line;
         let mut space = self.space;
         let mut paren_depth = 0i32;
         macro_rules! emit {
@@ -337,7 +333,6 @@ impl<'a> Lexer<'a> {
                 self.out.push(Token {
                     tok: $tok,
                     pos: $pos as u32,
-                    line: line as u32,
                     space_before: space,
                 });
                 space = false;
@@ -346,67 +341,65 @@ impl<'a> Lexer<'a> {
         loop {
             let Some(&c) = b.get(p) else {
                 self.pos = p;
-                self.line = line;
-                return Err(("unclosed action".into(), line));
+                return Err(("unclosed action".into(), p));
             };
+            // the common cases first, as plain branches: white space, a word, a field
+            if is_space(c) {
+                // a run of white space; " -}}" (space, dash, delimiter) trims what follows
+                while let Some(&w) = b.get(p) {
+                    if !is_space(w) {
+                        break;
+                    }
+                    p += 1;
+                }
+                space = true;
+                if b[p..].starts_with(b"-}}") {
+                    if paren_depth > 0 {
+                        return Err(("unclosed left paren".into(), p));
+                    }
+                    emit!(Tok::RightDelim, p + 1);
+                    self.pos = p + 3;
+                    self.space = space;
+                    return Ok(true);
+                }
+                continue;
+            }
             let start = p;
+            if IDENT[c as usize] && !c.is_ascii_digit() {
+                p = scan_alnum(src, p + 1);
+                let word = &src[start..p];
+                match keyword(word) {
+                    Some(k) => emit!(Tok::Keyword(k), start),
+                    None => emit!(Tok::Ident(word), start),
+                }
+                continue;
+            }
+            if c == b'.' && !b.get(p + 1).is_some_and(u8::is_ascii_digit) {
+                let name_end = scan_alnum(src, p + 1);
+                if name_end == p + 1 {
+                    emit!(Tok::Dot, start);
+                } else {
+                    emit!(Tok::Field(&src[p + 1..name_end]), start);
+                }
+                p = name_end;
+                continue;
+            }
             match c {
                 b'}' if b.get(p + 1) == Some(&b'}') => {
                     if paren_depth > 0 {
-                        return Err(("unclosed left paren".into(), line));
+                        return Err(("unclosed left paren".into(), p));
                     }
                     emit!(Tok::RightDelim, p);
                     self.pos = p + 2;
-                    self.line = line;
                     self.space = space;
                     return Ok(false);
                 }
-                b' ' | b'\t' | b'\r' | b'\n' => {
-                    // a run of white space; " -}}" (space, dash, delimiter) trims what
-                    // follows
-                    while let Some(&w) = b.get(p) {
-                        if !is_space(w) {
-                            break;
-                        }
-                        line += usize::from(w == b'\n');
-                        p += 1;
-                    }
-                    space = true;
-                    if b[p..].starts_with(b"-}}") {
-                        if paren_depth > 0 {
-                            return Err(("unclosed left paren".into(), line));
-                        }
-                        emit!(Tok::RightDelim, p + 1);
-                        self.pos = p + 3;
-                        self.line = line;
-                        self.space = space;
-                        return Ok(true);
-                    }
-                }
-                b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
-                    p = scan_alnum(src, p + 1);
-                    let word = &src[start..p];
-                    match keyword(word) {
-                        Some(k) => emit!(Tok::Keyword(k), start),
-                        None => emit!(Tok::Ident(word), start),
-                    }
-                }
                 b'.' => {
-                    if b.get(p + 1).is_some_and(u8::is_ascii_digit) {
-                        // a number like .5
-                        self.pos = p;
-                        let t = self.lex_number();
-                        p = self.pos;
-                        emit!(Tok::Number(t), start);
-                        continue;
-                    }
-                    let name_end = scan_alnum(src, p + 1);
-                    if name_end == p + 1 {
-                        emit!(Tok::Dot, start);
-                    } else {
-                        emit!(Tok::Field(&src[p + 1..name_end]), start);
-                    }
-                    p = name_end;
+                    // a number like .5
+                    self.pos = p;
+                    let t = self.lex_number();
+                    p = self.pos;
+                    emit!(Tok::Number(t), start);
                 }
                 b'$' => {
                     p = scan_alnum(src, p + 1);
@@ -425,7 +418,7 @@ impl<'a> Lexer<'a> {
                     p += 1;
                     paren_depth -= 1;
                     if paren_depth < 0 {
-                        return Err(("unexpected right paren".into(), line));
+                        return Err(("unexpected right paren".into(), start));
                     }
                     emit!(Tok::RParen, start);
                 }
@@ -435,7 +428,7 @@ impl<'a> Lexer<'a> {
                 }
                 b':' => {
                     if b.get(p + 1) != Some(&b'=') {
-                        return Err(("expected :=".into(), line));
+                        return Err(("expected :=".into(), start));
                     }
                     p += 2;
                     emit!(Tok::Declare, start);
@@ -446,10 +439,9 @@ impl<'a> Lexer<'a> {
                 }
                 b'"' | b'`' | b'\'' | b'+' | b'-' | b'0'..=b'9' => {
                     self.pos = p;
-                    self.line = line;
                     let t = match c {
                         b'"' => Tok::Str(self.lex_quote()?),
-                        b'`' => Tok::Str(self.lex_raw(line)?),
+                        b'`' => Tok::Str(self.lex_raw()?),
                         b'\'' => {
                             let (v, text) = self.lex_char()?;
                             Tok::Char(v, text)
@@ -462,7 +454,7 @@ impl<'a> Lexer<'a> {
                                         "bad number syntax: {:?}",
                                         &src[start..self.pos.max(start + 1)]
                                     ),
-                                    line,
+                                    start,
                                 ));
                             }
                             Tok::Number(t)
@@ -470,12 +462,11 @@ impl<'a> Lexer<'a> {
                     };
                     p = self.pos;
                     emit!(t, start);
-                    line = self.line;
                 }
                 _ => {
                     let ch = src[p..].chars().next().unwrap_or(' ');
                     if !is_alnum(ch) {
-                        return Err((format!("unexpected {ch:?} in command"), line));
+                        return Err((format!("unexpected {ch:?} in command"), start));
                     }
                     p = scan_alnum(src, p);
                     let word = &src[start..p];
@@ -489,12 +480,11 @@ impl<'a> Lexer<'a> {
     }
 
     /// A raw (back-quoted) string at `self.pos`; carriage returns are dropped.
-    fn lex_raw(&mut self, line: usize) -> Result<StrLit<'a>, (String, usize)> {
+    fn lex_raw(&mut self) -> Result<StrLit<'a>, (String, usize)> {
         let Some(end) = memchr::memchr(b'`', &self.b[self.pos + 1..]) else {
-            return Err(("unterminated raw quoted string".into(), line));
+            return Err(("unterminated raw quoted string".into(), self.pos));
         };
         let s = &self.src[self.pos + 1..self.pos + 1 + end];
-        self.line += count_lines(s.as_bytes());
         self.pos += end + 2;
         Ok(if s.contains('\r') {
             self.own(s.replace('\r', ""))
@@ -575,7 +565,7 @@ impl<'a> Lexer<'a> {
                     self.pos += 1 + i + 1;
                     return Ok(self.own(out));
                 }
-                '\n' => return Err(("unterminated quoted string".into(), self.line)),
+                '\n' => return Err(("unterminated quoted string".into(), self.pos)),
                 '\\' => {
                     let Some((_, e)) = chars.next() else { break };
                     match e {
@@ -598,7 +588,7 @@ impl<'a> Lexer<'a> {
                             let hex: String =
                                 (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
                             let v = u32::from_str_radix(&hex, 16)
-                                .map_err(|_| ("invalid syntax".to_string(), self.line))?;
+                                .map_err(|_| ("invalid syntax".to_string(), self.pos))?;
                             out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
                         }
                         '0'..='7' => {
@@ -609,16 +599,16 @@ impl<'a> Lexer<'a> {
                                 }
                             }
                             let v = u32::from_str_radix(&s, 8)
-                                .map_err(|_| ("invalid syntax".to_string(), self.line))?;
+                                .map_err(|_| ("invalid syntax".to_string(), self.pos))?;
                             out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
                         }
-                        _ => return Err(("invalid syntax".into(), self.line)),
+                        _ => return Err(("invalid syntax".into(), self.pos)),
                     }
                 }
                 c => out.push(c),
             }
         }
-        Err(("unterminated quoted string".into(), self.line))
+        Err(("unterminated quoted string".into(), self.pos))
     }
 
     fn lex_char(&mut self) -> Result<(i32, &'a str), (String, usize)> {
@@ -628,7 +618,7 @@ impl<'a> Lexer<'a> {
             Some((_, '\\')) => {
                 let (i, e) = chars
                     .next()
-                    .ok_or(("unterminated character constant".to_string(), self.line))?;
+                    .ok_or(("unterminated character constant".to_string(), self.pos))?;
                 let v = match e {
                     'n' => '\n' as i32,
                     't' => '\t' as i32,
@@ -641,10 +631,10 @@ impl<'a> Lexer<'a> {
                 (v, i + e.len_utf8())
             }
             Some((i, c)) => (c as i32, i + c.len_utf8()),
-            None => return Err(("unterminated character constant".into(), self.line)),
+            None => return Err(("unterminated character constant".into(), self.pos)),
         };
         if !rest[end..].starts_with('\'') {
-            return Err(("unterminated character constant".into(), self.line));
+            return Err(("unterminated character constant".into(), self.pos));
         }
         let text = &self.src[self.pos..self.pos + 1 + end + 1];
         self.pos += 1 + end + 1;

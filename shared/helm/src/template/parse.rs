@@ -81,13 +81,11 @@ pub struct Branch {
     pub else_list: Option<List>,
 }
 
-/// A source position: byte offset and line.
+/// A source position: byte offset (its line is counted when an error needs it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pos {
     /// byte offset in the template text
     pub offset: u32,
-    /// 1-based line
-    pub line: u32,
 }
 
 /// A pipeline, with optional variable declarations.
@@ -187,9 +185,10 @@ pub fn parse(
 /// What ended a list.
 enum ListEnd {
     Eof,
-    Close(usize),
-    /// `{{else}}` (line, and the kind of `else if`/`else with` if any)
-    Else(usize, Option<BranchKind>),
+    /// `{{end}}` (its byte offset)
+    Close(u32),
+    /// `{{else}}` (its byte offset, and the kind of `else if`/`else with` if any)
+    Else(u32, Option<BranchKind>),
 }
 
 struct Parser<'a, 'f> {
@@ -233,7 +232,9 @@ impl<'a> Parser<'a, '_> {
         *self.peek()
     }
 
-    fn err_at(&self, msg: &str, line: usize) -> ParseError {
+    /// An error reported at the line of byte offset `pos`.
+    fn err_at(&self, msg: &str, pos: u32) -> ParseError {
+        let line = super::lex::line_at(self.src, pos as usize);
         ParseError {
             message: msg.to_string(),
             line,
@@ -243,15 +244,12 @@ impl<'a> Parser<'a, '_> {
     fn err(&self, msg: String) -> ParseError {
         ParseError {
             message: msg,
-            line: self.peek().line as usize,
+            line: super::lex::line_at(self.src, self.peek().pos as usize),
         }
     }
 
     fn pos(t: &Token) -> Pos {
-        Pos {
-            offset: t.pos,
-            line: t.line,
-        }
+        Pos { offset: t.pos }
     }
 
     /// Parses nodes until EOF, `{{end}}` or `{{else}}`.
@@ -268,7 +266,7 @@ impl<'a> Parser<'a, '_> {
                         Tok::Keyword(Kw::End) => {
                             self.next();
                             self.expect_right("end")?;
-                            return Ok((out, ListEnd::Close(kw.line as usize)));
+                            return Ok((out, ListEnd::Close(kw.pos)));
                         }
                         Tok::Keyword(Kw::Else) => {
                             self.next();
@@ -276,21 +274,18 @@ impl<'a> Parser<'a, '_> {
                             match n.tok {
                                 Tok::Keyword(Kw::If) => {
                                     self.next();
-                                    return Ok((
-                                        out,
-                                        ListEnd::Else(kw.line as usize, Some(BranchKind::If)),
-                                    ));
+                                    return Ok((out, ListEnd::Else(kw.pos, Some(BranchKind::If))));
                                 }
                                 Tok::Keyword(Kw::With) => {
                                     self.next();
                                     return Ok((
                                         out,
-                                        ListEnd::Else(kw.line as usize, Some(BranchKind::With)),
+                                        ListEnd::Else(kw.pos, Some(BranchKind::With)),
                                     ));
                                 }
                                 _ => {
                                     self.expect_right("else")?;
-                                    return Ok((out, ListEnd::Else(kw.line as usize, None)));
+                                    return Ok((out, ListEnd::Else(kw.pos, None)));
                                 }
                             }
                         }
@@ -309,10 +304,7 @@ impl<'a> Parser<'a, '_> {
     fn expect_right(&mut self, ctx: &str) -> Result<(), ParseError> {
         let t = self.next_non_space();
         if t.tok != Tok::RightDelim {
-            return Err(self.err_at(
-                &format!("unexpected {} in {ctx}", describe(&t.tok)),
-                t.line as usize,
-            ));
+            return Err(self.err_at(&format!("unexpected {} in {ctx}", describe(&t.tok)), t.pos));
         }
         Ok(())
     }
@@ -341,10 +333,7 @@ impl<'a> Parser<'a, '_> {
                     } else {
                         "continue"
                     };
-                    return Err(self.err_at(
-                        &format!("{{{{{kw}}}}} outside {{{{range}}}}"),
-                        t.line as usize,
-                    ));
+                    return Err(self.err_at(&format!("{{{{{kw}}}}} outside {{{{range}}}}"), t.pos));
                 }
                 let is_break = t.tok == Tok::Keyword(Kw::Break);
                 self.expect_right(if is_break { "break" } else { "continue" })?;
@@ -367,7 +356,7 @@ impl<'a> Parser<'a, '_> {
                 self.next();
                 let name_tok = self.next_non_space();
                 let Tok::Str(name) = name_tok.tok else {
-                    return Err(self.err_at("unexpected name in define clause", t.line as usize));
+                    return Err(self.err_at("unexpected name in define clause", t.pos));
                 };
                 let name = self.lit(name).to_string();
                 self.expect_right("define clause")?;
@@ -376,9 +365,7 @@ impl<'a> Parser<'a, '_> {
                 self.vars = saved_vars;
                 match end {
                     ListEnd::Close(_) => {}
-                    ListEnd::Eof => {
-                        return Err(self.err_at("unexpected EOF", self.peek().line as usize))
-                    }
+                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
                     ListEnd::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
                 }
                 self.defines.push((name, Rc::new(body)));
@@ -391,7 +378,7 @@ impl<'a> Parser<'a, '_> {
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
                 if !matches!(end, ListEnd::Close(_)) {
-                    return Err(self.err_at("unexpected EOF", self.peek().line as usize));
+                    return Err(self.err_at("unexpected EOF", self.peek().pos));
                 }
                 self.defines.push((name.clone(), Rc::new(body)));
                 Ok(Some(Node::Template(Box::new(TemplateCall {
@@ -414,7 +401,7 @@ impl<'a> Parser<'a, '_> {
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in {ctx} clause", describe(&other)),
-                    t.line as usize,
+                    t.pos,
                 ))
             }
         };
@@ -444,14 +431,12 @@ impl<'a> Parser<'a, '_> {
         }
         let else_list = match end {
             ListEnd::Close(_) => None,
-            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line as usize)),
+            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
             ListEnd::Else(_, None) => {
                 let (el, end2) = self.list()?;
                 match end2 {
                     ListEnd::Close(_) => {}
-                    ListEnd::Eof => {
-                        return Err(self.err_at("unexpected EOF", self.peek().line as usize))
-                    }
+                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
                     ListEnd::Else(l, _) => {
                         return Err(self.err_at("expected end; found {{else}}", l));
                     }
@@ -628,9 +613,7 @@ impl<'a> Parser<'a, '_> {
             }
             Tok::Variable(v) => {
                 if !self.vars.contains(&v) {
-                    return Err(
-                        self.err_at(&format!("undefined variable \"{v}\""), t.line as usize)
-                    );
+                    return Err(self.err_at(&format!("undefined variable \"{v}\""), t.pos));
                 }
                 let mut fields = Fields::new();
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
@@ -643,14 +626,12 @@ impl<'a> Parser<'a, '_> {
             Tok::Str(s) => Arg::Const(Value::str(self.lit(s)), None),
             Tok::Char(v, text) => Arg::Const(Value::Int(i64::from(v)), Some(Rc::from(text))),
             Tok::Number(n) => Arg::Const(
-                parse_number(n).map_err(|m| self.err_at(&m, t.line as usize))?,
+                parse_number(n).map_err(|m| self.err_at(&m, t.pos))?,
                 Some(Rc::from(n)),
             ),
             Tok::Ident(name) => {
                 let Some(f) = (self.resolve)(name) else {
-                    return Err(
-                        self.err_at(&format!("function \"{name}\" not defined"), t.line as usize)
-                    );
+                    return Err(self.err_at(&format!("function \"{name}\" not defined"), t.pos));
                 };
                 Arg::Func(f, pos)
             }
@@ -663,12 +644,12 @@ impl<'a> Parser<'a, '_> {
                 Arg::Pipe(Box::new(p))
             }
             Tok::Keyword(k) => {
-                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.line as usize))
+                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.pos))
             }
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in operand", describe(&other)),
-                    t.line as usize,
+                    t.pos,
                 ))
             }
         };

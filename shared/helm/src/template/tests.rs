@@ -204,3 +204,16 @@ fn lexer_errors_carry_go_messages_and_lines() {
     );
     assert_eq!(r("{{ a:b }}"), "ERR: template: gotpl:1: expected :=");
 }
+
+#[test]
+fn parse_errors_report_the_line_of_the_offending_token() {
+    assert_eq!(
+        r("{{ if 1 }}\n\n{{ end }}\n{{ end }}"),
+        "ERR: template: gotpl:4: unexpected {{end}}"
+    );
+    assert_eq!(
+        r("a\n{{/* two\nlines */}}\n{{ nosuch }}"),
+        "ERR: template: gotpl:4: function \"nosuch\" not defined"
+    );
+    assert_eq!(r("{{ if 1 }}\nx"), "ERR: template: gotpl:2: unexpected EOF");
+}
