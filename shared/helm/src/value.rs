@@ -11,7 +11,7 @@ use std::rc::Rc;
 use crate::gofmt;
 
 /// A Go `map[string]interface{}`: keys iterate in byte order, as Go's templates and fmt do.
-pub type Map = BTreeMap<String, Value>;
+pub type Map = BTreeMap<Rc<str>, Value>;
 
 /// A Go struct-like value with fields and methods (`.Files`, `.Capabilities`, a semver
 /// version, a generated certificate).
@@ -91,7 +91,11 @@ impl Value {
 
     /// A map of strings (`map[string]string`, e.g. annotations) as a value.
     pub fn from_str_map(m: &BTreeMap<String, String>) -> Value {
-        Value::from_map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect())
+        Value::from_map(
+            m.iter()
+                .map(|(k, v)| (Rc::from(k.as_str()), Value::str(v)))
+                .collect(),
+        )
     }
 
     /// Wraps an owned list.
@@ -305,7 +309,7 @@ mod tests {
         Value::from_map(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (std::rc::Rc::from(*k), v.clone()))
                 .collect(),
         )
     }

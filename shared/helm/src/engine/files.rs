@@ -59,7 +59,7 @@ impl Files {
             } else {
                 String::from_utf8_lossy(v).into_owned()
             };
-            m.insert(base, Value::from(s));
+            m.insert(base.into(), Value::from(s));
         }
         Value::from_map(m)
     }
@@ -159,7 +159,7 @@ impl Object for Files {
         let mut m = Map::new();
         for (k, v) in self.0.iter() {
             m.insert(
-                k.clone(),
+                k.as_str().into(),
                 Value::from(base64::engine::general_purpose::STANDARD.encode(v)),
             );
         }

@@ -182,7 +182,7 @@ fn collect(
     let mut subcharts = Map::new();
     for dep in &c.dependencies {
         let child = collect(dep, Some(&id), &next, top, out);
-        subcharts.insert(dep.name().to_string(), child);
+        subcharts.insert(dep.name().into(), child);
     }
     if let Value::Map(m) = &next {
         m.borrow_mut()

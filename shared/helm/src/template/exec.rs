@@ -245,7 +245,7 @@ impl State<'_> {
             Value::Map(m) => m
                 .borrow()
                 .iter()
-                .map(|(k, v)| (Value::str(k), v.clone()))
+                .map(|(k, v)| (Value::Str(k.clone()), v.clone()))
                 .collect(),
             Value::Bytes(bs) => bs
                 .iter()

@@ -172,7 +172,7 @@ fn to_json(v: &Value) -> serde_json::Value {
         Value::Map(m) => J::Object(
             m.borrow()
                 .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
+                .map(|(k, v)| (k.to_string(), to_json(v)))
                 .collect(),
         ),
     }

@@ -258,7 +258,7 @@ fn indexed_map(parts: Vec<String>) -> Value {
     let m: Map = parts
         .into_iter()
         .enumerate()
-        .map(|(i, p)| (format!("_{i}"), Value::from(p)))
+        .map(|(i, p)| (format!("_{i}").into(), Value::from(p)))
         .collect();
     Value::from_map(m)
 }
