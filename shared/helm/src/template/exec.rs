@@ -341,13 +341,13 @@ impl State<'_> {
 
     fn eval_pipeline_raw(&mut self, dot: &Value, pipe: &Pipe) -> R<Value> {
         let mut value: Option<Value> = None;
-        for cmd in &pipe.cmds {
-            value = Some(self.eval_command(dot, cmd, value)?);
+        for cmd in pipe.cmds() {
+            value = Some(self.eval_command(dot, &cmd, value)?);
         }
         Ok(value.unwrap_or_default())
     }
 
-    fn eval_command(&mut self, dot: &Value, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
+    fn eval_command(&mut self, dot: &Value, cmd: &Cmd<'_>, fin: Option<Value>) -> R<Value> {
         let first = &cmd.args[0];
         match first {
             Arg::Field(fields, pos) => self.eval_field_chain(
@@ -395,7 +395,7 @@ impl State<'_> {
         }
     }
 
-    fn not_a_function(&self, cmd: &Cmd, fin: Option<&Value>) -> R<()> {
+    fn not_a_function(&self, cmd: &Cmd<'_>, fin: Option<&Value>) -> R<()> {
         if cmd.args.len() > 1 || fin.is_some() {
             return Err(self.err_at(
                 cmd.pos,
@@ -559,7 +559,7 @@ impl State<'_> {
             Arg::Func(f, pos) => {
                 // a function called with no arguments
                 let cmd = Cmd {
-                    args: vec![Arg::Func(*f, *pos)],
+                    args: std::slice::from_ref(a),
                     pos: *pos,
                 };
                 Ok((self.eval_function(dot, *f, &cmd, None)?, Origin::Other))
@@ -577,7 +577,7 @@ impl State<'_> {
         &mut self,
         dot: &Value,
         func: super::FuncRef,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         fin: Option<Value>,
     ) -> R<Value> {
         use super::FuncRef;
@@ -669,7 +669,7 @@ impl State<'_> {
     fn string_and_data(
         &self,
         func: &str,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<(Rc<str>, Value)> {
@@ -694,7 +694,7 @@ impl State<'_> {
 
     fn call_include(
         &mut self,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
@@ -733,7 +733,7 @@ impl State<'_> {
 
     fn call_tpl(
         &mut self,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
@@ -874,7 +874,7 @@ fn print_value(out: &mut String, v: &Value) {
 /// The node an error is reported at, turned into Go's text only when an error happens.
 enum NodeText<'a> {
     Arg(&'a Arg),
-    Cmd(&'a Cmd),
+    Cmd(&'a Cmd<'a>),
 }
 
 /// Something that prints as a template node in an error message (`src` is the text
@@ -941,7 +941,7 @@ fn arg_string(a: &Arg, src: &str) -> String {
     }
 }
 
-fn cmd_string(c: &Cmd, src: &str) -> String {
+fn cmd_string(c: &Cmd<'_>, src: &str) -> String {
     c.args
         .iter()
         .map(|a| arg_string(a, src))
@@ -962,9 +962,8 @@ fn pipe_string(p: &Pipe, src: &str) -> String {
         s.push_str(if p.is_assign { " = " } else { " := " });
     }
     s.push_str(
-        &p.cmds
-            .iter()
-            .map(|c| cmd_string(c, src))
+        &p.cmds()
+            .map(|c| cmd_string(&c, src))
             .collect::<Vec<_>>()
             .join(" | "),
     );

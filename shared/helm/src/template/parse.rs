@@ -95,17 +95,32 @@ pub struct Pipe {
     pub decl: Vec<Rc<str>>,
     /// `=` rather than `:=`
     pub is_assign: bool,
-    /// commands separated by `|`
-    pub cmds: Vec<Cmd>,
+    /// the words of all its commands (separated by `|`), one command after the other
+    pub args: Vec<Arg>,
+    /// for each command: where its words end in `args`, and its position
+    pub cmd_ends: smallvec::SmallVec<[(u32, Pos); 2]>,
     /// position
     pub pos: Pos,
 }
 
-/// One command: a function call or an operand with arguments.
-#[derive(Debug)]
-pub struct Cmd {
+impl Pipe {
+    /// The commands, in order.
+    pub fn cmds(&self) -> impl Iterator<Item = Cmd<'_>> + '_ {
+        let mut start = 0usize;
+        self.cmd_ends.iter().map(move |&(end, pos)| {
+            let end = end as usize;
+            let args = self.args.get(start..end).unwrap_or(&[]);
+            start = end;
+            Cmd { args, pos }
+        })
+    }
+}
+
+/// One command of a pipeline: a function call or an operand with arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Cmd<'p> {
     /// words
-    pub args: Vec<Arg>,
+    pub args: &'p [Arg],
     /// position
     pub pos: Pos,
 }
@@ -464,7 +479,8 @@ impl<'a> Parser<'a, '_> {
         let mut pipe = Pipe {
             decl: Vec::new(),
             is_assign: false,
-            cmds: Vec::new(),
+            args: Vec::new(),
+            cmd_ends: smallvec::SmallVec::new(),
             pos: Self::pos(&start),
         };
         // declarations: $x := / $x = / $i, $e :=
@@ -521,37 +537,37 @@ impl<'a> Parser<'a, '_> {
                 Tok::RParen => break,
                 Tok::Eof => return Err(self.err(format!("unclosed action in {ctx}"))),
                 _ => {
-                    let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    let pos = self.command(&mut pipe.args)?;
+                    pipe.cmd_ends.push((pipe.args.len() as u32, pos));
                 }
             }
         }
-        if pipe.cmds.is_empty() {
+        if pipe.cmd_ends.is_empty() {
             return Err(self.err(format!("missing value for {ctx}")));
         }
         Ok(pipe)
     }
 
-    fn command(&mut self) -> Result<Cmd, ParseError> {
+    /// One command: its words are appended to `args` (the pipeline's); returns its
+    /// position.
+    fn command(&mut self, args: &mut Vec<Arg>) -> Result<Pos, ParseError> {
         let start = self.peek_non_space();
-        let mut cmd = Cmd {
-            args: Vec::new(),
-            pos: Self::pos(&start),
-        };
+        let pos = Self::pos(&start);
+        let mark = args.len();
         loop {
             let t = self.peek();
             match t.tok {
                 Tok::RightDelim | Tok::RParen => break,
                 Tok::Pipe => {
                     self.next();
-                    if cmd.args.is_empty() {
+                    if args.len() == mark {
                         return Err(self.err("missing command".into()));
                     }
-                    return Ok(cmd);
+                    return Ok(pos);
                 }
                 _ => {
                     let a = self.operand()?;
-                    cmd.args.push(a);
+                    args.push(a);
                 }
             }
             // operands must be separated by space
@@ -564,10 +580,10 @@ impl<'a> Parser<'a, '_> {
                 }
             }
         }
-        if cmd.args.is_empty() {
+        if args.len() == mark {
             return Err(self.err("missing command".into()));
         }
-        Ok(cmd)
+        Ok(pos)
     }
 
     /// A variable name as the tree holds it: one shared string per name.
