@@ -88,7 +88,8 @@ pub enum RenderError {
 struct Renderable {
     text: Rc<str>,
     vals: Value,
-    base_path: String,
+    /// `.Template.BasePath` (one string per chart)
+    base_path: Rc<str>,
 }
 
 /// Renders every template. `values` is the coalesced values tree of the top chart.
@@ -121,6 +122,9 @@ pub fn render(
         lint: opts.lint,
     };
     let mut out = BTreeMap::new();
+    // the `.Template` keys, shared by every template's map
+    let (name_key, base_key, template_key): (Rc<str>, Rc<str>, Rc<str>) =
+        ("Name".into(), "BasePath".into(), "Template".into());
     for k in &keys {
         if base_name(k).starts_with('_') {
             continue;
@@ -128,9 +132,10 @@ pub fn render(
         let r = &tpls[k];
         if let Value::Map(m) = &r.vals {
             let mut t = Map::new();
-            t.insert("Name".into(), Value::str(k));
-            t.insert("BasePath".into(), Value::str(&r.base_path));
-            m.borrow_mut().insert("Template".into(), Value::from_map(t));
+            t.insert(name_key.clone(), Value::str(k));
+            t.insert(base_key.clone(), Value::Str(r.base_path.clone()));
+            m.borrow_mut()
+                .insert(template_key.clone(), Value::from_map(t));
         }
         let text = set
             .execute(k, &r.vals, &exec_opts)
@@ -188,6 +193,7 @@ fn collect(
         m.borrow_mut()
             .insert("Subcharts".into(), Value::from_map(subcharts));
     }
+    let base_path: Rc<str> = Rc::from(format!("{id}/templates"));
     for t in &c.templates {
         if c.is_library() && !base_name(&t.name).starts_with('_') {
             continue;
@@ -200,7 +206,7 @@ fn collect(
                     Err(_) => Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
                 },
                 vals: next.clone(),
-                base_path: format!("{id}/templates"),
+                base_path: base_path.clone(),
             },
         );
     }
