@@ -314,7 +314,7 @@ impl P<'_> {
             }
             self.pos += 1;
             let v = self.value()?;
-            m.insert(k, v);
+            m.insert(k.into(), v);
             self.skip_ws();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -557,7 +557,7 @@ mod tests {
         Value::from_map(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (std::rc::Rc::from(*k), v.clone()))
                 .collect(),
         )
     }

@@ -169,7 +169,7 @@ impl ChartVersion {
             }
             for (k, val) in &self.deprecated {
                 if !val.is_empty() {
-                    m.insert(k.clone(), Value::str(val));
+                    m.insert(k.as_str().into(), Value::str(val));
                 }
             }
         }
@@ -293,7 +293,7 @@ impl IndexFile {
         let mut entries = Map::new();
         for (name, vs) in &self.entries {
             entries.insert(
-                name.clone(),
+                name.as_str().into(),
                 Value::from_list(vs.iter().map(ChartVersion::to_value).collect()),
             );
         }

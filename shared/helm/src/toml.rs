@@ -3,6 +3,8 @@
 //! nested keys indented two spaces per level, floats always with a decimal point) and
 //! the decoder's values (integers are int64, floats float64).
 
+use std::rc::Rc;
+
 use crate::gofmt;
 use crate::value::{Map, Value};
 
@@ -188,8 +190,8 @@ impl Enc {
     }
 
     fn map(&mut self, key: &[String], m: &Map, inline: bool) -> Result<(), String> {
-        let mut direct: Vec<(&String, &Value)> = Vec::new();
-        let mut sub: Vec<(&String, &Value)> = Vec::new();
+        let mut direct: Vec<(&Rc<str>, &Value)> = Vec::new();
+        let mut sub: Vec<(&Rc<str>, &Value)> = Vec::new();
         for (k, v) in m {
             match kind(v) {
                 Kind::Table | Kind::ArrayOfTables => sub.push((k, v)),
@@ -207,7 +209,7 @@ impl Enc {
                     continue;
                 }
                 let mut kk = key.to_vec();
-                kk.push(k.clone());
+                kk.push(k.to_string());
                 if inline {
                     self.key_value(&kk[kk.len() - 1..], v, true)?;
                     if trail || i + 1 != n {
@@ -243,9 +245,11 @@ fn from_toml(v: toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::from(d.to_string()),
         toml::Value::Array(a) => Value::from_list(a.into_iter().map(from_toml).collect()),
-        toml::Value::Table(t) => {
-            Value::from_map(t.into_iter().map(|(k, v)| (k, from_toml(v))).collect())
-        }
+        toml::Value::Table(t) => Value::from_map(
+            t.into_iter()
+                .map(|(k, v)| (Rc::from(k), from_toml(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -286,7 +290,7 @@ mod tests {
         Value::from_map(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (std::rc::Rc::from(*k), v.clone()))
                 .collect(),
         )
     }

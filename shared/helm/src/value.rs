@@ -11,7 +11,7 @@ use std::rc::Rc;
 use crate::gofmt;
 
 /// A Go `map[string]interface{}`: keys iterate in byte order, as Go's templates and fmt do.
-pub type Map = BTreeMap<String, Value>;
+pub type Map = BTreeMap<Rc<str>, Value>;
 
 /// A Go struct-like value with fields and methods (`.Files`, `.Capabilities`, a semver
 /// version, a generated certificate).
@@ -69,7 +69,7 @@ pub enum Value {
     /// `string`
     Str(Rc<str>),
     /// `[]byte` (`.Files.GetBytes`, `b64dec` inputs); `%v` prints it as numbers.
-    Bytes(Rc<[u8]>),
+    Bytes(std::sync::Arc<[u8]>),
     /// `[]interface{}`
     List(Rc<Vec<Value>>),
     /// `map[string]interface{}` (shared: mutations are visible to every holder).
@@ -91,7 +91,11 @@ impl Value {
 
     /// A map of strings (`map[string]string`, e.g. annotations) as a value.
     pub fn from_str_map(m: &BTreeMap<String, String>) -> Value {
-        Value::from_map(m.iter().map(|(k, v)| (k.clone(), Value::str(v))).collect())
+        Value::from_map(
+            m.iter()
+                .map(|(k, v)| (Rc::from(k.as_str()), Value::str(v)))
+                .collect(),
+        )
     }
 
     /// Wraps an owned list.
@@ -181,14 +185,32 @@ impl Value {
     /// A deep copy: maps are copied, not shared (Go's `deepCopy`).
     pub fn deep_copy(&self) -> Value {
         match self {
-            Value::Map(m) => Value::from_map(
-                m.borrow()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.deep_copy()))
-                    .collect(),
-            ),
-            Value::List(l) => Value::from_list(l.iter().map(Value::deep_copy).collect()),
+            Value::Map(m) => {
+                // the tree is cloned as it stands (no re-sorting); then every nested map
+                // and list is replaced by its own copy
+                let mut copy = m.borrow().clone();
+                for v in copy.values_mut() {
+                    if matches!(v, Value::Map(_) | Value::List(_)) {
+                        *v = v.deep_copy();
+                    }
+                }
+                Value::from_map(copy)
+            }
+            // lists are never changed in place: one that holds no map (the only mutable
+            // value) is shared as it is
+            Value::List(l) if l.iter().any(Value::holds_map) => {
+                Value::from_list(l.iter().map(Value::deep_copy).collect())
+            }
             other => other.clone(),
+        }
+    }
+
+    /// Whether a map is reachable from this value (so a copy must not share it).
+    fn holds_map(&self) -> bool {
+        match self {
+            Value::Map(_) => true,
+            Value::List(l) => l.iter().any(Value::holds_map),
+            _ => false,
         }
     }
 
@@ -276,5 +298,60 @@ impl From<Vec<Value>> for Value {
 impl From<Map> for Value {
     fn from(m: Map) -> Value {
         Value::from_map(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map_of(pairs: &[(&str, Value)]) -> Value {
+        Value::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| (std::rc::Rc::from(*k), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn deep_copy_gives_nested_maps_their_own_storage() {
+        let inner = map_of(&[("a", Value::Int(1))]);
+        let listed = map_of(&[("b", Value::Int(2))]);
+        let orig = map_of(&[
+            ("inner", inner.clone()),
+            (
+                "list",
+                Value::from_list(vec![listed.clone(), Value::str("x")]),
+            ),
+        ]);
+        let copy = orig.deep_copy();
+        assert_eq!(copy, orig);
+        // changing the originals' maps leaves the copy as it was
+        inner
+            .as_map()
+            .unwrap()
+            .borrow_mut()
+            .insert("a".into(), Value::Int(9));
+        listed
+            .as_map()
+            .unwrap()
+            .borrow_mut()
+            .insert("b".into(), Value::Int(9));
+        assert_eq!(copy.get("inner").unwrap().get("a"), Some(Value::Int(1)));
+        let list = copy.get("list").unwrap();
+        assert_eq!(list.as_list().unwrap()[0].get("b"), Some(Value::Int(2)));
+    }
+
+    #[test]
+    fn deep_copy_of_a_map_is_a_new_map() {
+        let orig = map_of(&[("k", Value::from_list(vec![Value::Int(1)]))]);
+        let copy = orig.deep_copy();
+        copy.as_map()
+            .unwrap()
+            .borrow_mut()
+            .insert("n".into(), Value::Nil);
+        assert_eq!(orig.get("n"), None);
+        assert_eq!(copy.get("k"), orig.get("k"));
     }
 }

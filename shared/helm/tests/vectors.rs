@@ -13,7 +13,7 @@ fn to_value(j: &serde_json::Value) -> Value {
         serde_json::Value::Array(a) => Value::from_list(a.iter().map(to_value).collect()),
         serde_json::Value::Object(o) => Value::from_map(
             o.iter()
-                .map(|(k, v)| (k.clone(), to_value(v)))
+                .map(|(k, v)| (k.as_str().into(), to_value(v)))
                 .collect::<Map>(),
         ),
     }

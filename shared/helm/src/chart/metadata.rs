@@ -515,7 +515,13 @@ mod tests {
     fn json_form_omits_empty_fields() {
         let m = valid();
         let v = m.to_json_value();
-        let keys: Vec<String> = v.as_map().unwrap().borrow().keys().cloned().collect();
+        let keys: Vec<String> = v
+            .as_map()
+            .unwrap()
+            .borrow()
+            .keys()
+            .map(|k| k.to_string())
+            .collect();
         assert_eq!(keys, ["apiVersion", "name", "version"]);
     }
 }

@@ -270,7 +270,7 @@ fn to_value_counted(n: &Node, visits: &mut usize) -> Result<Value, String> {
         Node::Map(items) => {
             let mut m = Map::new();
             for (k, v) in map_entries(items)? {
-                m.insert(k, to_value_counted(&v, visits)?);
+                m.insert(k.into(), to_value_counted(&v, visits)?);
             }
             Value::from_map(m)
         }

@@ -59,7 +59,7 @@ impl Files {
             } else {
                 String::from_utf8_lossy(v).into_owned()
             };
-            m.insert(base, Value::from(s));
+            m.insert(base.into(), Value::from(s));
         }
         Value::from_map(m)
     }
@@ -111,7 +111,12 @@ impl Object for Files {
         };
         Some(Ok(match name {
             "Get" => Value::from(self.get(&arg)),
-            "GetBytes" => Value::Bytes(Rc::from(self.0.get(&arg).map(|b| &b[..]).unwrap_or(&[]))),
+            "GetBytes" => Value::Bytes(
+                self.0
+                    .get(&arg)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(&[][..])),
+            ),
             "Glob" => self.glob(&arg).to_value(),
             "Lines" => {
                 let Some(b) = self.0.get(&arg) else {
@@ -134,7 +139,7 @@ impl Object for Files {
             }
             out.push_str(k);
             out.push(':');
-            out.push_str(&crate::gofmt::sprint_one(&Value::Bytes(Rc::from(&v[..]))));
+            out.push_str(&crate::gofmt::sprint_one(&Value::Bytes(v.clone())));
         }
         out.push(']');
         out
@@ -146,7 +151,7 @@ impl Object for Files {
         Some(
             self.0
                 .iter()
-                .map(|(k, v)| (Value::str(k), Value::Bytes(Rc::from(&v[..]))))
+                .map(|(k, v)| (Value::str(k), Value::Bytes(v.clone())))
                 .collect(),
         )
     }
@@ -154,7 +159,7 @@ impl Object for Files {
         let mut m = Map::new();
         for (k, v) in self.0.iter() {
             m.insert(
-                k.clone(),
+                k.as_str().into(),
                 Value::from(base64::engine::general_purpose::STANDARD.encode(v)),
             );
         }

@@ -88,7 +88,8 @@ pub enum RenderError {
 struct Renderable {
     text: Rc<str>,
     vals: Value,
-    base_path: String,
+    /// `.Template.BasePath` (one string per chart)
+    base_path: Rc<str>,
 }
 
 /// Renders every template. `values` is the coalesced values tree of the top chart.
@@ -121,6 +122,9 @@ pub fn render(
         lint: opts.lint,
     };
     let mut out = BTreeMap::new();
+    // the `.Template` keys, shared by every template's map
+    let (name_key, base_key, template_key): (Rc<str>, Rc<str>, Rc<str>) =
+        ("Name".into(), "BasePath".into(), "Template".into());
     for k in &keys {
         if base_name(k).starts_with('_') {
             continue;
@@ -128,9 +132,10 @@ pub fn render(
         let r = &tpls[k];
         if let Value::Map(m) = &r.vals {
             let mut t = Map::new();
-            t.insert("Name".into(), Value::str(k));
-            t.insert("BasePath".into(), Value::str(&r.base_path));
-            m.borrow_mut().insert("Template".into(), Value::from_map(t));
+            t.insert(name_key.clone(), Value::str(k));
+            t.insert(base_key.clone(), Value::Str(r.base_path.clone()));
+            m.borrow_mut()
+                .insert(template_key.clone(), Value::from_map(t));
         }
         let text = set
             .execute(k, &r.vals, &exec_opts)
@@ -182,12 +187,13 @@ fn collect(
     let mut subcharts = Map::new();
     for dep in &c.dependencies {
         let child = collect(dep, Some(&id), &next, top, out);
-        subcharts.insert(dep.name().to_string(), child);
+        subcharts.insert(dep.name().into(), child);
     }
     if let Value::Map(m) = &next {
         m.borrow_mut()
             .insert("Subcharts".into(), Value::from_map(subcharts));
     }
+    let base_path: Rc<str> = Rc::from(format!("{id}/templates"));
     for t in &c.templates {
         if c.is_library() && !base_name(&t.name).starts_with('_') {
             continue;
@@ -200,7 +206,7 @@ fn collect(
                     Err(_) => Rc::from(String::from_utf8_lossy(&t.data).as_ref()),
                 },
                 vals: next.clone(),
-                base_path: format!("{id}/templates"),
+                base_path: base_path.clone(),
             },
         );
     }
@@ -208,12 +214,13 @@ fn collect(
 }
 
 /// Helm's order: deepest paths first, then reverse lexical order.
-fn sort_templates(mut keys: Vec<String>) -> Vec<String> {
-    keys.sort_by(|a, b| {
-        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.cmp(a))
-    });
-    keys
+fn sort_templates(keys: Vec<String>) -> Vec<String> {
+    let mut keyed: Vec<(usize, String)> = keys
+        .into_iter()
+        .map(|k| (memchr::memchr_iter(b'/', k.as_bytes()).count(), k))
+        .collect();
+    keyed.sort_unstable_by(|(da, a), (db, b)| db.cmp(da).then_with(|| b.cmp(a)));
+    keyed.into_iter().map(|(_, k)| k).collect()
 }
 
 /// The `.Chart` value: Helm v4 passes chart metadata as a map with Go field names, plus

@@ -68,7 +68,7 @@ pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Option
         dot_strict: false,
         opts: opts.clone(),
         depth: 0,
-        included: HashMap::new(),
+        included: rustc_hash::FxHashMap::default(),
         tmpl_name: Rc::from(name),
         source: entry.source.clone(),
     };
@@ -96,7 +96,7 @@ struct State<'a> {
     dot_strict: bool,
     opts: Options,
     depth: usize,
-    included: HashMap<String, usize>,
+    included: rustc_hash::FxHashMap<Rc<str>, usize>,
     tmpl_name: Rc<str>,
     source: Rc<Source>,
 }
@@ -123,7 +123,7 @@ impl State<'_> {
     fn err_at(&self, pos: Pos, node: &(impl Describe + ?Sized), msg: &str) -> ExecError {
         ExecError(format!(
             "template: {}: executing {} at <{}>: {}",
-            self.source.location(pos.offset),
+            self.source.location(pos.offset as usize),
             gofmt::quote(&self.tmpl_name),
             node.describe(&self.source.text),
             msg
@@ -176,7 +176,8 @@ impl State<'_> {
                     Flow::Normal => {}
                     f => return Ok(f),
                 },
-                Node::Template { name, pipe, pos } => {
+                Node::Template(call) => {
+                    let super::parse::TemplateCall { name, pipe, pos } = &**call;
                     let data = match pipe {
                         Some(p) => self.eval_pipeline(dot, p)?,
                         None => Value::Nil,
@@ -244,7 +245,7 @@ impl State<'_> {
             Value::Map(m) => m
                 .borrow()
                 .iter()
-                .map(|(k, v)| (Value::str(k), v.clone()))
+                .map(|(k, v)| (Value::Str(k.clone()), v.clone()))
                 .collect(),
             Value::Bytes(bs) => bs
                 .iter()
@@ -255,16 +256,11 @@ impl State<'_> {
                 .map(|i| (Value::Int(i), Value::Int(i)))
                 .collect(),
             Value::Nil => Vec::new(),
-            Value::Object(o) if o.entries().is_some() => o.entries().unwrap_or_default(),
-            other => {
-                let mut s = String::new();
-                gofmt::write_value(&mut s, other);
-                return Err(self.err_at(
-                    b.pipe.pos,
-                    &pipe_string(&b.pipe, &self.source.text),
-                    &format!("range can't iterate over {s}"),
-                ));
-            }
+            Value::Object(o) => match o.entries() {
+                Some(e) => e,
+                None => return Err(self.range_error(b, &val)),
+            },
+            other => return Err(self.range_error(b, other)),
         };
         let is_int_range = matches!(val, Value::Int(_));
         if items.is_empty() {
@@ -293,6 +289,16 @@ impl State<'_> {
             }
         }
         Ok(Flow::Normal)
+    }
+
+    fn range_error(&self, b: &Branch, val: &Value) -> ExecError {
+        let mut s = String::new();
+        gofmt::write_value(&mut s, val);
+        self.err_at(
+            b.pipe.pos,
+            &pipe_string(&b.pipe, &self.source.text),
+            &format!("range can't iterate over {s}"),
+        )
     }
 
     fn set_decl(&mut self, pipe: &Pipe, i: usize, v: Value) {
@@ -335,13 +341,13 @@ impl State<'_> {
 
     fn eval_pipeline_raw(&mut self, dot: &Value, pipe: &Pipe) -> R<Value> {
         let mut value: Option<Value> = None;
-        for cmd in &pipe.cmds {
-            value = Some(self.eval_command(dot, cmd, value)?);
+        for cmd in pipe.cmds() {
+            value = Some(self.eval_command(dot, &cmd, value)?);
         }
         Ok(value.unwrap_or_default())
     }
 
-    fn eval_command(&mut self, dot: &Value, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
+    fn eval_command(&mut self, dot: &Value, cmd: &Cmd<'_>, fin: Option<Value>) -> R<Value> {
         let first = &cmd.args[0];
         match first {
             Arg::Field(fields, pos) => self.eval_field_chain(
@@ -389,7 +395,7 @@ impl State<'_> {
         }
     }
 
-    fn not_a_function(&self, cmd: &Cmd, fin: Option<&Value>) -> R<()> {
+    fn not_a_function(&self, cmd: &Cmd<'_>, fin: Option<&Value>) -> R<()> {
         if cmd.args.len() > 1 || fin.is_some() {
             return Err(self.err_at(
                 cmd.pos,
@@ -553,7 +559,7 @@ impl State<'_> {
             Arg::Func(f, pos) => {
                 // a function called with no arguments
                 let cmd = Cmd {
-                    args: vec![Arg::Func(*f, *pos)],
+                    args: std::slice::from_ref(a),
                     pos: *pos,
                 };
                 Ok((self.eval_function(dot, *f, &cmd, None)?, Origin::Other))
@@ -571,14 +577,14 @@ impl State<'_> {
         &mut self,
         dot: &Value,
         func: super::FuncRef,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         fin: Option<Value>,
     ) -> R<Value> {
         use super::FuncRef;
         let name = func.name();
         let args = &cmd.args[1..];
         // short-circuit and/or
-        if name == "and" || name == "or" {
+        if matches!(func, FuncRef::Builtin(_)) && (name == "and" || name == "or") {
             let total = args.len() + usize::from(fin.is_some());
             if total == 0 {
                 return Err(self.err_at(
@@ -663,10 +669,10 @@ impl State<'_> {
     fn string_and_data(
         &self,
         func: &str,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
-    ) -> R<(String, Value)> {
+    ) -> R<(Rc<str>, Value)> {
         if argv.len() != 2 {
             return Err(self.err_at(
                 cmd.pos,
@@ -679,27 +685,31 @@ impl State<'_> {
         let first =
             convert(first, origin, Param::Str).map_err(|e| self.err_at(cmd.pos, node, &e))?;
         let data = it.next().map(|p| p.0).unwrap_or_default();
-        Ok((first.as_str().unwrap_or_default().to_string(), data))
+        let text = match first {
+            Value::Str(s) => s,
+            _ => Rc::from(""),
+        };
+        Ok((text, data))
     }
 
     fn call_include(
         &mut self,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
         let (name, data) = self.string_and_data("include", cmd, node, argv)?;
-        let count = self.included.entry(name.clone()).or_insert(0);
-        if *count > MAX_INCLUDE_DEPTH {
+        let count = self.included.get(&*name).copied().unwrap_or(0);
+        if count > MAX_INCLUDE_DEPTH {
             return Err(self.err_at(
                 cmd.pos,
                 node,
                 &format!("error calling include: rendering template has a nested reference name: {name}: unable to execute template"),
             ));
         }
-        *count += 1;
+        self.included.insert(name.clone(), count + 1);
         let Some(entry) = self.lookup(&name) else {
-            if let Some(c) = self.included.get_mut(&name) {
+            if let Some(c) = self.included.get_mut(&*name) {
                 *c -= 1;
             }
             return Err(self.err_at(
@@ -712,9 +722,9 @@ impl State<'_> {
                 ),
             ));
         };
-        let mut buf = String::new();
+        let mut buf = String::with_capacity(128);
         let r = self.run_template(&entry, &name, data, &mut buf);
-        if let Some(c) = self.included.get_mut(&name) {
+        if let Some(c) = self.included.get_mut(&*name) {
             *c -= 1;
         }
         r.map_err(|e| self.err_at(cmd.pos, node, &format!("error calling include: {}", e.0)))?;
@@ -723,7 +733,7 @@ impl State<'_> {
 
     fn call_tpl(
         &mut self,
-        cmd: &Cmd,
+        cmd: &Cmd<'_>,
         node: &NodeText<'_>,
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
@@ -745,7 +755,7 @@ impl State<'_> {
         };
         let source = Rc::new(Source {
             name: "gotpl".into(),
-            text: Rc::from(text.as_str()),
+            text: text.clone(),
         });
         let mut overlay = HashMap::new();
         for (n, body) in parsed.defines {
@@ -864,7 +874,7 @@ fn print_value(out: &mut String, v: &Value) {
 /// The node an error is reported at, turned into Go's text only when an error happens.
 enum NodeText<'a> {
     Arg(&'a Arg),
-    Cmd(&'a Cmd),
+    Cmd(&'a Cmd<'a>),
 }
 
 /// Something that prints as a template node in an error message (`src` is the text
@@ -931,7 +941,7 @@ fn arg_string(a: &Arg, src: &str) -> String {
     }
 }
 
-fn cmd_string(c: &Cmd, src: &str) -> String {
+fn cmd_string(c: &Cmd<'_>, src: &str) -> String {
     c.args
         .iter()
         .map(|a| arg_string(a, src))
@@ -952,9 +962,8 @@ fn pipe_string(p: &Pipe, src: &str) -> String {
         s.push_str(if p.is_assign { " = " } else { " := " });
     }
     s.push_str(
-        &p.cmds
-            .iter()
-            .map(|c| cmd_string(c, src))
+        &p.cmds()
+            .map(|c| cmd_string(&c, src))
             .collect::<Vec<_>>()
             .join(" | "),
     );

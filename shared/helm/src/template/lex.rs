@@ -19,11 +19,11 @@ pub enum Tok<'a> {
     /// identifier (function name)
     Ident(&'a str),
     /// `if`, `range`, `end`, ... and `nil`, `true`, `false`
-    Keyword(&'static str),
+    Keyword(Kw),
     /// `"..."`, `` `...` `` (already unquoted)
     Str(StrLit<'a>),
     /// `'c'`: the rune's value and its text
-    Char(i64, &'a str),
+    Char(i32, &'a str),
     /// number literal text
     Number(&'a str),
     /// `:=`
@@ -61,15 +61,14 @@ pub struct Lexed<'a> {
     pub strings: Vec<String>,
 }
 
-/// A token with its byte offset and line in the template source.
+/// A token with its byte offset in the template source (lines are counted only when
+/// an error needs one: [`line_at`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Token<'a> {
     /// kind
     pub tok: Tok<'a>,
     /// byte offset
-    pub pos: usize,
-    /// 1-based line
-    pub line: usize,
+    pub pos: u32,
     /// white space came right before this token (inside an action)
     pub space_before: bool,
 }
@@ -80,12 +79,12 @@ pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
         src,
         b: src.as_bytes(),
         pos: 0,
-        line: 1,
         out: Vec::with_capacity(src.len() / 6 + 16),
         strings: Vec::new(),
         space: false,
     };
-    lx.run()?;
+    lx.run()
+        .map_err(|(message, pos)| (message, line_at(src, pos)))?;
     Ok(Lexed {
         tokens: lx.out,
         strings: lx.strings,
@@ -96,34 +95,115 @@ struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
-    line: usize,
     out: Vec<Token<'a>>,
     strings: Vec<String>,
     /// white space was seen since the last token
     space: bool,
 }
 
-fn count_lines(b: &[u8]) -> usize {
-    memchr::memchr_iter(b'\n', b).count()
+/// The 1-based line of byte offset `pos` in `src`.
+pub fn line_at(src: &str, pos: usize) -> usize {
+    let b = src.as_bytes();
+    1 + memchr::memchr_iter(b'\n', &b[..pos.min(b.len())]).count()
 }
 
-fn keyword(word: &str) -> Option<&'static str> {
+/// A keyword of the template language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kw {
+    /// `block`
+    Block,
+    /// `break`
+    Break,
+    /// `continue`
+    Continue,
+    /// `define`
+    Define,
+    /// `else`
+    Else,
+    /// `end`
+    End,
+    /// `if`
+    If,
+    /// `range`
+    Range,
+    /// `nil`
+    Nil,
+    /// `template`
+    Template,
+    /// `with`
+    With,
+    /// `true`
+    True,
+    /// `false`
+    False,
+}
+
+impl Kw {
+    /// The keyword as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kw::Block => "block",
+            Kw::Break => "break",
+            Kw::Continue => "continue",
+            Kw::Define => "define",
+            Kw::Else => "else",
+            Kw::End => "end",
+            Kw::If => "if",
+            Kw::Range => "range",
+            Kw::Nil => "nil",
+            Kw::Template => "template",
+            Kw::With => "with",
+            Kw::True => "true",
+            Kw::False => "false",
+        }
+    }
+}
+
+impl std::fmt::Display for Kw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn keyword(word: &str) -> Option<Kw> {
     Some(match word {
-        "block" => "block",
-        "break" => "break",
-        "continue" => "continue",
-        "define" => "define",
-        "else" => "else",
-        "end" => "end",
-        "if" => "if",
-        "range" => "range",
-        "nil" => "nil",
-        "template" => "template",
-        "with" => "with",
-        "true" => "true",
-        "false" => "false",
+        "block" => Kw::Block,
+        "break" => Kw::Break,
+        "continue" => Kw::Continue,
+        "define" => Kw::Define,
+        "else" => Kw::Else,
+        "end" => Kw::End,
+        "if" => Kw::If,
+        "range" => Kw::Range,
+        "nil" => Kw::Nil,
+        "template" => Kw::Template,
+        "with" => Kw::With,
+        "true" => Kw::True,
+        "false" => Kw::False,
         _ => return None,
     })
+}
+
+/// Bytes that may continue an identifier (ASCII letters, digits, `_`).
+static IDENT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
+fn trim_space_start(s: &str) -> &str {
+    let n = s.bytes().take_while(|c| is_space(*c)).count();
+    &s[n..]
+}
+
+fn trim_space_end(s: &str) -> &str {
+    let n = s.bytes().rev().take_while(|c| is_space(*c)).count();
+    &s[..s.len() - n]
 }
 
 fn is_space(c: u8) -> bool {
@@ -134,13 +214,30 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
+/// The end of the identifier characters starting at `p`.
+fn scan_alnum(src: &str, mut p: usize) -> usize {
+    let b = src.as_bytes();
+    while let Some(&c) = b.get(p) {
+        if IDENT[c as usize] {
+            p += 1;
+        } else if c < 0x80 {
+            break;
+        } else {
+            match src[p..].chars().next() {
+                Some(ch) if is_alnum(ch) => p += ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    p
+}
+
 impl<'a> Lexer<'a> {
-    fn emit(&mut self, tok: Tok<'a>, pos: usize, line: usize) {
+    fn emit(&mut self, tok: Tok<'a>, pos: usize) {
         let space_before = std::mem::replace(&mut self.space, false);
         self.out.push(Token {
             tok,
-            pos,
-            line,
+            pos: pos as u32,
             space_before,
         });
     }
@@ -157,7 +254,7 @@ impl<'a> Lexer<'a> {
             let end = next.unwrap_or(self.b.len());
             let mut text = &self.src[start..end];
             if trim_next_text {
-                text = text.trim_start_matches([' ', '\t', '\r', '\n']);
+                text = trim_space_start(text);
             }
             let mut trim_left = false;
             if let Some(n) = next {
@@ -169,16 +266,14 @@ impl<'a> Lexer<'a> {
                 }
             }
             if trim_left {
-                text = text.trim_end_matches([' ', '\t', '\r', '\n']);
+                text = trim_space_end(text);
             }
-            let text_line = self.line;
-            self.line += count_lines(&self.b[start..end]);
             if !text.is_empty() {
                 let off = text.as_ptr() as usize - self.src.as_ptr() as usize;
-                self.emit(Tok::Text(off, off + text.len()), start, text_line);
+                self.emit(Tok::Text(off, off + text.len()), start);
             }
             let Some(n) = next else {
-                self.emit(Tok::Eof, self.b.len(), self.line);
+                self.emit(Tok::Eof, self.b.len());
                 return Ok(());
             };
             self.pos = n + 2;
@@ -196,10 +291,9 @@ impl<'a> Lexer<'a> {
             }
             if self.src[p..].starts_with("/*") {
                 let Some(close) = self.src[p + 2..].find("*/") else {
-                    return Err(("unclosed comment".into(), self.line));
+                    return Err(("unclosed comment".into(), n));
                 };
                 let cend = p + 2 + close + 2;
-                self.line += count_lines(&self.b[self.pos..cend]);
                 let mut q = cend;
                 let mut trim_right = false;
                 if self.src[q..].starts_with(" -}}")
@@ -212,184 +306,191 @@ impl<'a> Lexer<'a> {
                 } else if self.src[q..].starts_with("}}") {
                     q += 2;
                 } else {
-                    return Err(("comment ends before closing delimiter".into(), self.line));
+                    return Err(("comment ends before closing delimiter".into(), cend));
                 }
                 self.pos = q;
                 trim_next_text = trim_right;
                 continue;
             }
-            self.emit(Tok::LeftDelim, n, self.line);
+            self.emit(Tok::LeftDelim, n);
             trim_next_text = self.lex_action()?;
         }
     }
 
     /// Lexes inside an action; returns whether the closing delimiter trims.
+    ///
+    /// The position and white-space flag live in locals while scanning (they are written
+    /// back before the rarer literal scanners run and on the way out). Errors carry the
+    /// byte offset their line is counted from.
     fn lex_action(&mut self) -> Result<bool, (String, usize)> {
+        let src = self.src;
+        let b = self.b;
+        let mut p = self.pos;
+        let mut space = self.space;
         let mut paren_depth = 0i32;
+        macro_rules! emit {
+            ($tok:expr, $pos:expr) => {{
+                self.out.push(Token {
+                    tok: $tok,
+                    pos: $pos as u32,
+                    space_before: space,
+                });
+                space = false;
+            }};
+        }
         loop {
-            if self.pos >= self.b.len() {
-                return Err(("unclosed action".into(), self.line));
-            }
-            let c = self.b[self.pos];
-            // right delimiter
-            if c == b'}' && self.b.get(self.pos + 1) == Some(&b'}') {
-                if paren_depth > 0 {
-                    return Err(("unclosed left paren".into(), self.line));
-                }
-                self.emit(Tok::RightDelim, self.pos, self.line);
-                self.pos += 2;
-                return Ok(false);
-            }
+            let Some(&c) = b.get(p) else {
+                self.pos = p;
+                return Err(("unclosed action".into(), p));
+            };
+            // the common cases first, as plain branches: white space, a word, a field
             if is_space(c) {
                 // a run of white space; " -}}" (space, dash, delimiter) trims what follows
-                let mut p = self.pos;
-                while p < self.b.len() && is_space(self.b[p]) {
-                    if self.b[p] == b'\n' {
-                        self.line += 1;
+                while let Some(&w) = b.get(p) {
+                    if !is_space(w) {
+                        break;
                     }
                     p += 1;
                 }
-                self.pos = p;
-                if self.b[p..].starts_with(b"-}}") {
+                space = true;
+                if b[p..].starts_with(b"-}}") {
                     if paren_depth > 0 {
-                        return Err(("unclosed left paren".into(), self.line));
+                        return Err(("unclosed left paren".into(), p));
                     }
-                    self.space = true;
-                    self.emit(Tok::RightDelim, p + 1, self.line);
+                    emit!(Tok::RightDelim, p + 1);
                     self.pos = p + 3;
+                    self.space = space;
                     return Ok(true);
                 }
-                self.space = true;
                 continue;
             }
-            let start = self.pos;
-            let line = self.line;
+            let start = p;
+            if IDENT[c as usize] && !c.is_ascii_digit() {
+                p = scan_alnum(src, p + 1);
+                let word = &src[start..p];
+                match keyword(word) {
+                    Some(k) => emit!(Tok::Keyword(k), start),
+                    None => emit!(Tok::Ident(word), start),
+                }
+                continue;
+            }
+            if c == b'.' && !b.get(p + 1).is_some_and(u8::is_ascii_digit) {
+                let name_end = scan_alnum(src, p + 1);
+                if name_end == p + 1 {
+                    emit!(Tok::Dot, start);
+                } else {
+                    emit!(Tok::Field(&src[p + 1..name_end]), start);
+                }
+                p = name_end;
+                continue;
+            }
             match c {
-                b'=' => {
-                    self.pos += 1;
-                    self.emit(Tok::Assign, start, line);
-                }
-                b':' => {
-                    if self.b.get(self.pos + 1) != Some(&b'=') {
-                        return Err(("expected :=".into(), line));
+                b'}' if b.get(p + 1) == Some(&b'}') => {
+                    if paren_depth > 0 {
+                        return Err(("unclosed left paren".into(), p));
                     }
-                    self.pos += 2;
-                    self.emit(Tok::Declare, start, line);
-                }
-                b'|' => {
-                    self.pos += 1;
-                    self.emit(Tok::Pipe, start, line);
-                }
-                b',' => {
-                    self.pos += 1;
-                    self.emit(Tok::Comma, start, line);
-                }
-                b'(' => {
-                    self.pos += 1;
-                    paren_depth += 1;
-                    self.emit(Tok::LParen, start, line);
-                }
-                b')' => {
-                    self.pos += 1;
-                    paren_depth -= 1;
-                    if paren_depth < 0 {
-                        return Err(("unexpected right paren".into(), line));
-                    }
-                    self.emit(Tok::RParen, start, line);
-                }
-                b'"' => {
-                    let s = self.lex_quote()?;
-                    self.emit(Tok::Str(s), start, line);
-                }
-                b'`' => {
-                    let Some(end) = self.src[self.pos + 1..].find('`') else {
-                        return Err(("unterminated raw quoted string".into(), line));
-                    };
-                    let s = &self.src[self.pos + 1..self.pos + 1 + end];
-                    self.line += count_lines(s.as_bytes());
-                    self.pos += end + 2;
-                    let s = if s.contains('\r') {
-                        self.own(s.replace('\r', ""))
-                    } else {
-                        StrLit::Borrowed(s)
-                    };
-                    self.emit(Tok::Str(s), start, line);
-                }
-                b'\'' => {
-                    let (v, text) = self.lex_char()?;
-                    self.emit(Tok::Char(v, text), start, line);
-                }
-                b'$' => {
-                    self.pos += 1;
-                    let name_end = self.scan_alnum(self.pos);
-                    let name = &self.src[start..name_end];
-                    self.pos = name_end;
-                    self.emit(Tok::Variable(name), start, line);
+                    emit!(Tok::RightDelim, p);
+                    self.pos = p + 2;
+                    self.space = space;
+                    return Ok(false);
                 }
                 b'.' => {
-                    // a number like .5?
-                    if self.b.get(self.pos + 1).is_some_and(|d| d.is_ascii_digit()) {
-                        let t = self.lex_number();
-                        self.emit(Tok::Number(t), start, line);
-                        continue;
-                    }
-                    self.pos += 1;
-                    let name_end = self.scan_alnum(self.pos);
-                    if name_end == self.pos {
-                        self.emit(Tok::Dot, start, line);
-                    } else {
-                        let name = &self.src[self.pos..name_end];
-                        self.pos = name_end;
-                        self.emit(Tok::Field(name), start, line);
-                    }
-                }
-                b'+' | b'-' | b'0'..=b'9' => {
+                    // a number like .5
+                    self.pos = p;
                     let t = self.lex_number();
-                    if t.is_empty() || t == "+" || t == "-" {
-                        return Err((
-                            format!(
-                                "bad number syntax: {:?}",
-                                &self.src[start..self.pos.max(start + 1)]
-                            ),
-                            line,
-                        ));
+                    p = self.pos;
+                    emit!(Tok::Number(t), start);
+                }
+                b'$' => {
+                    p = scan_alnum(src, p + 1);
+                    emit!(Tok::Variable(&src[start..p]), start);
+                }
+                b'|' => {
+                    p += 1;
+                    emit!(Tok::Pipe, start);
+                }
+                b'(' => {
+                    p += 1;
+                    paren_depth += 1;
+                    emit!(Tok::LParen, start);
+                }
+                b')' => {
+                    p += 1;
+                    paren_depth -= 1;
+                    if paren_depth < 0 {
+                        return Err(("unexpected right paren".into(), start));
                     }
-                    self.emit(Tok::Number(t), start, line);
+                    emit!(Tok::RParen, start);
+                }
+                b'=' => {
+                    p += 1;
+                    emit!(Tok::Assign, start);
+                }
+                b':' => {
+                    if b.get(p + 1) != Some(&b'=') {
+                        return Err(("expected :=".into(), start));
+                    }
+                    p += 2;
+                    emit!(Tok::Declare, start);
+                }
+                b',' => {
+                    p += 1;
+                    emit!(Tok::Comma, start);
+                }
+                b'"' | b'`' | b'\'' | b'+' | b'-' | b'0'..=b'9' => {
+                    self.pos = p;
+                    let t = match c {
+                        b'"' => Tok::Str(self.lex_quote()?),
+                        b'`' => Tok::Str(self.lex_raw()?),
+                        b'\'' => {
+                            let (v, text) = self.lex_char()?;
+                            Tok::Char(v, text)
+                        }
+                        _ => {
+                            let t = self.lex_number();
+                            if t.is_empty() || t == "+" || t == "-" {
+                                return Err((
+                                    format!(
+                                        "bad number syntax: {:?}",
+                                        &src[start..self.pos.max(start + 1)]
+                                    ),
+                                    start,
+                                ));
+                            }
+                            Tok::Number(t)
+                        }
+                    };
+                    p = self.pos;
+                    emit!(t, start);
                 }
                 _ => {
-                    let ch = self.src[self.pos..].chars().next().unwrap_or(' ');
-                    if is_alnum(ch) {
-                        let end = self.scan_alnum(self.pos);
-                        let word = &self.src[self.pos..end];
-                        self.pos = end;
-                        if let Some(k) = keyword(word) {
-                            self.emit(Tok::Keyword(k), start, line);
-                        } else {
-                            self.emit(Tok::Ident(word), start, line);
-                        }
-                    } else {
-                        return Err((format!("unexpected {ch:?} in command"), line));
+                    let ch = src[p..].chars().next().unwrap_or(' ');
+                    if !is_alnum(ch) {
+                        return Err((format!("unexpected {ch:?} in command"), start));
+                    }
+                    p = scan_alnum(src, p);
+                    let word = &src[start..p];
+                    match keyword(word) {
+                        Some(k) => emit!(Tok::Keyword(k), start),
+                        None => emit!(Tok::Ident(word), start),
                     }
                 }
             }
         }
     }
 
-    fn scan_alnum(&self, mut p: usize) -> usize {
-        while p < self.b.len() {
-            let c = self.b[p];
-            if c.is_ascii_alphanumeric() || c == b'_' {
-                p += 1;
-            } else if c < 0x80 {
-                break;
-            } else {
-                match self.src[p..].chars().next() {
-                    Some(ch) if is_alnum(ch) => p += ch.len_utf8(),
-                    _ => break,
-                }
-            }
-        }
-        p
+    /// A raw (back-quoted) string at `self.pos`; carriage returns are dropped.
+    fn lex_raw(&mut self) -> Result<StrLit<'a>, (String, usize)> {
+        let Some(end) = memchr::memchr(b'`', &self.b[self.pos + 1..]) else {
+            return Err(("unterminated raw quoted string".into(), self.pos));
+        };
+        let s = &self.src[self.pos + 1..self.pos + 1 + end];
+        self.pos += end + 2;
+        Ok(if s.contains('\r') {
+            self.own(s.replace('\r', ""))
+        } else {
+            StrLit::Borrowed(s)
+        })
     }
 
     fn lex_number(&mut self) -> &'a str {
@@ -450,7 +551,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_quote(&mut self) -> Result<StrLit<'a>, (String, usize)> {
         let body = &self.src[self.pos + 1..];
-        if let Some(end) = body.find(['"', '\\', '\n']) {
+        if let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', body.as_bytes()) {
             if body.as_bytes()[end] == b'"' {
                 self.pos += 1 + end + 1;
                 return Ok(StrLit::Borrowed(&body[..end]));
@@ -464,7 +565,7 @@ impl<'a> Lexer<'a> {
                     self.pos += 1 + i + 1;
                     return Ok(self.own(out));
                 }
-                '\n' => return Err(("unterminated quoted string".into(), self.line)),
+                '\n' => return Err(("unterminated quoted string".into(), self.pos)),
                 '\\' => {
                     let Some((_, e)) = chars.next() else { break };
                     match e {
@@ -487,7 +588,7 @@ impl<'a> Lexer<'a> {
                             let hex: String =
                                 (0..n).filter_map(|_| chars.next().map(|x| x.1)).collect();
                             let v = u32::from_str_radix(&hex, 16)
-                                .map_err(|_| ("invalid syntax".to_string(), self.line))?;
+                                .map_err(|_| ("invalid syntax".to_string(), self.pos))?;
                             out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
                         }
                         '0'..='7' => {
@@ -498,42 +599,42 @@ impl<'a> Lexer<'a> {
                                 }
                             }
                             let v = u32::from_str_radix(&s, 8)
-                                .map_err(|_| ("invalid syntax".to_string(), self.line))?;
+                                .map_err(|_| ("invalid syntax".to_string(), self.pos))?;
                             out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
                         }
-                        _ => return Err(("invalid syntax".into(), self.line)),
+                        _ => return Err(("invalid syntax".into(), self.pos)),
                     }
                 }
                 c => out.push(c),
             }
         }
-        Err(("unterminated quoted string".into(), self.line))
+        Err(("unterminated quoted string".into(), self.pos))
     }
 
-    fn lex_char(&mut self) -> Result<(i64, &'a str), (String, usize)> {
+    fn lex_char(&mut self) -> Result<(i32, &'a str), (String, usize)> {
         let rest = &self.src[self.pos + 1..];
         let mut chars = rest.char_indices();
         let (val, end) = match chars.next() {
             Some((_, '\\')) => {
                 let (i, e) = chars
                     .next()
-                    .ok_or(("unterminated character constant".to_string(), self.line))?;
+                    .ok_or(("unterminated character constant".to_string(), self.pos))?;
                 let v = match e {
-                    'n' => '\n' as i64,
-                    't' => '\t' as i64,
-                    'r' => '\r' as i64,
-                    '\\' => '\\' as i64,
-                    '\'' => '\'' as i64,
+                    'n' => '\n' as i32,
+                    't' => '\t' as i32,
+                    'r' => '\r' as i32,
+                    '\\' => '\\' as i32,
+                    '\'' => '\'' as i32,
                     '0' => 0,
-                    _ => e as i64,
+                    _ => e as i32,
                 };
                 (v, i + e.len_utf8())
             }
-            Some((i, c)) => (c as i64, i + c.len_utf8()),
-            None => return Err(("unterminated character constant".into(), self.line)),
+            Some((i, c)) => (c as i32, i + c.len_utf8()),
+            None => return Err(("unterminated character constant".into(), self.pos)),
         };
         if !rest[end..].starts_with('\'') {
-            return Err(("unterminated character constant".into(), self.line));
+            return Err(("unterminated character constant".into(), self.pos));
         }
         let text = &self.src[self.pos..self.pos + 1 + end + 1];
         self.pos += 1 + end + 1;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::lex::{lex, StrLit, Tok, Token};
+use super::lex::{lex, Kw, StrLit, Tok, Token};
 use crate::value::Value;
 
 /// A parsed template body.
@@ -39,18 +39,22 @@ pub enum Node {
     /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else)
     Branch(Box<Branch>),
     /// `{{ template "name" pipeline }}`
-    Template {
-        /// called template's name
-        name: String,
-        /// the data
-        pipe: Option<Pipe>,
-        /// position
-        pos: Pos,
-    },
+    Template(Box<TemplateCall>),
     /// `{{ break }}`
     Break,
     /// `{{ continue }}`
     Continue,
+}
+
+/// A `{{ template "name" pipeline }}` call.
+#[derive(Debug)]
+pub struct TemplateCall {
+    /// called template's name
+    pub name: String,
+    /// the data
+    pub pipe: Option<Pipe>,
+    /// position
+    pub pos: Pos,
 }
 
 /// Which control structure.
@@ -77,13 +81,11 @@ pub struct Branch {
     pub else_list: Option<List>,
 }
 
-/// A source position: byte offset and line.
+/// A source position: byte offset (its line is counted when an error needs it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pos {
     /// byte offset in the template text
-    pub offset: usize,
-    /// 1-based line
-    pub line: usize,
+    pub offset: u32,
 }
 
 /// A pipeline, with optional variable declarations.
@@ -93,17 +95,32 @@ pub struct Pipe {
     pub decl: Vec<Rc<str>>,
     /// `=` rather than `:=`
     pub is_assign: bool,
-    /// commands separated by `|`
-    pub cmds: Vec<Cmd>,
+    /// the words of all its commands (separated by `|`), one command after the other
+    pub args: Vec<Arg>,
+    /// for each command: where its words end in `args`, and its position
+    pub cmd_ends: smallvec::SmallVec<[(u32, Pos); 2]>,
     /// position
     pub pos: Pos,
 }
 
-/// One command: a function call or an operand with arguments.
-#[derive(Debug)]
-pub struct Cmd {
+impl Pipe {
+    /// The commands, in order.
+    pub fn cmds(&self) -> impl Iterator<Item = Cmd<'_>> + '_ {
+        let mut start = 0usize;
+        self.cmd_ends.iter().map(move |&(end, pos)| {
+            let end = end as usize;
+            let args = self.args.get(start..end).unwrap_or(&[]);
+            start = end;
+            Cmd { args, pos }
+        })
+    }
+}
+
+/// One command of a pipeline: a function call or an operand with arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Cmd<'p> {
     /// words
-    pub args: Vec<Arg>,
+    pub args: &'p [Arg],
     /// position
     pub pos: Pos,
 }
@@ -165,7 +182,8 @@ pub fn parse(
         resolve,
         defines: Vec::new(),
         range_depth: 0,
-        vars: vec!["$".to_string()],
+        vars: vec!["$"],
+        names: Vec::new(),
     };
     let (root, end) = p.list()?;
     match end {
@@ -182,9 +200,10 @@ pub fn parse(
 /// What ended a list.
 enum ListEnd {
     Eof,
-    Close(usize),
-    /// `{{else}}` (line, and the kind of `else if`/`else with` if any)
-    Else(usize, Option<BranchKind>),
+    /// `{{end}}` (its byte offset)
+    Close(u32),
+    /// `{{else}}` (its byte offset, and the kind of `else if`/`else with` if any)
+    Else(u32, Option<BranchKind>),
 }
 
 struct Parser<'a, 'f> {
@@ -195,7 +214,9 @@ struct Parser<'a, 'f> {
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
     defines: Vec<(String, Rc<List>)>,
     range_depth: usize,
-    vars: Vec<String>,
+    vars: Vec<&'a str>,
+    /// variable names already shared (most templates use a handful)
+    names: Vec<Rc<str>>,
 }
 
 impl<'a> Parser<'a, '_> {
@@ -226,7 +247,9 @@ impl<'a> Parser<'a, '_> {
         *self.peek()
     }
 
-    fn err_at(&self, msg: &str, line: usize) -> ParseError {
+    /// An error reported at the line of byte offset `pos`.
+    fn err_at(&self, msg: &str, pos: u32) -> ParseError {
+        let line = super::lex::line_at(self.src, pos as usize);
         ParseError {
             message: msg.to_string(),
             line,
@@ -236,15 +259,12 @@ impl<'a> Parser<'a, '_> {
     fn err(&self, msg: String) -> ParseError {
         ParseError {
             message: msg,
-            line: self.peek().line,
+            line: super::lex::line_at(self.src, self.peek().pos as usize),
         }
     }
 
     fn pos(t: &Token) -> Pos {
-        Pos {
-            offset: t.pos,
-            line: t.line,
-        }
+        Pos { offset: t.pos }
     }
 
     /// Parses nodes until EOF, `{{end}}` or `{{else}}`.
@@ -258,29 +278,29 @@ impl<'a> Parser<'a, '_> {
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
                     match kw.tok {
-                        Tok::Keyword("end") => {
+                        Tok::Keyword(Kw::End) => {
                             self.next();
                             self.expect_right("end")?;
-                            return Ok((out, ListEnd::Close(kw.line)));
+                            return Ok((out, ListEnd::Close(kw.pos)));
                         }
-                        Tok::Keyword("else") => {
+                        Tok::Keyword(Kw::Else) => {
                             self.next();
                             let n = self.peek_non_space();
                             match n.tok {
-                                Tok::Keyword("if") => {
+                                Tok::Keyword(Kw::If) => {
                                     self.next();
-                                    return Ok((out, ListEnd::Else(kw.line, Some(BranchKind::If))));
+                                    return Ok((out, ListEnd::Else(kw.pos, Some(BranchKind::If))));
                                 }
-                                Tok::Keyword("with") => {
+                                Tok::Keyword(Kw::With) => {
                                     self.next();
                                     return Ok((
                                         out,
-                                        ListEnd::Else(kw.line, Some(BranchKind::With)),
+                                        ListEnd::Else(kw.pos, Some(BranchKind::With)),
                                     ));
                                 }
                                 _ => {
                                     self.expect_right("else")?;
-                                    return Ok((out, ListEnd::Else(kw.line, None)));
+                                    return Ok((out, ListEnd::Else(kw.pos, None)));
                                 }
                             }
                         }
@@ -299,7 +319,7 @@ impl<'a> Parser<'a, '_> {
     fn expect_right(&mut self, ctx: &str) -> Result<(), ParseError> {
         let t = self.next_non_space();
         if t.tok != Tok::RightDelim {
-            return Err(self.err_at(&format!("unexpected {} in {ctx}", describe(&t.tok)), t.line));
+            return Err(self.err_at(&format!("unexpected {} in {ctx}", describe(&t.tok)), t.pos));
         }
         Ok(())
     }
@@ -308,29 +328,29 @@ impl<'a> Parser<'a, '_> {
     fn action(&mut self) -> Result<Option<Node>, ParseError> {
         let t = self.peek_non_space();
         match t.tok {
-            Tok::Keyword("if") => {
+            Tok::Keyword(Kw::If) => {
                 self.next();
                 Ok(Some(self.branch(BranchKind::If)?))
             }
-            Tok::Keyword("with") => {
+            Tok::Keyword(Kw::With) => {
                 self.next();
                 Ok(Some(self.branch(BranchKind::With)?))
             }
-            Tok::Keyword("range") => {
+            Tok::Keyword(Kw::Range) => {
                 self.next();
                 Ok(Some(self.branch(BranchKind::Range)?))
             }
-            Tok::Keyword("break") | Tok::Keyword("continue") => {
+            Tok::Keyword(Kw::Break) | Tok::Keyword(Kw::Continue) => {
                 self.next();
                 if self.range_depth == 0 {
-                    let kw = if t.tok == Tok::Keyword("break") {
+                    let kw = if t.tok == Tok::Keyword(Kw::Break) {
                         "break"
                     } else {
                         "continue"
                     };
-                    return Err(self.err_at(&format!("{{{{{kw}}}}} outside {{{{range}}}}"), t.line));
+                    return Err(self.err_at(&format!("{{{{{kw}}}}} outside {{{{range}}}}"), t.pos));
                 }
-                let is_break = t.tok == Tok::Keyword("break");
+                let is_break = t.tok == Tok::Keyword(Kw::Break);
                 self.expect_right(if is_break { "break" } else { "continue" })?;
                 Ok(Some(if is_break {
                     Node::Break
@@ -338,49 +358,49 @@ impl<'a> Parser<'a, '_> {
                     Node::Continue
                 }))
             }
-            Tok::Keyword("template") => {
+            Tok::Keyword(Kw::Template) => {
                 self.next();
                 let (name, pipe) = self.template_call("template")?;
-                Ok(Some(Node::Template {
+                Ok(Some(Node::Template(Box::new(TemplateCall {
                     name,
                     pipe,
                     pos: Self::pos(&t),
-                }))
+                }))))
             }
-            Tok::Keyword("define") => {
+            Tok::Keyword(Kw::Define) => {
                 self.next();
                 let name_tok = self.next_non_space();
                 let Tok::Str(name) = name_tok.tok else {
-                    return Err(self.err_at("unexpected name in define clause", t.line));
+                    return Err(self.err_at("unexpected name in define clause", t.pos));
                 };
                 let name = self.lit(name).to_string();
                 self.expect_right("define clause")?;
-                let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
                 match end {
                     ListEnd::Close(_) => {}
-                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
                     ListEnd::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
                 }
                 self.defines.push((name, Rc::new(body)));
                 Ok(None)
             }
-            Tok::Keyword("block") => {
+            Tok::Keyword(Kw::Block) => {
                 self.next();
                 let (name, pipe) = self.template_call("block")?;
-                let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
+                let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
                 let (body, end) = self.list()?;
                 self.vars = saved_vars;
                 if !matches!(end, ListEnd::Close(_)) {
-                    return Err(self.err_at("unexpected EOF", self.peek().line));
+                    return Err(self.err_at("unexpected EOF", self.peek().pos));
                 }
                 self.defines.push((name.clone(), Rc::new(body)));
-                Ok(Some(Node::Template {
+                Ok(Some(Node::Template(Box::new(TemplateCall {
                     name,
                     pipe,
                     pos: Self::pos(&t),
-                }))
+                }))))
             }
             _ => {
                 let pipe = self.pipeline("command", true)?;
@@ -396,7 +416,7 @@ impl<'a> Parser<'a, '_> {
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in {ctx} clause", describe(&other)),
-                    t.line,
+                    t.pos,
                 ))
             }
         };
@@ -426,12 +446,12 @@ impl<'a> Parser<'a, '_> {
         }
         let else_list = match end {
             ListEnd::Close(_) => None,
-            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+            ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
             ListEnd::Else(_, None) => {
                 let (el, end2) = self.list()?;
                 match end2 {
                     ListEnd::Close(_) => {}
-                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().line)),
+                    ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
                     ListEnd::Else(l, _) => {
                         return Err(self.err_at("expected end; found {{else}}", l));
                     }
@@ -459,20 +479,22 @@ impl<'a> Parser<'a, '_> {
         let mut pipe = Pipe {
             decl: Vec::new(),
             is_assign: false,
-            cmds: Vec::new(),
+            args: Vec::new(),
+            cmd_ends: smallvec::SmallVec::new(),
             pos: Self::pos(&start),
         };
         // declarations: $x := / $x = / $i, $e :=
         if let Tok::Variable(v) = start.tok {
-            let v = v.to_string();
             let save = self.i;
             self.next();
             let after = self.peek_non_space();
+            let mut names: [&'a str; 2] = [v, ""];
+            let mut n = 0;
             match after.tok {
                 Tok::Declare | Tok::Assign => {
                     self.next();
                     pipe.is_assign = after.tok == Tok::Assign;
-                    pipe.decl.push(Rc::from(v.as_str()));
+                    n = 1;
                 }
                 Tok::Comma if allow_decl => {
                     self.next();
@@ -480,25 +502,29 @@ impl<'a> Parser<'a, '_> {
                     let Tok::Variable(v2) = v2.tok else {
                         return Err(self.err(format!("expected variable in {ctx}")));
                     };
-                    let v2 = v2.to_string();
                     let op = self.next_non_space();
                     if op.tok != Tok::Declare && op.tok != Tok::Assign {
                         return Err(self.err(format!("expected := in {ctx}")));
                     }
                     pipe.is_assign = op.tok == Tok::Assign;
-                    pipe.decl.push(Rc::from(v.as_str()));
-                    pipe.decl.push(Rc::from(v2.as_str()));
+                    names[1] = v2;
+                    n = 2;
                 }
                 _ => self.i = save,
             }
+            let names = &names[..n];
             if pipe.is_assign {
-                for d in &pipe.decl {
-                    if !self.vars.iter().any(|v| **v == **d) {
+                for d in names {
+                    if !self.vars.contains(d) {
                         return Err(self.err(format!("undefined variable \"{d}\"")));
                     }
                 }
             } else {
-                self.vars.extend(pipe.decl.iter().map(|d| d.to_string()));
+                self.vars.extend_from_slice(names);
+            }
+            for d in names {
+                let shared = self.name(d);
+                pipe.decl.push(shared);
             }
         }
         loop {
@@ -511,37 +537,37 @@ impl<'a> Parser<'a, '_> {
                 Tok::RParen => break,
                 Tok::Eof => return Err(self.err(format!("unclosed action in {ctx}"))),
                 _ => {
-                    let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    let pos = self.command(&mut pipe.args)?;
+                    pipe.cmd_ends.push((pipe.args.len() as u32, pos));
                 }
             }
         }
-        if pipe.cmds.is_empty() {
+        if pipe.cmd_ends.is_empty() {
             return Err(self.err(format!("missing value for {ctx}")));
         }
         Ok(pipe)
     }
 
-    fn command(&mut self) -> Result<Cmd, ParseError> {
+    /// One command: its words are appended to `args` (the pipeline's); returns its
+    /// position.
+    fn command(&mut self, args: &mut Vec<Arg>) -> Result<Pos, ParseError> {
         let start = self.peek_non_space();
-        let mut cmd = Cmd {
-            args: Vec::new(),
-            pos: Self::pos(&start),
-        };
+        let pos = Self::pos(&start);
+        let mark = args.len();
         loop {
             let t = self.peek();
             match t.tok {
                 Tok::RightDelim | Tok::RParen => break,
                 Tok::Pipe => {
                     self.next();
-                    if cmd.args.is_empty() {
+                    if args.len() == mark {
                         return Err(self.err("missing command".into()));
                     }
-                    return Ok(cmd);
+                    return Ok(pos);
                 }
                 _ => {
                     let a = self.operand()?;
-                    cmd.args.push(a);
+                    args.push(a);
                 }
             }
             // operands must be separated by space
@@ -554,10 +580,20 @@ impl<'a> Parser<'a, '_> {
                 }
             }
         }
-        if cmd.args.is_empty() {
+        if args.len() == mark {
             return Err(self.err("missing command".into()));
         }
-        Ok(cmd)
+        Ok(pos)
+    }
+
+    /// A variable name as the tree holds it: one shared string per name.
+    fn name(&mut self, v: &str) -> Rc<str> {
+        if let Some(n) = self.names.iter().find(|n| ***n == *v) {
+            return n.clone();
+        }
+        let n: Rc<str> = Rc::from(v);
+        self.names.push(n.clone());
+        n
     }
 
     /// The span of a name that borrows from the source text.
@@ -592,27 +628,26 @@ impl<'a> Parser<'a, '_> {
                 return Ok(Arg::Field(fields, fpos));
             }
             Tok::Variable(v) => {
-                let v = v.to_string();
                 if !self.vars.contains(&v) {
-                    return Err(self.err_at(&format!("undefined variable \"{v}\""), t.line));
+                    return Err(self.err_at(&format!("undefined variable \"{v}\""), t.pos));
                 }
                 let mut fields = Fields::new();
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
-                return Ok(Arg::Variable(Rc::from(v.as_str()), fields, fpos));
+                return Ok(Arg::Variable(self.name(v), fields, fpos));
             }
             Tok::Dot => Arg::Dot,
-            Tok::Keyword("nil") => Arg::Nil,
-            Tok::Keyword("true") => Arg::Const(Value::Bool(true), None),
-            Tok::Keyword("false") => Arg::Const(Value::Bool(false), None),
+            Tok::Keyword(Kw::Nil) => Arg::Nil,
+            Tok::Keyword(Kw::True) => Arg::Const(Value::Bool(true), None),
+            Tok::Keyword(Kw::False) => Arg::Const(Value::Bool(false), None),
             Tok::Str(s) => Arg::Const(Value::str(self.lit(s)), None),
-            Tok::Char(v, text) => Arg::Const(Value::Int(v), Some(Rc::from(text))),
+            Tok::Char(v, text) => Arg::Const(Value::Int(i64::from(v)), Some(Rc::from(text))),
             Tok::Number(n) => Arg::Const(
-                parse_number(n).map_err(|m| self.err_at(&m, t.line))?,
+                parse_number(n).map_err(|m| self.err_at(&m, t.pos))?,
                 Some(Rc::from(n)),
             ),
             Tok::Ident(name) => {
                 let Some(f) = (self.resolve)(name) else {
-                    return Err(self.err_at(&format!("function \"{name}\" not defined"), t.line));
+                    return Err(self.err_at(&format!("function \"{name}\" not defined"), t.pos));
                 };
                 Arg::Func(f, pos)
             }
@@ -625,12 +660,12 @@ impl<'a> Parser<'a, '_> {
                 Arg::Pipe(Box::new(p))
             }
             Tok::Keyword(k) => {
-                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.line))
+                return Err(self.err_at(&format!("unexpected <{k}> in command"), t.pos))
             }
             other => {
                 return Err(self.err_at(
                     &format!("unexpected {} in operand", describe(&other)),
-                    t.line,
+                    t.pos,
                 ))
             }
         };
@@ -670,6 +705,16 @@ fn describe(t: &Tok) -> String {
 /// Parses a Go number literal into the value Go's templates give an untyped constant
 /// used as `interface{}`: an `int` when integral and written without `.`/`e`, else float64.
 fn parse_number(text: &str) -> Result<Value, String> {
+    // the common case: a short decimal integer without a leading zero
+    let b = text.as_bytes();
+    if !b.is_empty()
+        && b.len() <= 18
+        && (b[0] != b'0' || b.len() == 1)
+        && b.iter().all(u8::is_ascii_digit)
+    {
+        let v = b.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
+        return Ok(Value::Int(v));
+    }
     let clean = text.replace('_', "");
     let (neg, body) = match clean.strip_prefix('-') {
         Some(b) => (true, b.to_string()),

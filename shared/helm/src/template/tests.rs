@@ -163,3 +163,57 @@ fn empty_file_sets_are_false() {
         "files/a.json"
     );
 }
+
+#[test]
+fn literals_lex_like_go() {
+    assert_eq!(r("{{ \"a\\tb\" }}|{{ `raw\\n` }}"), "a\tb|raw\\n");
+    assert_eq!(r("{{ 'a' }} {{ '\\n' }}"), "97 10");
+    assert_eq!(
+        r("{{ 0x10 }} {{ -3 }} {{ 1e3 }} {{ .5 }} {{ 1_000 }}"),
+        "16 -3 1000 0.5 1000"
+    );
+    assert_eq!(r("{{ ( 1 ) }}{{(2)}}"), "12");
+    assert_eq!(r("{{ $é := 1 }}{{ $é }}"), "1");
+    assert_eq!(r("{{ $x := 1 }}{{ $x = 2 }}{{ $x }}"), "2");
+}
+
+#[test]
+fn trim_markers_and_comments() {
+    assert_eq!(r("a {{- /* c */ -}} b"), "ab");
+    assert_eq!(r("a {{/* c */}} b"), "a  b");
+    assert_eq!(r("{{ 3 -}} \n x"), "3x");
+    assert_eq!(r("x \n{{- 3 }}"), "x3");
+    assert_eq!(r("{{- 3 -}}"), "3");
+}
+
+#[test]
+fn lexer_errors_carry_go_messages_and_lines() {
+    assert_eq!(
+        r("{{ `x\ny` }}{{ nosuch }}"),
+        "ERR: template: gotpl:2: function \"nosuch\" not defined"
+    );
+    assert_eq!(
+        r("{{ ) }}"),
+        "ERR: template: gotpl:1: unexpected right paren"
+    );
+    assert_eq!(r("{{ (1 }}"), "ERR: template: gotpl:1: unclosed left paren");
+    assert_eq!(r("\n{{ 1"), "ERR: template: gotpl:2: unclosed action");
+    assert_eq!(
+        r("{{ \"a }}"),
+        "ERR: template: gotpl:1: unterminated quoted string"
+    );
+    assert_eq!(r("{{ a:b }}"), "ERR: template: gotpl:1: expected :=");
+}
+
+#[test]
+fn parse_errors_report_the_line_of_the_offending_token() {
+    assert_eq!(
+        r("{{ if 1 }}\n\n{{ end }}\n{{ end }}"),
+        "ERR: template: gotpl:4: unexpected {{end}}"
+    );
+    assert_eq!(
+        r("a\n{{/* two\nlines */}}\n{{ nosuch }}"),
+        "ERR: template: gotpl:4: function \"nosuch\" not defined"
+    );
+    assert_eq!(r("{{ if 1 }}\nx"), "ERR: template: gotpl:2: unexpected EOF");
+}

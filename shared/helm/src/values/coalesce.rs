@@ -101,12 +101,12 @@ fn coalesce_deps(
 ) -> Result<(), ValuesError> {
     for sub in &ch.dependencies {
         let name = sub.name().to_string();
-        let existing = dest.borrow().get(&name).cloned();
+        let existing = dest.borrow().get(name.as_str()).cloned();
         let dvmap = match existing {
             None => {
                 let m = new_map();
                 dest.borrow_mut()
-                    .insert(name.clone(), Value::Map(m.clone()));
+                    .insert(name.as_str().into(), Value::Map(m.clone()));
                 m
             }
             Some(Value::Map(m)) => m,
@@ -121,7 +121,7 @@ fn coalesce_deps(
         let sub_prefix = concat_prefix(prefix, ch.name());
         coalesce_globals(warn, &dvmap, dest, &sub_prefix);
         coalesce(warn, sub, &dvmap, &sub_prefix, merge)?;
-        dest.borrow_mut().insert(name, Value::Map(dvmap));
+        dest.borrow_mut().insert(name.into(), Value::Map(dvmap));
     }
     Ok(())
 }
@@ -148,13 +148,13 @@ fn coalesce_globals(warn: &mut Warnings, dest: &MapRef, src: &MapRef, prefix: &s
             return;
         }
     };
-    let entries: Vec<(String, Value)> = sg
+    let entries: Vec<(Rc<str>, Value)> = sg
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (key, val) in entries {
-        let existing = dg.borrow().get(&key).cloned();
+        let existing = dg.borrow().get(&*key).cloned();
         if let Value::Map(vm) = &val {
             let vv: MapRef = Rc::new(RefCell::new(vm.borrow().clone()));
             match existing {
@@ -179,24 +179,23 @@ fn coalesce_globals(warn: &mut Warnings, dest: &MapRef, src: &MapRef, prefix: &s
             dg.borrow_mut().insert(key, val);
         }
     }
-    dest.borrow_mut()
-        .insert(GLOBAL_KEY.to_string(), Value::Map(dg));
+    dest.borrow_mut().insert(GLOBAL_KEY.into(), Value::Map(dg));
 }
 
 /// `coalesceValues`: the chart's own defaults merged under `v`.
 fn coalesce_chart_values(warn: &mut Warnings, ch: &Chart, v: &MapRef, prefix: &str, merge: bool) {
     let sub_prefix = concat_prefix(prefix, ch.name());
     let vc = deep_copy_map(&map_or_empty(&ch.values));
-    let entries: Vec<(String, Value)> = vc
+    let entries: Vec<(Rc<str>, Value)> = vc
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (key, val) in entries {
-        let existing = v.borrow().get(&key).cloned();
+        let existing = v.borrow().get(&*key).cloned();
         match existing {
             Some(Value::Nil) if !merge => {
-                v.borrow_mut().remove(&key);
+                v.borrow_mut().remove(&*key);
             }
             Some(Value::Map(dest)) => match &val {
                 Value::Map(src) => {
@@ -254,38 +253,41 @@ pub(crate) fn coalesce_tables_full_key(
     prefix: &str,
     merge: bool,
 ) {
-    let src_original_non_nil: Vec<String> = src
-        .borrow()
-        .iter()
-        .filter(|(_, v)| !v.is_nil())
-        .map(|(k, _)| k.clone())
-        .collect();
-    let dst_nils: Vec<String> = dst
+    // keys null in `dst`: `src` takes a null there too; remember which of them `src`
+    // had a real value for (those are deleted from `dst` below)
+    let dst_nils: Vec<Rc<str>> = dst
         .borrow()
         .iter()
         .filter(|(_, v)| v.is_nil())
         .map(|(k, _)| k.clone())
         .collect();
-    for k in dst_nils {
-        src.borrow_mut().insert(k, Value::Nil);
+    let mut src_non_nil_at_dst_nils: Vec<&str> = Vec::new();
+    {
+        let mut sm = src.borrow_mut();
+        for k in &dst_nils {
+            if sm.get(&**k).is_some_and(|v| !v.is_nil()) {
+                src_non_nil_at_dst_nils.push(k);
+            }
+            sm.insert(k.clone(), Value::Nil);
+        }
     }
-    let entries: Vec<(String, Value)> = src
+    let entries: Vec<(Rc<str>, Value)> = src
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     for (key, val) in entries {
-        let fullkey = concat_prefix(prefix, &key);
-        let dv = dst.borrow().get(&key).cloned();
+        let dv = dst.borrow().get(&*key).cloned();
         match dv {
-            Some(Value::Nil) if !merge && src_original_non_nil.contains(&key) => {
-                dst.borrow_mut().remove(&key);
+            Some(Value::Nil) if !merge && src_non_nil_at_dst_nils.contains(&&*key) => {
+                dst.borrow_mut().remove(&*key);
             }
             None => {
                 dst.borrow_mut().insert(key, val);
             }
             Some(dv) => {
                 if let Value::Map(vm) = &val {
+                    let fullkey = concat_prefix(prefix, &key);
                     if let Value::Map(dm) = &dv {
                         coalesce_tables_full_key(warn, dm, vm, &fullkey, merge);
                     } else {
@@ -295,6 +297,7 @@ pub(crate) fn coalesce_tables_full_key(
                         ));
                     }
                 } else if matches!(dv, Value::Map(_)) && !val.is_nil() {
+                    let fullkey = concat_prefix(prefix, &key);
                     warn.push(format!(
                         "warning: destination for {fullkey} is a table. Ignoring non-table value ({})",
                         gofmt::sprint_one(&val)
@@ -307,7 +310,7 @@ pub(crate) fn coalesce_tables_full_key(
 
 /// `cleanNilValues`: removes nulls from a map and its nested maps, in place.
 pub(crate) fn clean_nil_values(m: &MapRef) {
-    let entries: Vec<(String, Value)> = m
+    let entries: Vec<(Rc<str>, Value)> = m
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -315,7 +318,7 @@ pub(crate) fn clean_nil_values(m: &MapRef) {
     for (k, v) in entries {
         match v {
             Value::Nil => {
-                m.borrow_mut().remove(&k);
+                m.borrow_mut().remove(&*k);
             }
             Value::Map(sub) => clean_nil_values(&sub),
             _ => {}

@@ -176,7 +176,7 @@ fn process_dependency_tags(reqs: &mut [Dependency], cvals: &Value, warn: &mut Wa
     for r in reqs {
         let (mut has_true, mut has_false) = (false, false);
         for k in &r.tags {
-            match vt.get(k) {
+            match vt.get(k.as_str()) {
                 Some(Value::Bool(true)) => has_true = true,
                 Some(Value::Bool(false)) => has_false = true,
                 Some(_) => warn.push(format!("returned non-bool value tag={k} chart={}", r.name)),
@@ -195,7 +195,7 @@ fn path_to_map(path: &str, data: MapRef) -> MapRef {
     let mut cur = data;
     for p in path.split('.').rev() {
         let mut m = Map::new();
-        m.insert(p.to_string(), Value::Map(cur));
+        m.insert(p.into(), Value::Map(cur));
         cur = std::rc::Rc::new(std::cell::RefCell::new(m));
     }
     cur

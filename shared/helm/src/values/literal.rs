@@ -53,7 +53,7 @@ impl LiteralParser<'_> {
                         "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
                     )));
                 }
-                let existing = data.borrow().get(&k).cloned();
+                let existing = data.borrow().get(k.as_str()).cloned();
                 let inner = match existing {
                     None => Rc::new(RefCell::new(Map::new())),
                     Some(Value::Map(m)) => m,
@@ -72,7 +72,7 @@ impl LiteralParser<'_> {
             Some(_) => {
                 // '['
                 let i = key_index(&mut self.sc, false)?;
-                let existing = data.borrow().get(&k).cloned();
+                let existing = data.borrow().get(k.as_str()).cloned();
                 let list = match existing {
                     None => Vec::new(),
                     Some(Value::List(l)) => l.to_vec(),

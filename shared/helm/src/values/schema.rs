@@ -105,6 +105,11 @@ pub fn validate_single(values: &Value, schema: &[u8]) -> Result<(), String> {
 /// `jsonschema.UnmarshalJSON`: one JSON document and nothing after it, errors in Go's
 /// words.
 fn unmarshal_schema(text: &str) -> Result<serde_json::Value, String> {
+    // A document serde_json reads whole is one Go reads whole too: parse it once. Any
+    // other text takes the Go decoder's path for its error.
+    if let Ok(v) = serde_json::from_str(text) {
+        return Ok(v);
+    }
     let json_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     if text.trim_matches(json_ws).is_empty() {
         return Err("EOF".into());
@@ -167,7 +172,7 @@ fn to_json(v: &Value) -> serde_json::Value {
         Value::Map(m) => J::Object(
             m.borrow()
                 .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
+                .map(|(k, v)| (k.to_string(), to_json(v)))
                 .collect(),
         ),
     }

@@ -210,7 +210,7 @@ pub(crate) const MAP_T: &str = "map[string]interface {}";
 /// `set(data, key, val)`: an empty key is not set.
 pub(crate) fn set(data: &Rc<RefCell<Map>>, key: &str, val: Value) {
     if !key.is_empty() {
-        data.borrow_mut().insert(key.to_string(), val);
+        data.borrow_mut().insert(key.into(), val);
     }
 }
 
@@ -322,7 +322,7 @@ impl Parser<'_, '_> {
             None => Err(Stop::Msg(format!("key {} has no value", q(&k)))),
             Some('[') => {
                 let i = key_index(&mut self.sc, true)?;
-                let existing = data.borrow().get(&k).cloned();
+                let existing = data.borrow().get(k.as_str()).cloned();
                 let list = match existing {
                     None => Vec::new(),
                     Some(Value::List(l)) => l.to_vec(),
@@ -379,7 +379,7 @@ impl Parser<'_, '_> {
                         "value name nested level is greater than maximum supported nested level of {MAX_NESTED_NAME_LEVEL}"
                     )));
                 }
-                let existing = data.borrow().get(&k).cloned();
+                let existing = data.borrow().get(k.as_str()).cloned();
                 let inner = match existing {
                     None => Rc::new(RefCell::new(Map::new())),
                     Some(Value::Map(m)) => m,

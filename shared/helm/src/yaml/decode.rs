@@ -313,7 +313,7 @@ pub fn to_json_value(v: &GoVal) -> Result<Value, String> {
             let mut m = Map::new();
             for (k, v) in pairs {
                 let ks = key_string(k, v)?;
-                m.insert(ks, to_json_value(v)?);
+                m.insert(ks.into(), to_json_value(v)?);
             }
             Value::from_map(m)
         }

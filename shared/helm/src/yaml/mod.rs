@@ -10,6 +10,7 @@ pub(crate) mod resolve;
 mod sort;
 
 use std::cmp::Ordering;
+use std::rc::Rc;
 
 use crate::value::Value;
 use emit::{ENode, Options, Style};
@@ -226,11 +227,11 @@ fn v2_node(v: &Value) -> Result<ENode, YamlError> {
         Value::List(l) => ENode::Seq(l.iter().map(v2_node).collect::<Result<_, _>>()?),
         Value::Map(m) => {
             let m = m.borrow();
-            let mut keys: Vec<&String> = m.keys().collect();
+            let mut keys: Vec<&Rc<str>> = m.keys().collect();
             sort::sort_keys(&mut keys, false);
             let mut pairs = Vec::with_capacity(keys.len());
             for k in keys {
-                pairs.push((v2_string(k), v2_node(&m[k])?));
+                pairs.push((v2_string(k), v2_node(&m[&**k])?));
             }
             ENode::Map(pairs)
         }
@@ -257,11 +258,11 @@ fn v3_node(v: &Value) -> ENode {
         Value::List(l) => ENode::Seq(l.iter().map(v3_node).collect()),
         Value::Map(m) => {
             let m = m.borrow();
-            let mut keys: Vec<&String> = m.keys().collect();
+            let mut keys: Vec<&Rc<str>> = m.keys().collect();
             sort::sort_keys(&mut keys, true);
             ENode::Map(
                 keys.into_iter()
-                    .map(|k| (v3_string(k), v3_node(&m[k])))
+                    .map(|k| (v3_string(k), v3_node(&m[&**k])))
                     .collect(),
             )
         }

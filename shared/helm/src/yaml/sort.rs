@@ -88,8 +88,8 @@ pub fn natural_cmp_v2(a: &str, b: &str) -> Ordering {
 /// Sorts with go-yaml's `Less`, never panicking even where `Less` is not a total order
 /// (Rust's std sorts may panic then): insertion sort for short runs as Go's `sort.Sort`
 /// does, a merge sort above that.
-pub fn sort_keys(keys: &mut Vec<&String>, v3: bool) {
-    let chars: Vec<Vec<char>> = keys.iter().map(|k| k.chars().collect()).collect();
+pub fn sort_keys<K: AsRef<str>>(keys: &mut Vec<&K>, v3: bool) {
+    let chars: Vec<Vec<char>> = keys.iter().map(|k| k.as_ref().chars().collect()).collect();
     let mut idx: Vec<usize> = (0..keys.len()).collect();
     let lt = |a: usize, b: usize| less(&chars[a], &chars[b], v3);
     if idx.len() <= 12 {

@@ -18,7 +18,10 @@ fn dict(a: &[Value]) -> Result<Value, String> {
     let mut m = Map::new();
     for pair in a.chunks(2) {
         let k = strval(&pair[0]);
-        m.insert(k, pair.get(1).cloned().unwrap_or_else(|| Value::str("")));
+        m.insert(
+            k.into(),
+            pair.get(1).cloned().unwrap_or_else(|| Value::str("")),
+        );
     }
     Ok(Value::from_map(m))
 }
@@ -30,7 +33,7 @@ fn get(a: &[Value]) -> Result<Value, String> {
 fn set(a: &[Value]) -> Result<Value, String> {
     match &a[0] {
         Value::Map(m) => {
-            m.borrow_mut().insert(key(a, 1), a[2].clone());
+            m.borrow_mut().insert(key(a, 1).into(), a[2].clone());
             Ok(a[0].clone())
         }
         _ => Err("assignment to entry in nil map".into()),
@@ -39,7 +42,7 @@ fn set(a: &[Value]) -> Result<Value, String> {
 
 fn unset(a: &[Value]) -> Result<Value, String> {
     if let Value::Map(m) = &a[0] {
-        m.borrow_mut().remove(&key(a, 1));
+        m.borrow_mut().remove(key(a, 1).as_str());
     }
     Ok(a[0].clone())
 }
@@ -61,7 +64,7 @@ fn keys(a: &[Value]) -> Result<Value, String> {
     let mut out = Vec::new();
     for d in a {
         if let Value::Map(m) = d {
-            out.extend(m.borrow().keys().map(|k| Value::str(k)));
+            out.extend(m.borrow().keys().map(|k| Value::Str(k.clone())));
         }
     }
     Ok(Value::from_list(out))
@@ -71,7 +74,7 @@ fn pick(a: &[Value]) -> Result<Value, String> {
     let mut res = Map::new();
     for k in a[1..].iter().filter_map(Value::as_str) {
         if let Some(v) = a[0].get(k) {
-            res.insert(k.to_string(), v);
+            res.insert(k.into(), v);
         }
     }
     Ok(Value::from_map(res))
@@ -83,7 +86,7 @@ fn omit(a: &[Value]) -> Result<Value, String> {
         Value::Map(m) => m
             .borrow()
             .iter()
-            .filter(|(k, _)| !drop.contains(&k.as_str()))
+            .filter(|(k, _)| !drop.contains(&&***k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         _ => Map::new(),
@@ -129,7 +132,7 @@ fn dig(a: &[Value]) -> Result<Value, String> {
         let Value::Map(m) = &cur else {
             return Err(not_a(&cur, MAP_T));
         };
-        let step = m.borrow().get(k).cloned();
+        let step = m.borrow().get(k.as_str()).cloned();
         match step {
             None => return Ok(def.clone()),
             Some(v) if i + 1 == ks.len() => return Ok(v),

@@ -264,7 +264,7 @@ pub(crate) mod testutil {
         Value::from_map(
             pairs
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (std::rc::Rc::from(*k), v.clone()))
                 .collect(),
         )
     }

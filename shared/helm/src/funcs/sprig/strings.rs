@@ -148,8 +148,24 @@ fn cat(a: &[Value]) -> Result<Value, String> {
 
 /// Sprig's `indent`: every line prefixed with `spaces` spaces.
 pub fn indent_str(spaces: i64, v: &str) -> Result<String, String> {
+    indent_with(spaces, v, "")
+}
+
+/// `lead` followed by `v` with `spaces` spaces before every line, built in one buffer.
+fn indent_with(spaces: i64, v: &str, lead: &str) -> Result<String, String> {
     let pad = repeat_str(" ", spaces)?;
-    Ok(format!("{pad}{}", v.replace('\n', &format!("\n{pad}"))))
+    let lines = 1 + memchr::memchr_iter(b'\n', v.as_bytes()).count();
+    let mut out = String::with_capacity(lead.len() + v.len() + lines * pad.len());
+    out.push_str(lead);
+    out.push_str(&pad);
+    let mut last = 0;
+    for nl in memchr::memchr_iter(b'\n', v.as_bytes()) {
+        out.push_str(&v[last..=nl]);
+        out.push_str(&pad);
+        last = nl + 1;
+    }
+    out.push_str(&v[last..]);
+    Ok(out)
 }
 
 fn indent(a: &[Value]) -> Result<Value, String> {
@@ -157,7 +173,7 @@ fn indent(a: &[Value]) -> Result<Value, String> {
 }
 
 fn nindent(a: &[Value]) -> Result<Value, String> {
-    ok_str(format!("\n{}", indent_str(arg_int(a, 0), arg_str(a, 1))?))
+    ok_str(indent_with(arg_int(a, 0), arg_str(a, 1), "\n")?)
 }
 
 fn replace(a: &[Value]) -> Result<Value, String> {
@@ -242,7 +258,7 @@ fn indexed_map(parts: Vec<String>) -> Value {
     let m: Map = parts
         .into_iter()
         .enumerate()
-        .map(|(i, p)| (format!("_{i}"), Value::from(p)))
+        .map(|(i, p)| (format!("_{i}").into(), Value::from(p)))
         .collect();
     Value::from_map(m)
 }

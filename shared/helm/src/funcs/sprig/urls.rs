@@ -306,7 +306,7 @@ fn url_parse(a: &[Value]) -> Result<Value, String> {
     let u = parse(raw).map_err(|e| format!("unable to parse url: {e}"))?;
     let mut m = Map::new();
     let mut put = |k: &str, v: String| {
-        m.insert(k.to_string(), Value::from(v));
+        m.insert(k.into(), Value::from(v));
     };
     put("scheme", u.scheme.clone());
     put("host", u.host.clone());
