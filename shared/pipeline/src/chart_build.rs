@@ -90,7 +90,7 @@ fn set_path(root: &Value, path: &str, v: Value) {
             return;
         };
         if i == parts.len() - 1 {
-            map.borrow_mut().insert((*part).to_string(), v);
+            map.borrow_mut().insert((*part).into(), v);
             return;
         }
         let next = map.borrow().get(*part).cloned();
@@ -98,7 +98,7 @@ fn set_path(root: &Value, path: &str, v: Value) {
             Some(n) if n.as_map().is_some() => n,
             _ => {
                 let n = Value::new_map();
-                map.borrow_mut().insert((*part).to_string(), n.clone());
+                map.borrow_mut().insert((*part).into(), n.clone());
                 n
             }
         };
