@@ -102,6 +102,7 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
     let mut flow_maps: Vec<bool> = Vec::new();
     let mut root: Option<Node> = None;
     let mut in_doc = false;
+    let mut char_at = CharAt::new(text);
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| {
             if e.info() == "':' must be followed by a valid YAML whitespace" {
@@ -144,7 +145,7 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
                     && v == "~"
                     && style == ScalarStyle::Plain
                     && span.start.index() == span.end.index()
-                    && text.chars().nth(span.start.index()) == Some(':')
+                    && char_at.get(span.start.index()) == Some(':')
                     && !explicit_key_before(text, span.start.index())
                 {
                     // libyaml has no implicit empty key.
@@ -175,7 +176,7 @@ fn parse_events(text: &str, max_docs: usize) -> Result<Vec<Option<Node>>, Retry>
             }
             Event::MappingStart(anchor, tag) => {
                 let _ = tag;
-                flow_maps.push(text.chars().nth(span.start.index()) == Some('{'));
+                flow_maps.push(char_at.get(span.start.index()) == Some('{'));
                 stack.push(Frame::Map(anchor, Vec::new(), None));
                 continue;
             }
@@ -251,6 +252,45 @@ fn scan_error(text: &str, e: &ScanError) -> YamlError {
         YamlError::new(format!("yaml: {msg}"))
     } else {
         YamlError::new(format!("yaml: line {shown}: {msg}"))
+    }
+}
+
+/// The character at a char index (the parser's marks count chars, not bytes): read
+/// directly in ASCII text, else found by walking on from the last index asked for (marks
+/// mostly increase), so a document is not rescanned from its start for every mapping.
+struct CharAt<'t> {
+    text: &'t str,
+    ascii: bool,
+    /// the last char index reached and its byte offset
+    ci: usize,
+    bi: usize,
+}
+
+impl<'t> CharAt<'t> {
+    fn new(text: &'t str) -> Self {
+        CharAt {
+            text,
+            ascii: text.is_ascii(),
+            ci: 0,
+            bi: 0,
+        }
+    }
+
+    fn get(&mut self, index: usize) -> Option<char> {
+        if self.ascii {
+            return self.text.as_bytes().get(index).map(|b| char::from(*b));
+        }
+        if index < self.ci {
+            self.ci = 0;
+            self.bi = 0;
+        }
+        let mut chars = self.text.get(self.bi..)?.chars();
+        for _ in self.ci..index {
+            chars.next()?;
+        }
+        self.ci = index;
+        self.bi = self.text.len() - chars.as_str().len();
+        chars.next()
     }
 }
 
@@ -347,5 +387,25 @@ mod tests {
     fn empty_stream_has_no_node() {
         assert!(parse_first("").unwrap().is_none());
         assert!(parse_first("# only a comment\n").unwrap().is_none());
+    }
+
+    #[test]
+    fn char_indexes_find_the_same_char_in_any_order() {
+        let text = "a: é\nb: {c: ü}\nd: ß";
+        let chars: Vec<char> = text.chars().collect();
+        let mut at = CharAt::new(text);
+        for i in [0, 3, 7, 12, 2, 15, chars.len() - 1, 1] {
+            assert_eq!(at.get(i), Some(chars[i]), "index {i}");
+        }
+        assert_eq!(at.get(chars.len()), None);
+        let mut ascii = CharAt::new("x: {y: 1}");
+        assert_eq!(ascii.get(3), Some('{'));
+        assert_eq!(ascii.get(40), None);
+    }
+
+    #[test]
+    fn flow_maps_after_non_ascii_text_parse() {
+        let doc = "é: 1\nm: {a: ü, b: [1, 2]}\nn:\n  k: v\n";
+        assert!(parse_first(doc).unwrap().is_some());
     }
 }
