@@ -355,6 +355,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(a.state.join("work"))?;
     let queue = LocalQueue::new(Arc::new(SystemClock), 5);
+    let approvals = LocalApprovals::new(ApprovalMode::External);
     let ctx = Ctx {
         config: Arc::new(config),
         config_dir,
@@ -368,16 +369,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 .map(|s| s.kubeconfig_yaml("lockgate-run", "default")),
             Default::default(),
         )),
-        approvals: Arc::new(LocalApprovals::new(ApprovalMode::External)),
+        approvals: Arc::new(approvals.clone()),
         notifier: Arc::new(TimelineNotifier::new(true)),
         clock: Arc::new(SystemClock),
         max_delay: Span::from_hours(24),
         crash_loop_restarts: Some(3),
-    };
-    let approvals = LocalApprovals::new(ApprovalMode::External);
-    let ctx = Ctx {
-        approvals: Arc::new(approvals.clone()),
-        ..ctx
     };
     let runtime = Runtime { ctx, queue };
     println!(

@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use lockgate_simcluster::{SimCluster, SimConfig};
-use serde_json::Value as Json;
+
+mod common;
 
 fn lockgate() -> &'static str {
     env!("CARGO_BIN_EXE_lockgate")
@@ -60,27 +61,10 @@ fn deploy_cmd(kubeconfig: &Path, ns: &str, extra: &[&str], timeout: &str) -> Com
 
 /// `(revision, status)` of every revision, and the deployment's image.
 fn final_state(kubeconfig: &Path, ns: &str) -> (Vec<(i64, String)>, String) {
-    let out = Command::new(lockgate())
-        .args(["history", "web", "-n", ns, "-o", "json", "--kubeconfig"])
-        .arg(kubeconfig)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Json> = serde_json::from_slice(&out.stdout).unwrap();
-    let hist = rows
-        .iter()
-        .map(|r| {
-            (
-                r["revision"].as_i64().unwrap(),
-                r["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    (hist, deployment_image(kubeconfig, ns))
+    (
+        common::revisions(kubeconfig, "web", ns),
+        deployment_image(kubeconfig, ns),
+    )
 }
 
 /// The image the release's Deployment runs, read from the cluster.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use lockgate_simcluster::{SimCluster, SimConfig};
 use serde_json::Value;
 
+mod common;
+
 fn lockgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lockgate"))
 }
@@ -75,28 +77,6 @@ fn wait_for(
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-fn revisions(kubeconfig: &Path, ns: &str) -> Vec<(i64, String)> {
-    let out = lockgate()
-        .args(["history", "hello", "-n", ns, "-o", "json", "--kubeconfig"])
-        .arg(kubeconfig)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    rows.iter()
-        .map(|r| {
-            (
-                r["revision"].as_i64().unwrap(),
-                r["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 #[test]
@@ -199,11 +179,11 @@ fn two_run_processes_never_deploy_a_candidate_twice() {
     assert_eq!(s.len(), 1);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
-        revisions(&kubeconfig, "hello-staging"),
+        common::revisions(&kubeconfig, "hello", "hello-staging"),
         vec![(1, "deployed".to_string())]
     );
     assert_eq!(
-        revisions(&kubeconfig, "hello-production"),
+        common::revisions(&kubeconfig, "hello", "hello-production"),
         vec![(1, "deployed".to_string())]
     );
     drop(sim);

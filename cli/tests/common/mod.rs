@@ -1,0 +1,27 @@
+//! Helpers shared by the CLI's integration tests.
+
+use std::path::Path;
+use std::process::Command;
+
+/// `(revision, status)` of every revision of `release` in `ns`, as `lockgate history -o json` reports them.
+pub fn revisions(kubeconfig: &Path, release: &str, ns: &str) -> Vec<(i64, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_lockgate"))
+        .args(["history", release, "-n", ns, "-o", "json", "--kubeconfig"])
+        .arg(kubeconfig)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
