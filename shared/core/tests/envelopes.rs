@@ -49,6 +49,16 @@ fn samples() -> (Vec<(Execution, Command)>, Vec<Event>) {
             succeeded(30, "staging", 1, 1),
             superseded(100, other_execution()),
         ],
+        vec![
+            chart_verified(5),
+            ev(
+                6,
+                lockgate_core::execution::EventBody::Aborted {
+                    command: "deploy".into(),
+                    reason: "cluster staging: no endpoint known".into(),
+                },
+            ),
+        ],
     ];
     let (first, opening) = Execution::open(lockgate_core::execution::Opening {
         candidate: candidate(),

@@ -182,6 +182,9 @@ fn rows() -> Vec<Row> {
         r("the last environment's success ends the execution", production_verifying, succeeded(PROD_STARTED_AT + 30, "production", 5, 1), Applied("succeeded", &["notify", "notify"])),
         r("a failed production rollout rolls back", production_verifying, failed(PROD_STARTED_AT + 30, "production", 5, 1), Applied("rolling back production", &["roll_back", "notify"])),
         r("production's rollback ends the execution", production_rolling_back, rolled_back(PROD_STARTED_AT + 60, "production", Some(6)), Applied("rolled back in production: rollout of revision 5 failed: CrashLoopBackOff", &["notify"])),
+        // A command that failed for good
+        r("a command failing for good fails the execution and says why", awaiting_production, ev(APPROVED_AT, lockgate_core::execution::EventBody::Aborted { command: "request_approval".into(), reason: "slack: channel_not_found".into() }), Applied("failed: request_approval failed: slack: channel_not_found", &["notify"])),
+        r("an aborted command on a finished execution changes nothing", all_succeeded, ev(PROD_STARTED_AT + 90, lockgate_core::execution::EventBody::Aborted { command: "notify".into(), reason: "invalid_auth".into() }), Ign("finished")),
         // Final
         r("nothing applies to a finished execution", all_succeeded, rolled_back(PROD_STARTED_AT + 90, "production", Some(6)), Ign("finished")),
         r("a replay on a finished execution is still a duplicate", all_succeeded, succeeded(PROD_STARTED_AT + 30, "production", 5, 1), Ign("duplicate")),

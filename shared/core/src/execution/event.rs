@@ -156,6 +156,14 @@ pub enum EventBody {
         /// The newer execution.
         by: ExecutionId,
     },
+    /// A command of the execution failed for good (retrying cannot help): the
+    /// execution fails and says why, instead of its message looping.
+    Aborted {
+        /// The command that failed (`request_approval`).
+        command: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Event {
@@ -192,6 +200,7 @@ impl Event {
             EventBody::DecisionRecorded { decision_id, .. } => format!("decision/{decision_id}"),
             EventBody::TimerFired { env, timer } => format!("timer/{env}/{}", timer.as_str()),
             EventBody::Superseded { .. } => "superseded".to_string(),
+            EventBody::Aborted { command, .. } => format!("aborted/{command}"),
         }
     }
 
@@ -217,6 +226,7 @@ impl EventBody {
             EventBody::DecisionRecorded { .. } => "decision_recorded",
             EventBody::TimerFired { .. } => "timer_fired",
             EventBody::Superseded { .. } => "superseded",
+            EventBody::Aborted { .. } => "aborted",
         }
     }
 
@@ -234,5 +244,6 @@ impl EventBody {
         "decision_recorded",
         "timer_fired",
         "superseded",
+        "aborted",
     ];
 }

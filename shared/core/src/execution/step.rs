@@ -317,6 +317,19 @@ impl Machine {
                 );
                 Ok(())
             }
+            EventBody::Aborted { command, reason } => {
+                if self.next.status.is_final() {
+                    return Err(stale(format!("the execution is already {}", self.next.status)));
+                }
+                if let Ok(i) = self.current_index() {
+                    let stage = &mut self.next.stages[i];
+                    stage.status = StageStatus::Failed;
+                    stage.finished_at = Some(self.at);
+                    stage.reason = Some(reason.clone());
+                }
+                self.fail(format!("{command} failed: {reason}"));
+                Ok(())
+            }
         }
     }
 
