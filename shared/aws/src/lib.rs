@@ -10,6 +10,7 @@
 
 mod clients;
 mod ecr;
+mod eks;
 mod error;
 pub mod events;
 mod s3;
@@ -21,6 +22,7 @@ pub use clients::{
     ecr_client, load_sdk_config, s3_client, secrets_client, sqs_client, AwsAdapters,
 };
 pub use ecr::{scan_status, severity_counts, EcrImageRegistry, RepositoryRef};
+pub use eks::{describe_cluster, EksClusterEndpoint};
 pub use error::AwsCallError;
 pub use s3::{get_object_bytes, S3ChartStore, S3Location, S3StateStore};
 pub use secrets::get_secret_string;

@@ -26,6 +26,7 @@
 mod api;
 mod emulator;
 mod error;
+pub mod moto;
 mod process;
 pub mod sqs;
 

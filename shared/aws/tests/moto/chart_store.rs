@@ -12,7 +12,7 @@ use lockgate_core::ports::{ChartStore, ObjectVersion, StoreError, Versioned};
 use lockgate_helm::repo::IndexFile;
 use lockgate_pipeline::chart_build;
 
-use crate::server::Moto;
+use crate::server::{Moto, MotoSdk};
 
 #[tokio::test]
 async fn chart_versions_are_immutable() {

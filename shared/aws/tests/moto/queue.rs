@@ -11,7 +11,7 @@ use lockgate_core::ids::ExecutionId;
 use lockgate_core::ports::{CommandQueue, PortErrorKind};
 use lockgate_core::span::Span;
 
-use crate::server::Moto;
+use crate::server::{Moto, MotoSdk};
 
 async fn queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
     let mut req = sqs.create_queue().queue_name(name);

@@ -6,7 +6,7 @@ use lockgate_core::config::{ScanPolicy, Severity};
 use lockgate_core::ids::Digest;
 use lockgate_core::ports::{ImageRegistry, PortErrorKind, ScanStatus};
 
-use crate::server::Moto;
+use crate::server::{Moto, MotoSdk};
 
 const MANIFEST: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7023,"digest":"sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":32654,"digest":"sha256:e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f"}]}"#;
 

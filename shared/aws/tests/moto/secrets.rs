@@ -4,7 +4,7 @@ use aws_sdk_secretsmanager::primitives::Blob;
 use lockgate_aws::get_secret_string;
 use lockgate_core::ports::PortErrorKind;
 
-use crate::server::Moto;
+use crate::server::{Moto, MotoSdk};
 
 #[tokio::test]
 async fn text_secrets_are_read_and_others_refused_with_the_name() {

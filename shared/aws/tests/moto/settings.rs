@@ -3,7 +3,7 @@
 
 use lockgate_core::ports::{PortErrorKind, StateStore};
 
-use crate::server::Moto;
+use crate::server::{Moto, MotoSdk};
 
 #[tokio::test]
 async fn the_configuration_is_read_from_its_bucket_and_prefix() {

@@ -7,7 +7,7 @@ use futures::stream::{self, StreamExt};
 use lockgate_aws::{S3Location, S3StateStore};
 use lockgate_core::ports::{PortErrorKind, StateStore, StoreError};
 
-use crate::server::Moto;
+use crate::server::{Moto, MotoSdk};
 
 #[tokio::test]
 async fn create_is_if_none_match_and_replace_is_if_match() {

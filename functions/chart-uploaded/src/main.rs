@@ -1,0 +1,9 @@
+//! `chart-uploaded`: the Lambda function's process; everything it does is in lockgate-lambda
+//! (`functions::chart_uploaded`), where it is tested.
+
+use std::process::ExitCode;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    lockgate_lambda::main(lockgate_lambda::Function::ChartUploaded).await
+}
