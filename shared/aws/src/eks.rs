@@ -35,13 +35,16 @@ pub async fn describe_cluster(
         .send()
         .await
         .map_err(|e| port_error(&op, e))?;
-    let cluster = out.cluster.ok_or_else(|| {
-        PortError::permanent(&op, "EKS answered without a cluster".to_string())
-    })?;
+    let cluster = out
+        .cluster
+        .ok_or_else(|| PortError::permanent(&op, "EKS answered without a cluster".to_string()))?;
     let endpoint = cluster.endpoint.ok_or_else(|| {
         PortError::permanent(
             &op,
-            format!("cluster {name} has no endpoint yet (status {:?}): wait until it is ACTIVE", cluster.status),
+            format!(
+                "cluster {name} has no endpoint yet (status {:?}): wait until it is ACTIVE",
+                cluster.status
+            ),
         )
     })?;
     let certificate_authority_data = cluster

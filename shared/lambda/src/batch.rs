@@ -56,8 +56,7 @@ pub fn records(event: &Value) -> Result<Vec<SqsRecord>, NotABatch> {
             let text = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
             let message_id = text("messageId")
                 .ok_or_else(|| NotABatch(format!("record {i} has no messageId")))?;
-            let body =
-                text("body").ok_or_else(|| NotABatch(format!("record {i} has no body")))?;
+            let body = text("body").ok_or_else(|| NotABatch(format!("record {i} has no body")))?;
             let system = |k: &str| {
                 r.get("attributes")
                     .and_then(|a| a.get(k))

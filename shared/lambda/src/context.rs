@@ -84,12 +84,16 @@ impl FunctionEnv {
     pub async fn from_env(function: &'static str) -> Result<Self, StartError> {
         let settings = Settings::from_env()?;
         let crash_loop_restarts = match std::env::var(CRASH_LOOP_RESTARTS) {
-            Ok(v) if !v.trim().is_empty() => Some(v.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(
-                || StartError::Invalid {
-                    variable: CRASH_LOOP_RESTARTS,
-                    problem: format!("{v:?} is not a positive number of restarts"),
-                },
-            )?),
+            Ok(v) if !v.trim().is_empty() => Some(
+                v.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| StartError::Invalid {
+                        variable: CRASH_LOOP_RESTARTS,
+                        problem: format!("{v:?} is not a positive number of restarts"),
+                    })?,
+            ),
             _ => None,
         };
         let sdk = lockgate_aws::load_sdk_config().await;

@@ -20,7 +20,10 @@ pub async fn sync_chart_source(
     dest: &Path,
 ) -> Result<usize, PortError> {
     let source = source.trim_matches('/');
-    let op = format!("copy chart source s3://{}/{}{source}/", location.bucket, location.prefix);
+    let op = format!(
+        "copy chart source s3://{}/{}{source}/",
+        location.bucket, location.prefix
+    );
     let keys = list(s3, location, &format!("{source}/")).await?;
     if keys.is_empty() {
         return Err(PortError::permanent(

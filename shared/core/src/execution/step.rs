@@ -319,7 +319,10 @@ impl Machine {
             }
             EventBody::Aborted { command, reason } => {
                 if self.next.status.is_final() {
-                    return Err(stale(format!("the execution is already {}", self.next.status)));
+                    return Err(stale(format!(
+                        "the execution is already {}",
+                        self.next.status
+                    )));
                 }
                 if let Ok(i) = self.current_index() {
                     let stage = &mut self.next.stages[i];

@@ -47,7 +47,9 @@ async fn one(env: &FunctionEnv, record: SqsRecord) -> Disposition {
             continue;
         };
         match handlers::chart_uploaded(&ctx, key).await {
-            Ok(Some(id)) => tracing::info!(execution_id = %id, chart = %key, stage = "open", "chart received"),
+            Ok(Some(id)) => {
+                tracing::info!(execution_id = %id, chart = %key, stage = "open", "chart received")
+            }
             Ok(None) => tracing::debug!(key, "not a chart archive"),
             Err(HandlerError::Transient(t)) => return Disposition::Retry(t),
             Err(HandlerError::Permanent(p)) => {

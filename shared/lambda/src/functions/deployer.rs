@@ -3,7 +3,7 @@
 //! checks, rollbacks. The standard timer queue: delayed messages of FIFO routes, which
 //! are forwarded to their queue when due.
 
-use lockgate_aws::{ATTR_ROUTE, is_fifo};
+use lockgate_aws::{is_fifo, ATTR_ROUTE};
 use serde_json::Value;
 
 use crate::batch::{self, Disposition, SqsRecord};

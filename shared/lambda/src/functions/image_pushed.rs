@@ -76,17 +76,26 @@ pub async fn handle(env: &FunctionEnv, event: &Value) -> Result<Value, String> {
     Ok(json!({ "outcome": "handled", "images": results }))
 }
 
-async fn one(env: &FunctionEnv, ctx: &Ctx, push: &ImagePush, from_scan: bool) -> Result<Value, String> {
+async fn one(
+    env: &FunctionEnv,
+    ctx: &Ctx,
+    push: &ImagePush,
+    from_scan: bool,
+) -> Result<Value, String> {
     let app = ctx.config.app_for_repository(&push.repository).cloned();
     if let (Some(app), Some(digest)) = (&app, &push.digest) {
         match &app.image.scan {
             // a scan result only matters to apps that gate on it
             None if from_scan => {
-                return Ok(json!({ "image": format!("{}:{}", push.repository, push.tag), "outcome": "ignored", "reason": "the app does not gate on scan results" }))
+                return Ok(
+                    json!({ "image": format!("{}:{}", push.repository, push.tag), "outcome": "ignored", "reason": "the app does not gate on scan results" }),
+                )
             }
             Some(_) if !from_scan => {
                 if let Some(waiting) = scan_pending(ctx, &push.repository, digest).await? {
-                    return Ok(json!({ "image": format!("{}:{}", push.repository, push.tag), "outcome": "waiting", "reason": waiting }));
+                    return Ok(
+                        json!({ "image": format!("{}:{}", push.repository, push.tag), "outcome": "waiting", "reason": waiting }),
+                    );
                 }
             }
             _ => {}
@@ -114,7 +123,11 @@ async fn one(env: &FunctionEnv, ctx: &Ctx, push: &ImagePush, from_scan: bool) ->
 }
 
 /// `Some(reason)` while the image's scan has not finished (its scan event will come).
-async fn scan_pending(ctx: &Ctx, repository: &str, digest: &Digest) -> Result<Option<String>, String> {
+async fn scan_pending(
+    ctx: &Ctx,
+    repository: &str,
+    digest: &Digest,
+) -> Result<Option<String>, String> {
     match ctx.registry.scan_findings(repository, digest).await {
         Ok(f) if f.status == ScanStatus::InProgress => Ok(Some(
             "the image scan has not finished: the release continues on its scan event".into(),
@@ -133,8 +146,13 @@ async fn sync_source(env: &FunctionEnv, ctx: &Ctx, source: &str) -> Result<(), H
         std::fs::remove_dir_all(&dest)
             .map_err(|e| HandlerError::Transient(format!("clear {}: {e}", dest.display())))?;
     }
-    let n = crate::sources::sync_chart_source(&env.aws.s3, &env.settings.config, source, &ctx.config_dir)
-        .await?;
+    let n = crate::sources::sync_chart_source(
+        &env.aws.s3,
+        &env.settings.config,
+        source,
+        &ctx.config_dir,
+    )
+    .await?;
     tracing::debug!(source, files = n, "chart source copied");
     Ok(())
 }
