@@ -160,3 +160,22 @@ fn references_follow_json_pointers_with_escapes() {
     let full = assert_left_to_validator(schema, "s: 1\n");
     assert!(full.is_err());
 }
+
+#[test]
+fn fast_answers_never_contradict_the_validator_on_odd_references() {
+    for schema in [
+        r##"{"$defs": {"a": {"$ref": "#/$defs/a"}}, "properties": {"x": {"$ref": "#/$defs/a"}}}"##,
+        r##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "properties": {"x": {"$ref": "#/$defs/a"}}}"##,
+        r##"{"$schema": "http://json-schema.org/draft-07/schema#", "definitions": {"a": {"$ref": "#/definitions/a"}}, "properties": {"x": {"$ref": "#/definitions/a"}}}"##,
+        r##"{"properties": {"x": {"$ref": "#/properties/x"}}}"##,
+        r##"{"properties": {"x": {"$ref": "#"}}, "type": "object"}"##,
+    ] {
+        for values in ["y: 1\n", "x: 1\n", "x: {x: {}}\n"] {
+            let (fast, full) = both(schema, values);
+            assert!(
+                !fast || full.is_ok(),
+                "fast path accepted {values} against {schema}, validator said {full:?}"
+            );
+        }
+    }
+}
