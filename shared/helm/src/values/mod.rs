@@ -7,6 +7,7 @@ pub mod deps;
 pub mod files;
 pub mod literal;
 pub mod schema;
+mod schema_fast;
 pub mod strvals;
 
 pub use coalesce::{coalesce_values, merge_chart_values, Warnings, GLOBAL_KEY};

@@ -77,6 +77,16 @@ fn go_type(v: &Value) -> String {
 pub fn validate_single(values: &Value, schema: &[u8]) -> Result<(), String> {
     let text = String::from_utf8_lossy(schema);
     let doc = unmarshal_schema(&text)?;
+    // plain schemas and values that certainly pass need no compiled validator; every
+    // other case (and every error report) is the validator's
+    if super::schema_fast::certainly_valid(&doc, values) {
+        return Ok(());
+    }
+    validate_compiled(doc, values)
+}
+
+/// The full validator: compiles `doc` and checks `values` against it.
+pub(super) fn validate_compiled(doc: serde_json::Value, values: &Value) -> Result<(), String> {
     let mut compiler = Compiler::new();
     compiler.set_default_draft(Draft::V2020_12);
     compiler.use_loader(Box::new(NoFetch));
