@@ -292,7 +292,16 @@ impl Machine {
                 groups,
                 verdict,
                 reason,
-            } => self.decide(env, decision_id, by, groups, *verdict, reason.clone()),
+                digest,
+            } => self.decide(
+                env,
+                decision_id,
+                by,
+                groups,
+                *verdict,
+                reason.clone(),
+                digest.as_ref(),
+            ),
             EventBody::TimerFired { env, timer } => self.timer(env, *timer),
             EventBody::Superseded { by } => {
                 if *by == self.next.id {
@@ -447,9 +456,12 @@ impl Machine {
                     env: s.env.clone(),
                     status: s.status,
                     revision: s.revision,
+                    started_at: s.started_at,
                     finished_at: s.finished_at,
                 })
                 .collect(),
+            values_diff: None,
+            links: Vec::new(),
         };
         self.commands.push(Command::RequestApproval { request });
         for (timer, fire_at) in [
