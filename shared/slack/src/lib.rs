@@ -17,6 +17,6 @@ pub mod standin;
 pub mod verify;
 
 pub use client::{ClientError, SlackClient};
-pub use interaction::{handle_request, InteractionDeps, Request, Response};
+pub use interaction::{handle_request, BodyError, InteractionDeps, Request, Response};
 pub use ports::{SlackApprovals, SlackNotifier};
 pub use verify::{sign_request, verify_request, VerifyError};

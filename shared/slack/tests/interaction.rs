@@ -349,3 +349,17 @@ async fn a_reason_from_someone_not_on_the_gate_is_refused() {
     assert!(resp.body.contains("not an approver"));
     assert!(rig.queue.sent().is_empty());
 }
+
+#[tokio::test]
+async fn a_base64_body_from_a_function_url_verifies_like_the_raw_one() {
+    use base64::Engine as _;
+    let rig = rig().await;
+    let raw = signed(&rig, body(&click(&rig, BOB, "lockgate_approve")));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&raw.body);
+    let req = Request::from_parts(raw.headers.clone(), Some(&encoded), true).expect("decodes");
+    assert_eq!(req.body, raw.body);
+    let resp = handle_request(&req, &rig.deps).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.content_type(), "application/json");
+    assert!(Request::from_parts(vec![], Some("%%%"), true).is_err());
+}

@@ -34,7 +34,36 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
+/// Why a delivered request cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("request body is marked base64 but does not decode: {0}")]
+pub struct BodyError(String);
+
 impl Request {
+    /// A request from a Function URL event's parts: headers, the body text and
+    /// whether it is base64-encoded (Function URLs encode form bodies).
+    ///
+    /// # Errors
+    /// [`BodyError`] when a base64 body does not decode.
+    pub fn from_parts(
+        headers: impl IntoIterator<Item = (String, String)>,
+        body: Option<&str>,
+        is_base64: bool,
+    ) -> Result<Self, BodyError> {
+        use base64::Engine as _;
+        let body = match (body, is_base64) {
+            (None, _) => Vec::new(),
+            (Some(b), false) => b.as_bytes().to_vec(),
+            (Some(b), true) => base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .map_err(|e| BodyError(e.to_string()))?,
+        };
+        Ok(Self {
+            headers: headers.into_iter().collect(),
+            body,
+        })
+    }
+
     /// The first header named `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -54,6 +83,15 @@ pub struct Response {
 }
 
 impl Response {
+    /// The `Content-Type` of the body.
+    pub fn content_type(&self) -> &'static str {
+        if self.body.starts_with('{') {
+            "application/json"
+        } else {
+            "text/plain; charset=utf-8"
+        }
+    }
+
     fn json(status: u16, v: &Value) -> Self {
         Self {
             status,
@@ -89,6 +127,16 @@ impl std::fmt::Debug for InteractionDeps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // never the signing secret
         f.debug_struct("InteractionDeps").finish_non_exhaustive()
+    }
+}
+
+/// The system clock (the endpoint checks request times against it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
     }
 }
 
