@@ -8,6 +8,7 @@ use super::event::TimerKind;
 use super::plan::NotifyTarget;
 use super::record::StageStatus;
 use super::ChartArtifact;
+pub use crate::config::Link;
 use crate::config::{ClusterSpec, ImageValuePaths, Strategy};
 use crate::ids::ExecutionId;
 use crate::image::PinnedImage;
@@ -247,15 +248,6 @@ pub struct ApprovalRequest {
     /// Links to show (execution status, logs, dashboards).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
-}
-
-/// A labelled link shown with approval requests and notices.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Link {
-    /// What it is (`logs`, `dashboard`).
-    pub label: String,
-    /// Where it goes.
-    pub url: String,
 }
 
 /// An earlier stage, as shown in an approval request.

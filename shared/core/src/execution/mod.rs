@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use command::{
-    ApprovalRequest, ApprovalState, Command, Link, Notice, NoticeKind, Route, Severity, StageSummary,
+    ApprovalRequest, ApprovalState, Command, Link, Notice, NoticeKind, Route, Severity,
+    StageSummary,
 };
 pub use event::{Event, EventBody, TimerKind, Verdict};
 pub use plan::{NotifyTarget, Plan, PlanError, StagePlan};

@@ -461,7 +461,20 @@ impl Machine {
                 })
                 .collect(),
             values_diff: None,
-            links: Vec::new(),
+            links: self
+                .next
+                .plan
+                .links
+                .iter()
+                .map(|l| super::Link {
+                    label: l.label.clone(),
+                    url: l
+                        .url
+                        .replace("{app}", &self.next.app)
+                        .replace("{env}", &plan.env)
+                        .replace("{execution_id}", self.next.id.as_str()),
+                })
+                .collect(),
         };
         self.commands.push(Command::RequestApproval { request });
         for (timer, fire_at) in [
