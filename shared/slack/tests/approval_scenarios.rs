@@ -88,6 +88,7 @@ apps:
       source: hello
       image_values: {{repository: image.repository, tag: image.tag, digest: image.digest}}
     notify: [deploys]
+    links: {{status: "https://ci.example.com/executions/{{execution_id}}"}}
     environments:
       - name: staging
         cluster: local
@@ -349,6 +350,8 @@ fn production(e: &Execution) -> &lockgate_core::execution::StageRecord {
 async fn approve_deploys_production_and_updates_the_message() {
     let s = Scenario::new(1).await;
     let id = s.to_gate("1.0.0").await;
+    let link = format!("https://ci.example.com/executions/{id}|status");
+    assert!(s.request_message(&id).blocks.to_string().contains(&link));
     let answer = s.click(&id, BOB, "lockgate_approve").await;
     assert!(answer.contains("Recorded"));
     let e = s.drive(&id, |e| e.status.is_final()).await;
