@@ -76,7 +76,8 @@ async fn connect() -> anyhow::Result<InteractionDeps> {
         SlackClient::new(&api, token.trim())
             .with_context(|| format!("{SLACK_API_URL}: {api:?} is not an http(s) URL"))?
             // Slack wants an answer within 3 seconds: do not wait out long rate limits
-            .with_retries(2, Duration::from_secs(1)),
+            .with_retries(2, Duration::from_secs(1))
+            .with_timeout(Duration::from_millis(1500)),
     );
     Ok(InteractionDeps {
         signing_secret: signing_secret.trim().as_bytes().to_vec(),

@@ -137,6 +137,7 @@ pub struct SlackClient {
     http: Client<Https, Full<Bytes>>,
     max_attempts: u32,
     max_wait: Duration,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -184,6 +185,7 @@ impl SlackClient {
             http,
             max_attempts: 4,
             max_wait: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
         })
     }
 
@@ -191,6 +193,13 @@ impl SlackClient {
     pub fn with_retries(mut self, max_attempts: u32, max_wait: Duration) -> Self {
         self.max_attempts = max_attempts.max(1);
         self.max_wait = max_wait;
+        self
+    }
+
+    /// Changes how long one HTTP exchange may take (default 10 s; the interaction
+    /// endpoint uses less, as Slack wants its answer within 3 seconds).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
         self
     }
 
@@ -270,7 +279,7 @@ impl SlackClient {
                     method: method.to_string(),
                     source: e.into(),
                 })?;
-            let resp = tokio::time::timeout(Duration::from_secs(10), self.http.request(req))
+            let resp = tokio::time::timeout(self.timeout, self.http.request(req))
                 .await
                 .map_err(|e| ClientError::Connect {
                     method: method.to_string(),

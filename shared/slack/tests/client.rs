@@ -274,3 +274,27 @@ async fn a_failed_first_post_lets_the_next_notice_start_the_thread() {
     assert_eq!(m.len(), 2);
     assert_eq!(m[1].thread_ts.as_deref(), Some(m[0].ts.as_str()));
 }
+
+#[tokio::test]
+async fn a_slack_that_never_answers_times_out_as_a_transient_error() {
+    // accepts connections and says nothing
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let c = SlackClient::new(&format!("http://{addr}/api/"), TOKEN)
+        .expect("client")
+        .with_timeout(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let e = c.auth_test().await.expect_err("times out");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(matches!(e, ClientError::Connect { .. }), "{e}");
+    assert!(e.is_transient());
+    silent.abort();
+}
