@@ -408,6 +408,7 @@ impl Demo {
             groups: Vec::new(),
             verdict,
             reason,
+            digest: None,
         };
         handlers::record_decision(&self.rt.ctx, &r.execution_id, body).await?;
         Ok(())

@@ -454,6 +454,7 @@ async fn service(
                 groups: Vec::new(),
                 verdict,
                 reason: d["reason"].as_str().map(str::to_string),
+                digest: None,
             };
             if let Err(e) = handlers::record_decision(ctx, &id, body).await {
                 eprintln!("decision for {id}: {e}");

@@ -13,6 +13,7 @@ mod demo;
 mod deploy_cmd;
 mod local_cmd;
 mod simcluster_cmd;
+mod slack_cmd;
 
 /// Rendering allocates many small strings and maps; mimalloc serves them faster than
 /// the system allocator.
@@ -60,6 +61,8 @@ enum Command {
     History(deploy_cmd::HistoryArgs),
     /// Run a simulated Kubernetes API server (for kubectl, Helm and demos) until Ctrl-C.
     Simcluster(simcluster_cmd::SimclusterArgs),
+    /// Slack integration tools (verify a request's signature).
+    Slack(slack_cmd::SlackArgs),
     /// Check a lockgate.yaml and print every problem with its path.
     ValidateConfig(config_cmd::ValidateConfigArgs),
     /// Time in-process renders of charts (used by the benchmark script).
@@ -226,6 +229,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rollback(a) => deploy_cmd::rollback(a),
         Command::History(a) => deploy_cmd::history(a),
         Command::Simcluster(a) => simcluster_cmd::run(a).map(|()| ExitCode::SUCCESS),
+        Command::Slack(a) => slack_cmd::run(a),
     }
 }
 

@@ -605,6 +605,7 @@ impl Stack {
                 groups: Vec::new(),
                 verdict,
                 reason: reason.map(str::to_string),
+                digest: Some(exec.candidate.chart.digest.clone()),
             },
         );
         let envelope = Envelope::event(&exec.id, &event);

@@ -116,6 +116,19 @@ pub struct App {
     pub notify: Vec<String>,
     /// Environments in promotion order.
     pub environments: Vec<Environment>,
+    /// Links shown with approval requests (`label: URL`, in order); `{app}`,
+    /// `{env}` and `{execution_id}` in a URL are filled in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+/// A labelled link shown with approval requests and notices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// What it is (`logs`, `dashboard`).
+    pub label: String,
+    /// Where it goes.
+    pub url: String,
 }
 
 /// Which image an app releases.

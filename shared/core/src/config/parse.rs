@@ -6,7 +6,7 @@ use super::node::{index, Node, Obj, Reader};
 use super::parse_env::environment;
 use super::{
     App, Channel, ChannelTarget, ChartSpec, ClusterSpec, Config, Connection, ImageSpec,
-    ImageValuePaths, ScanPolicy, Severity, CONFIG_VERSION,
+    ImageValuePaths, Link, ScanPolicy, Severity, CONFIG_VERSION,
 };
 use crate::tag_policy::TagPolicy;
 
@@ -223,11 +223,12 @@ fn app(r: &mut Reader, path: &str, node: &Node) -> App {
         },
         notify: Vec::new(),
         environments: Vec::new(),
+        links: Vec::new(),
     };
     let Some(o) = r.obj(
         path,
         node,
-        &["name", "image", "chart", "notify", "environments"],
+        &["name", "image", "chart", "notify", "environments", "links"],
     ) else {
         return app;
     };
@@ -249,7 +250,40 @@ fn app(r: &mut Reader, path: &str, node: &Node) -> App {
     }
     app.notify = r.opt_strings(&o, "notify").unwrap_or_default();
     app.environments = list(r, &o, "environments", true, environment);
+    if let Some(n) = o.get("links") {
+        app.links = links(r, &o.at("links"), n);
+    }
     app
+}
+
+/// `links: {label: URL, ...}`, in the order written.
+fn links(r: &mut Reader, path: &str, node: &Node) -> Vec<Link> {
+    let Node::Map(entries) = node else {
+        r.error(
+            path,
+            format!(
+                "expected a mapping of label: URL (e.g. logs: https://logs.example.com/{{app}}), found {}",
+                node.describe()
+            ),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (label, value) in entries {
+        let at = format!("{path}.{label}");
+        let Some(url) = r.string(&at, value) else {
+            continue;
+        };
+        if url.starts_with("https://") || url.starts_with("http://") {
+            out.push(Link {
+                label: label.clone(),
+                url,
+            });
+        } else {
+            r.error(at, format!("{url:?} is not an http(s) URL"));
+        }
+    }
+    out
 }
 
 fn image(r: &mut Reader, path: &str, node: &Node, mut spec: ImageSpec) -> ImageSpec {

@@ -8,6 +8,7 @@ use super::event::TimerKind;
 use super::plan::NotifyTarget;
 use super::record::StageStatus;
 use super::ChartArtifact;
+pub use crate::config::Link;
 use crate::config::{ClusterSpec, ImageValuePaths, Strategy};
 use crate::ids::ExecutionId;
 use crate::image::PinnedImage;
@@ -241,6 +242,12 @@ pub struct ApprovalRequest {
     pub channel: Option<NotifyTarget>,
     /// Results of the environments before this one.
     pub previous_stages: Vec<StageSummary>,
+    /// The values diff against what runs now, if the pipeline computed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_diff: Option<String>,
+    /// Links to show (execution status, logs, dashboards).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
 }
 
 /// An earlier stage, as shown in an approval request.
@@ -252,6 +259,9 @@ pub struct StageSummary {
     pub status: StageStatus,
     /// Revision deployed.
     pub revision: Option<u64>,
+    /// When it started (with `finished_at`, the rollout time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
     /// When it finished.
     pub finished_at: Option<DateTime<Utc>>,
 }
@@ -369,4 +379,7 @@ pub struct Notice {
     pub chart_version: String,
     /// Where to send it.
     pub channels: Vec<NotifyTarget>,
+    /// The execution it is about (a notifier keeps one thread per execution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<ExecutionId>,
 }

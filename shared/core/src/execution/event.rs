@@ -143,6 +143,10 @@ pub enum EventBody {
         /// The approver's reason, if given.
         #[serde(default)]
         reason: Option<String>,
+        /// Digest of the chart the approver was shown; the gate refuses a decision
+        /// for another artifact, so what is approved is what ships.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        digest: Option<Digest>,
     },
     /// A timer the execution scheduled fired.
     TimerFired {

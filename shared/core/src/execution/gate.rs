@@ -4,6 +4,8 @@
 use super::command::{ApprovalState, Command, NoticeKind};
 use super::event::{TimerKind, Verdict};
 use super::record::{DecisionRecord, StageStatus, Status};
+use crate::ids::Digest;
+
 use super::step::{not_yet, refused, stale, Applied, Ignored, Machine, Position};
 
 impl Machine {
@@ -31,6 +33,7 @@ impl Machine {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn decide(
         &mut self,
         env: &str,
@@ -39,8 +42,17 @@ impl Machine {
         groups: &[String],
         verdict: Verdict,
         reason: Option<String>,
+        digest: Option<&Digest>,
     ) -> Applied {
         let i = self.open_gate(env)?;
+        let chart = &self.next.candidate.chart.digest;
+        if let Some(d) = digest.filter(|d| *d != chart) {
+            return Err(refused(format!(
+                "this decision was for a different artifact (chart {}) than the release waiting at {env} (chart {}): decide on the current request",
+                d.short(),
+                chart.short()
+            )));
+        }
         let gate = self.next.plan.stages[i]
             .gate
             .clone()

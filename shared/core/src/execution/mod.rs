@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use command::{
-    ApprovalRequest, ApprovalState, Command, Notice, NoticeKind, Route, Severity, StageSummary,
+    ApprovalRequest, ApprovalState, Command, Link, Notice, NoticeKind, Route, Severity,
+    StageSummary,
 };
 pub use event::{Event, EventBody, TimerKind, Verdict};
 pub use plan::{NotifyTarget, Plan, PlanError, StagePlan};
@@ -209,6 +210,7 @@ impl Execution {
                 image: self.candidate.image.reference(),
                 chart_version: self.candidate.chart.version.clone(),
                 channels: self.plan.notify.clone(),
+                execution_id: Some(self.id.clone()),
             },
         }
     }

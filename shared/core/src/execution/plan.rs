@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ChannelTarget, ClusterSpec, Config, Gate, ImageValuePaths, Strategy};
+use crate::config::{ChannelTarget, ClusterSpec, Config, Gate, ImageValuePaths, Link, Strategy};
 use crate::span::Span;
 
 /// A notification destination, resolved from the configuration.
@@ -25,6 +25,10 @@ pub struct Plan {
     pub notify: Vec<NotifyTarget>,
     /// Environments in promotion order.
     pub stages: Vec<StagePlan>,
+    /// Links shown with approval requests (URLs may hold `{app}`, `{env}`,
+    /// `{execution_id}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
 }
 
 /// One environment of a [`Plan`].
@@ -142,6 +146,7 @@ impl Plan {
             image_values: a.chart.image_values.clone(),
             notify,
             stages,
+            links: a.links.clone(),
         })
     }
 }

@@ -292,7 +292,16 @@ impl Machine {
                 groups,
                 verdict,
                 reason,
-            } => self.decide(env, decision_id, by, groups, *verdict, reason.clone()),
+                digest,
+            } => self.decide(
+                env,
+                decision_id,
+                by,
+                groups,
+                *verdict,
+                reason.clone(),
+                digest.as_ref(),
+            ),
             EventBody::TimerFired { env, timer } => self.timer(env, *timer),
             EventBody::Superseded { by } => {
                 if *by == self.next.id {
@@ -463,7 +472,23 @@ impl Machine {
                     env: s.env.clone(),
                     status: s.status,
                     revision: s.revision,
+                    started_at: s.started_at,
                     finished_at: s.finished_at,
+                })
+                .collect(),
+            values_diff: None,
+            links: self
+                .next
+                .plan
+                .links
+                .iter()
+                .map(|l| super::Link {
+                    label: l.label.clone(),
+                    url: l
+                        .url
+                        .replace("{app}", &self.next.app)
+                        .replace("{env}", &plan.env)
+                        .replace("{execution_id}", self.next.id.as_str()),
                 })
                 .collect(),
         };

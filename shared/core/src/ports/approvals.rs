@@ -20,4 +20,16 @@ pub trait Approvals: Send + Sync {
         -> Result<(), PortError>;
     /// The user groups `user` belongs to (checked against the gate's groups).
     async fn groups_of(&self, user: &str) -> Result<Vec<String>, PortError>;
+    /// Tells `user` privately about their decision on the request at `handle`
+    /// ("superseded", "decided by X at T", "you triggered this release").
+    /// Adapters without a private channel keep the default, which does nothing.
+    async fn answer(
+        &self,
+        user: &str,
+        handle: Option<&ApprovalHandle>,
+        text: &str,
+    ) -> Result<(), PortError> {
+        let _ = (user, handle, text);
+        Ok(())
+    }
 }

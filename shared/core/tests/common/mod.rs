@@ -205,6 +205,7 @@ pub fn decision(secs: i64, id: &str, by: &str, verdict: Verdict) -> Event {
             groups,
             verdict,
             reason: (verdict == Verdict::Reject).then(|| "not during the sale".to_string()),
+            digest: None,
         },
     )
 }

@@ -174,6 +174,7 @@ async fn refuse(ctx: &Ctx, push: &ImagePush, app: Option<&str>, reason: String) 
             image: image.clone(),
             chart_version: String::new(),
             channels,
+            execution_id: None,
         };
         if let Err(e) = ctx.notifier.notify(&notice).await {
             tracing::warn!(app, error = %e, "could not notify the refusal");
