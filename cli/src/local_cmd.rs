@@ -43,6 +43,14 @@ pub struct RunArgs {
     /// simulated time for `kind: simulated` clusters
     #[arg(long, default_value_t = 0.05)]
     pub time_scale: f64,
+    /// post approval requests and notices to real Slack with the bot token in this
+    /// environment variable (decide with `lockgate approve` / `reject`, or Slack's
+    /// buttons when slack-interactions is deployed)
+    #[arg(long, value_name = "VAR")]
+    pub slack_token_env: Option<String>,
+    /// Slack Web API base URL
+    #[arg(long, value_name = "URL", default_value = lockgate_slack::client::DEFAULT_API_URL)]
+    pub slack_api_url: String,
 }
 
 /// `lockgate push-image`
@@ -356,11 +364,39 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(a.state.join("work"))?;
     let queue = LocalQueue::new(Arc::new(SystemClock), 5);
     let approvals = LocalApprovals::new(ApprovalMode::External);
+    let state_store: Arc<dyn lockgate_core::ports::StateStore> = Arc::new(store(&a.state)?);
+    let (slack_approvals, notifier): (
+        Option<Arc<dyn lockgate_core::ports::Approvals>>,
+        Arc<dyn lockgate_core::ports::Notifier>,
+    ) = match &a.slack_token_env {
+        None => (None, Arc::new(TimelineNotifier::new(true))),
+        Some(var) => {
+            let token = std::env::var(var)
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+                .with_context(|| format!("--slack-token-env {var}: the variable is not set (export the bot token, xoxb-..., in it)"))?;
+            let client = Arc::new(
+                lockgate_slack::SlackClient::new(&a.slack_api_url, token.trim())
+                    .with_context(|| format!("--slack-api-url {}", a.slack_api_url))?,
+            );
+            (
+                Some(Arc::new(lockgate_slack::SlackApprovals::new(
+                    client.clone(),
+                    state_store.clone(),
+                    Arc::new(SystemClock),
+                ))),
+                Arc::new(lockgate_slack::SlackNotifier::new(
+                    client,
+                    state_store.clone(),
+                )),
+            )
+        }
+    };
     let ctx = Ctx {
         config: Arc::new(config),
         config_dir,
         workdir: a.state.join("work"),
-        store: Arc::new(store(&a.state)?),
+        store: state_store,
         charts: Arc::new(FsChartStore::new(a.state.join("charts"))?),
         queue: Arc::new(queue.clone()),
         registry: Arc::new(LocalRegistry),
@@ -369,8 +405,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
                 .map(|s| s.kubeconfig_yaml("lockgate-run", "default")),
             Default::default(),
         )),
-        approvals: Arc::new(approvals.clone()),
-        notifier: Arc::new(TimelineNotifier::new(true)),
+        approvals: slack_approvals.unwrap_or_else(|| Arc::new(approvals.clone())),
+        notifier,
         clock: Arc::new(SystemClock),
         max_delay: Span::from_hours(24),
         crash_loop_restarts: Some(3),

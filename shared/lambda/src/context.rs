@@ -47,6 +47,16 @@ struct Loaded {
     clusters: Arc<Clusters>,
 }
 
+/// Where approval requests and notices go.
+#[derive(Clone)]
+struct Outlets {
+    approvals: Arc<dyn Approvals>,
+    notifier: Arc<dyn Notifier>,
+}
+
+/// Overrides the Slack Web API base URL (tests point it at a loopback stand-in).
+pub const SLACK_API_URL: &str = "LOCKGATE_SLACK_API_URL";
+
 /// Everything a function keeps between invocations.
 pub struct FunctionEnv {
     /// The function's name (`deployer`).
@@ -57,10 +67,8 @@ pub struct FunctionEnv {
     pub aws: AwsAdapters,
     sdk: SdkConfig,
     loaded: Mutex<Option<Loaded>>,
-    /// Where approval requests go.
-    pub approvals: Arc<dyn Approvals>,
-    /// Where notices go.
-    pub notifier: Arc<dyn Notifier>,
+    outlets: Mutex<Option<Outlets>>,
+    slack_api_url: String,
     /// Scratch space (Lambda's `/tmp`).
     pub workdir: PathBuf,
     crash_loop_restarts: Option<i64>,
@@ -97,7 +105,17 @@ impl FunctionEnv {
             _ => None,
         };
         let sdk = lockgate_aws::load_sdk_config().await;
-        Ok(Self::new(function, settings, sdk, crash_loop_restarts))
+        let mut env = Self::new(function, settings, sdk, crash_loop_restarts);
+        if let Ok(url) = std::env::var(SLACK_API_URL) {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(StartError::Invalid {
+                    variable: SLACK_API_URL,
+                    problem: format!("{url:?} is not an http(s) URL"),
+                });
+            }
+            env.slack_api_url = url;
+        }
+        Ok(env)
     }
 
     /// The environment of `function` with `settings`, through clients built from `sdk`.
@@ -114,8 +132,8 @@ impl FunctionEnv {
             aws,
             sdk,
             loaded: Mutex::new(None),
-            approvals: Arc::new(LogApprovals),
-            notifier: Arc::new(LogNotifier),
+            outlets: Mutex::new(None),
+            slack_api_url: lockgate_slack::client::DEFAULT_API_URL.to_string(),
             workdir: std::env::temp_dir().join("lockgate"),
             crash_loop_restarts,
         }
@@ -172,12 +190,46 @@ impl FunctionEnv {
         Ok(fresh)
     }
 
+    /// Slack when a bot token secret is configured (read once, on first use), else
+    /// the log.
+    async fn outlets(&self) -> Result<Outlets, HandlerError> {
+        let mut outlets = self.outlets.lock().await;
+        if let Some(o) = outlets.as_ref() {
+            return Ok(o.clone());
+        }
+        let fresh = match &self.settings.slack_token_secret {
+            None => Outlets {
+                approvals: Arc::new(LogApprovals),
+                notifier: Arc::new(LogNotifier),
+            },
+            Some(secret) => {
+                let token = lockgate_aws::get_secret_string(&self.aws.secrets, secret).await?;
+                let client = lockgate_slack::SlackClient::new(&self.slack_api_url, token.trim())
+                    .map_err(|e| HandlerError::Permanent(format!("{SLACK_API_URL}: {e}")))?;
+                let client = Arc::new(client);
+                let store: Arc<dyn lockgate_core::ports::StateStore> =
+                    Arc::new(self.aws.state.clone());
+                Outlets {
+                    approvals: Arc::new(lockgate_slack::SlackApprovals::new(
+                        client.clone(),
+                        store.clone(),
+                        Arc::new(SystemClock),
+                    )),
+                    notifier: Arc::new(lockgate_slack::SlackNotifier::new(client, store)),
+                }
+            }
+        };
+        *outlets = Some(fresh.clone());
+        Ok(fresh)
+    }
+
     /// The handler context for one invocation, sending through `queue`.
     ///
     /// # Errors
     /// As [`FunctionEnv::config`].
     pub async fn ctx(&self, queue: &InlineQueue) -> Result<Ctx, HandlerError> {
         let loaded = self.load().await?;
+        let outlets = self.outlets().await?;
         Ok(Ctx {
             config: loaded.config,
             config_dir: self.workdir.join("config"),
@@ -187,8 +239,8 @@ impl FunctionEnv {
             queue: Arc::new(queue.clone()),
             registry: Arc::new(self.aws.registry.clone()),
             clusters: loaded.clusters,
-            approvals: self.approvals.clone(),
-            notifier: self.notifier.clone(),
+            approvals: outlets.approvals,
+            notifier: outlets.notifier,
             clock: Arc::new(SystemClock),
             max_delay: SQS_MAX_DELAY,
             crash_loop_restarts: self.crash_loop_restarts,

@@ -388,7 +388,15 @@ pub async fn handle(ctx: &Ctx, env: &Envelope) -> Result<(), HandlerError> {
         .decode()
         .map_err(|e| HandlerError::Permanent(format!("message {}: {e}", env.idempotency_key)))?;
     match msg {
-        Message::Event(e) => apply_event(ctx, &env.execution_id, &e).await.map(|_| ()),
+        Message::Event(e) => {
+            let applied = apply_event(ctx, &env.execution_id, &e).await?;
+            if let (Applied::Unchanged(reason), EventBody::DecisionRecorded { env: gate, by, .. }) =
+                (&applied, &e.body)
+            {
+                answer_decider(ctx, &env.execution_id, gate, by, reason).await;
+            }
+            Ok(())
+        }
         Message::Command(c) => {
             if let Some(event) = run(ctx, &env.execution_id, &c, env).await? {
                 apply_event(ctx, &env.execution_id, &event).await?;
@@ -396,6 +404,67 @@ pub async fn handle(ctx: &Ctx, env: &Envelope) -> Result<(), HandlerError> {
             Ok(())
         }
     }
+}
+
+/// Tells someone whose decision changed nothing why: the release was superseded, or
+/// already decided by someone else at some time, or they may not decide it. Best
+/// effort: a failure is logged, never retried.
+async fn answer_decider(ctx: &Ctx, id: &ExecutionId, gate: &str, by: &str, reason: &str) {
+    let exec = match load(ctx, id).await {
+        Ok(Some(e)) => e,
+        _ => return,
+    };
+    let text = decision_answer(&exec, gate, by, reason);
+    let handle = match ctx.store.get(&approval_key(id, gate)).await {
+        Ok(Some(v)) => Some(ApprovalHandle(
+            String::from_utf8_lossy(&v.bytes).into_owned(),
+        )),
+        _ => None,
+    };
+    if let Err(e) = ctx.approvals.answer(by, handle.as_ref(), &text).await {
+        tracing::warn!(execution_id = %id, user = by, error = %e, "could not answer the decider");
+    }
+}
+
+/// What a decider is told when their decision changed nothing.
+pub fn decision_answer(exec: &Execution, gate: &str, by: &str, reason: &str) -> String {
+    use lockgate_core::execution::Status;
+    let what = format!("{} {} to {gate}", exec.app, exec.candidate.image.tag);
+    if let Status::Superseded { by: newer } = &exec.status {
+        return format!(
+            "{what}: this release was superseded by {newer}; your decision was not recorded"
+        );
+    }
+    let decided = exec
+        .stage_index(gate)
+        .and_then(|i| exec.stages[i].approval.as_ref())
+        .map(|a| a.decisions.clone())
+        .unwrap_or_default();
+    if let Some(mine) = decided.iter().find(|d| d.by == by) {
+        let verdict = match mine.verdict {
+            lockgate_core::execution::Verdict::Approve => "approve",
+            lockgate_core::execution::Verdict::Reject => "reject",
+        };
+        return format!(
+            "{what}: your decision ({verdict}) was already recorded at {}",
+            mine.at.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    if exec.status.is_final() || reason.starts_with("stale") {
+        if let Some(last) = decided.last() {
+            return format!(
+                "{what}: this release was decided by {} at {} ({}); your decision was not recorded",
+                last.by,
+                last.at.format("%Y-%m-%d %H:%M UTC"),
+                exec.status
+            );
+        }
+        return format!(
+            "{what}: this release is {}; your decision was not recorded",
+            exec.status
+        );
+    }
+    format!("{what}: your decision was not recorded: {reason}")
 }
 
 fn deploy_error(e: DeployError) -> HandlerError {
@@ -418,8 +487,38 @@ fn options(ctx: &Ctx, release: &str, namespace: &str, timeout: Span) -> DeployOp
     o
 }
 
+/// What a deploy renders: the archive, the environment's values files, and the image
+/// pinned through `--set-string` at the chart's image value paths.
+pub(crate) fn source(
+    bytes: Vec<u8>,
+    names: &[String],
+    files: BTreeMap<String, Vec<u8>>,
+    image: &PinnedImage,
+    image_values: &lockgate_core::config::ImageValuePaths,
+) -> Source {
+    let mut sets = vec![
+        format!("{}={}", image_values.repository, image.repository),
+        format!("{}={}", image_values.tag, image.tag),
+    ];
+    if let Some(p) = &image_values.digest {
+        sets.push(format!("{p}={}", image.digest));
+    }
+    Source {
+        chart: ChartInput::Archive(bytes),
+        values: lockgate_helm::values::MergeOptions {
+            value_files: names.to_vec(),
+            string_values: sets,
+            ..Default::default()
+        },
+        files,
+    }
+}
+
 /// Values files named by the environment, read from the chart archive.
-fn values_files(bytes: &[u8], names: &[String]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+pub(crate) fn values_files(
+    bytes: &[u8],
+    names: &[String],
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let chart = lockgate_helm::chart::load_archive_bytes(bytes, &Default::default())
         .map_err(|e| e.to_string())?;
     let mut out = BTreeMap::new();
@@ -495,22 +594,7 @@ async fn run(
                     }))
                 }
             };
-            let mut sets = vec![
-                format!("{}={}", image_values.repository, image.repository),
-                format!("{}={}", image_values.tag, image.tag),
-            ];
-            if let Some(p) = &image_values.digest {
-                sets.push(format!("{p}={}", image.digest));
-            }
-            let src = Source {
-                chart: ChartInput::Archive(bytes),
-                values: lockgate_helm::values::MergeOptions {
-                    value_files: names.clone(),
-                    string_values: sets,
-                    ..Default::default()
-                },
-                files,
-            };
+            let src = source(bytes, names, files, image, image_values);
             let o = options(ctx, release, namespace, *timeout);
             let previous = d
                 .history(release, namespace)
@@ -653,8 +737,16 @@ async fn run(
             Ok(ev(body))
         }
         Command::RequestApproval { request } => {
-            let handle = ctx.approvals.request(request).await?;
             let key = approval_key(id, &request.env);
+            if ctx.store.get(&key).await?.is_some() {
+                // posted before (a redelivery): one request per gate
+                return Ok(None);
+            }
+            let mut request = request.clone();
+            if request.values_diff.is_none() {
+                request.values_diff = crate::values_diff::for_request(ctx, &request).await;
+            }
+            let handle = ctx.approvals.request(&request).await?;
             match ctx.store.create(&key, handle.0.into_bytes()).await {
                 Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
                 Err(e) => return Err(e.into()),

@@ -6,3 +6,4 @@ pub mod chart_build;
 pub mod clusters;
 pub mod handlers;
 pub mod local;
+pub mod values_diff;

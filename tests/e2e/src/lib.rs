@@ -6,4 +6,6 @@
 
 mod stack;
 
-pub use stack::{Delivery, Stack, StackOptions, APP, APPROVER, REPOSITORY};
+pub use stack::{
+    ecr_push_event, Delivery, Stack, StackOptions, APP, APPROVER, CHANNEL, FUNCTIONS, REPOSITORY,
+};

@@ -9,11 +9,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
-use lockgate_aws::{QueueUrls, S3Location, S3StateStore, SqsCommandQueue};
-use lockgate_core::envelope::{Envelope, Outgoing};
-use lockgate_core::execution::{Event, EventBody, Execution, Route, Verdict};
-use lockgate_core::ports::{CommandQueue, StateStore};
-use lockgate_core::span::Span;
+use lockgate_aws::{S3Location, S3StateStore};
+use lockgate_core::execution::Execution;
+use lockgate_core::ports::StateStore;
 use lockgate_simcluster::{SimCluster, SimConfig};
 use lockgate_test_harness::moto::{Moto, ACCOUNT, REGION};
 use lockgate_test_harness::sqs::{settle_batch, sqs_event, SqsMessage};
@@ -30,7 +28,17 @@ pub const APPROVER: &str = "U0APPROVER1";
 
 const STATE_BUCKET: &str = "lockgate-state";
 const CHART_BUCKET: &str = "lockgate-charts";
-const FUNCTIONS: [&str; 4] = ["image-pushed", "chart-uploaded", "deployer", "approvals"];
+/// The function binaries, by name.
+pub const FUNCTIONS: [&str; 5] = [
+    "image-pushed",
+    "chart-uploaded",
+    "deployer",
+    "approvals",
+    "slack-interactions",
+];
+/// The app's Slack channel.
+pub const CHANNEL: &str = "C0DEPLOYS1";
+const SIGNING_SECRET: &str = "e2e-signing-secret-8f742231b10e8888";
 
 /// How the harness delivers messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +89,9 @@ pub struct Stack {
     pub staging: SimCluster,
     /// The production cluster.
     pub production: SimCluster,
+    /// The Slack stand-in the functions talk to.
+    pub slack: lockgate_slack::standin::SlackStandin,
     queues: Vec<Queue>,
-    urls: QueueUrls,
     emulators: BTreeMap<&'static str, Emulator>,
     env: Vec<(String, String)>,
     bin_dir: PathBuf,
@@ -145,8 +154,9 @@ clusters:
     kind: kubeconfig
     kubeconfig: {production}
 notifications:
-  - name: log
-    kind: log
+  - name: deploys
+    kind: slack
+    channel: {CHANNEL}
 apps:
   - name: {APP}
     image:
@@ -159,7 +169,7 @@ apps:
         repository: image.repository
         tag: image.tag
         digest: image.digest
-    notify: [log]
+    notify: [deploys]
     environments:
       - name: staging
         cluster: staging
@@ -310,6 +320,22 @@ impl Stack {
             .await
             .expect("bucket notification");
 
+        let slack = lockgate_slack::standin::SlackStandin::start()
+            .await
+            .expect("slack stand-in");
+        let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        for (name, value) in [
+            ("lockgate/slack-bot-token", lockgate_slack::standin::TOKEN),
+            ("lockgate/slack-signing-secret", SIGNING_SECRET),
+        ] {
+            secrets
+                .create_secret()
+                .name(name)
+                .secret_string(value)
+                .send()
+                .await
+                .expect("secret");
+        }
         let tmp = dir.path().join("tmp");
         std::fs::create_dir_all(&tmp).expect("tmp");
         let mut env = moto.sdk_env();
@@ -324,19 +350,21 @@ impl Stack {
                 ("LOCKGATE_APPROVALS_QUEUE_URL", approvals.as_str()),
                 ("LOCKGATE_TIMERS_QUEUE_URL", timers.as_str()),
                 ("LOCKGATE_S3_PATH_STYLE", "true"),
+                (
+                    "LOCKGATE_SLACK_TOKEN_SECRET_ARN",
+                    "lockgate/slack-bot-token",
+                ),
+                (
+                    "LOCKGATE_SLACK_SIGNING_SECRET_ARN",
+                    "lockgate/slack-signing-secret",
+                ),
+                ("LOCKGATE_SLACK_API_URL", &slack.api_url()),
                 ("TMPDIR", &tmp.to_string_lossy()),
                 ("RUST_LOG", "info"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string())),
         );
-        let urls = QueueUrls {
-            charts: None,
-            deployer: deployer.clone(),
-            approvals: approvals.clone(),
-            notifications: approvals.clone(),
-            timer: Some(timers.clone()),
-        };
         let queues = vec![
             Queue {
                 url: uploads,
@@ -371,8 +399,8 @@ impl Stack {
             ecr,
             staging,
             production,
+            slack,
             queues,
-            urls,
             emulators: BTreeMap::new(),
             env,
             bin_dir,
@@ -398,6 +426,25 @@ impl Stack {
             .wait_ready(Duration::from_secs(30))
             .await
             .unwrap_or_else(|e| panic!("{name} did not start: {e}\n{}", emulator.logs()))
+    }
+
+    /// The path of the function binary `name`.
+    pub fn binary(&self, name: &str) -> PathBuf {
+        self.bin_dir.join(name)
+    }
+
+    /// The Function URL event of a signed click by `user` on a button `action`
+    /// carrying `value`.
+    pub fn signed_click_event(&self, user: &str, action: &str, value: &str) -> Value {
+        let payload = json!({
+            "type": "block_actions",
+            "user": { "id": user },
+            "trigger_id": format!("trigger-{user}"),
+            "response_url": self.slack.response_url(user),
+            "channel": { "id": CHANNEL },
+            "actions": [ { "action_id": action, "value": value } ]
+        });
+        signed_event(&payload, SIGNING_SECRET)
     }
 
     /// The function's emulator.
@@ -541,6 +588,19 @@ impl Stack {
         delivered
     }
 
+    /// Pumps until the queues stay empty for a moment (due timers aside).
+    pub async fn settle(&self) {
+        let mut quiet = 0;
+        while quiet < 3 {
+            if self.pump_once().await == 0 {
+                quiet += 1;
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            } else {
+                quiet = 0;
+            }
+        }
+    }
+
     /// Pumps until `done` holds for the executions of the app, or panics after `limit`.
     pub async fn run_until(
         &self,
@@ -587,39 +647,95 @@ impl Stack {
         out
     }
 
-    /// Enqueues a decision on the approvals queue, as slack-interactions does.
-    pub async fn decide(
-        &self,
-        exec: &Execution,
-        env: &str,
-        by: &str,
-        verdict: Verdict,
-        reason: Option<&str>,
-    ) {
-        let event = Event::new(
-            chrono::Utc::now(),
-            EventBody::DecisionRecorded {
-                env: env.to_string(),
-                decision_id: format!("e2e-{by}-{env}"),
-                by: by.to_string(),
-                groups: Vec::new(),
-                verdict,
-                reason: reason.map(str::to_string),
-                digest: Some(exec.candidate.chart.digest.clone()),
-            },
-        );
-        let envelope = Envelope::event(&exec.id, &event);
-        let queue = SqsCommandQueue::new(self.sqs.clone(), self.urls.clone());
-        queue
-            .send(&Outgoing {
-                route: Route::Approvals,
-                group_id: Some(exec.id.to_string()),
-                dedup_id: envelope.dedup_id(),
-                delay: Span::from_secs(0),
-                envelope,
+    /// The approval request posted for `exec` (a top-level message with buttons).
+    pub fn approval_message(&self, exec: &Execution) -> lockgate_slack::standin::Posted {
+        self.slack
+            .messages()
+            .into_iter()
+            .find(|m| {
+                let blocks = m.blocks.to_string();
+                m.thread_ts.is_none()
+                    && blocks.contains(exec.id.as_str())
+                    && blocks.contains("lg_facts")
             })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no approval request for {} in Slack: {:?}",
+                    exec.id,
+                    self.slack.messages()
+                )
+            })
+    }
+
+    /// The value of the button `action` on the approval request of `exec`.
+    pub fn button_value(&self, exec: &Execution, action: &str) -> String {
+        self.approval_message(exec)
+            .blocks
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["type"] == "actions")
+            .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+            .find(|e| e["action_id"] == action)
+            .and_then(|e| e["value"].as_str().map(str::to_string))
+            .expect("the request has the button")
+    }
+
+    /// Sends `payload` to slack-interactions as Slack does: form-encoded, signed with
+    /// the signing secret, through the Function URL event. Returns the HTTP answer.
+    pub async fn slack_request(&self, payload: &Value) -> (u16, String) {
+        self.slack_request_signed_with(payload, SIGNING_SECRET)
             .await
-            .expect("enqueue decision");
+    }
+
+    /// As [`Stack::slack_request`], signed with `secret`.
+    pub async fn slack_request_signed_with(&self, payload: &Value, secret: &str) -> (u16, String) {
+        let event = signed_event(payload, secret);
+        let answer = self
+            .function("slack-interactions")
+            .invoke(&event, Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|e| panic!("slack-interactions failed: {e}\n{}", self.logs()));
+        (
+            answer["statusCode"].as_u64().unwrap_or_default() as u16,
+            answer["body"].as_str().unwrap_or_default().to_string(),
+        )
+    }
+
+    /// `user` clicks the button `action` (`lockgate_approve`) on the request of `exec`.
+    pub async fn click(&self, exec: &Execution, user: &str, action: &str) -> (u16, String) {
+        let value = self.button_value(exec, action);
+        self.click_value(user, action, &value).await
+    }
+
+    /// `user` clicks a button `action` carrying `value` (kept from an earlier version
+    /// of a message).
+    pub async fn click_value(&self, user: &str, action: &str, value: &str) -> (u16, String) {
+        let payload = json!({
+            "type": "block_actions",
+            "user": { "id": user },
+            "trigger_id": format!("trigger-{user}"),
+            "response_url": self.slack.response_url(user),
+            "channel": { "id": CHANNEL },
+            "actions": [ { "action_id": action, "value": value } ]
+        });
+        self.slack_request(&payload).await
+    }
+
+    /// `user` rejects `exec` with `reason` (the button, then the reason dialog).
+    pub async fn reject(&self, exec: &Execution, user: &str, reason: &str) -> (u16, String) {
+        let (status, body) = self.click(exec, user, "lockgate_reject").await;
+        assert_eq!(status, 200, "{body}");
+        let payload = json!({
+            "type": "view_submission",
+            "user": { "id": user },
+            "view": {
+                "callback_id": "lockgate_reject_reason",
+                "private_metadata": self.button_value(exec, "lockgate_reject"),
+                "state": { "values": { "lockgate_reason": { "lockgate_reason_input": { "value": reason } } } }
+            }
+        });
+        self.slack_request(&payload).await
     }
 
     /// Keys of the chart repository's `index.yaml` entries for the app.
@@ -678,6 +794,58 @@ fn to_harness(m: &aws_sdk_sqs::types::Message) -> SqsMessage {
             })
             .unwrap_or_default(),
     }
+}
+
+/// The Function URL event of `payload` posted as Slack posts it: form-encoded and
+/// signed with `secret` now.
+fn signed_event(payload: &Value, secret: &str) -> Value {
+    let body = format!(
+        "payload={}",
+        payload
+            .to_string()
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    );
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let signature = lockgate_slack::sign_request(secret.as_bytes(), &ts, body.as_bytes());
+    function_url_event(&body, &ts, &signature)
+}
+
+/// A Lambda Function URL event (payload format 2.0) for a Slack POST.
+fn function_url_event(body: &str, ts: &str, signature: &str) -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/",
+        "rawQueryString": "",
+        "headers": {
+            "content-type": "application/x-www-form-urlencoded",
+            "user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": signature
+        },
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "e2e",
+            "domainName": "e2e.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "e2e",
+            "http": {"method": "POST", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "Slackbot"},
+            "requestId": format!("req-{ts}"),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "28/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 0
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
 }
 
 /// The "ECR Image Action" event of a successful push, shaped as in the ECR

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use lockgate_core::execution::{Execution, Status, Verdict};
-use lockgate_e2e::{Delivery, Stack, StackOptions, APPROVER};
+use lockgate_core::execution::{Execution, Status};
+use lockgate_e2e::{Delivery, Stack, StackOptions, APPROVER, CHANNEL};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -56,12 +56,12 @@ async fn through_production(stack: &Stack, tag: &str) -> Execution {
         Stack::releases(&stack.production, "hello-production").is_empty(),
         "production waits for the approval"
     );
-    stack
-        .decide(&exec, "production", APPROVER, Verdict::Approve, None)
-        .await;
+    let (status, body) = stack.click(&exec, APPROVER, "lockgate_approve").await;
+    assert_eq!(status, 200, "{body}");
     let execs = stack
         .run_until("the production rollout", LIMIT, final_)
         .await;
+    stack.settle().await;
     assert_eq!(execs[0].status, Status::Succeeded, "{}", stack.logs());
     assert_eq!(
         release_statuses(&Stack::releases(&stack.production, "hello-production")),
@@ -85,19 +85,46 @@ async fn through_production(stack: &Stack, tag: &str) -> Execution {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_image_push_reaches_production_after_approval() {
     let stack = Stack::start(StackOptions::default()).await;
-    through_production(&stack, "1.0.0").await;
+    let exec = through_production(&stack, "1.0.0").await;
     assert_eq!(stack.index_versions().await.len(), 1);
-    let logs = stack.logs();
+    // the approval request was updated in place, and every stage was told in one thread
+    let request = stack.approval_message(&exec);
+    assert!(request.updates >= 1, "the request was updated: {request:?}");
+    assert!(
+        request.blocks.to_string().contains("*Approved* by"),
+        "{}",
+        request.blocks
+    );
+    assert!(
+        !request.blocks.to_string().contains("lockgate_approve"),
+        "buttons removed"
+    );
+    let messages = stack.slack.messages();
+    let roots: Vec<_> = messages
+        .iter()
+        .filter(|m| {
+            m.thread_ts.is_none()
+                && m.channel == CHANNEL
+                && !m.blocks.to_string().contains("lockgate_approve")
+                && m.ts != request.ts
+        })
+        .collect();
+    assert_eq!(roots.len(), 1, "one thread per execution: {messages:?}");
+    let thread: Vec<String> = messages
+        .iter()
+        .filter(|m| m.thread_ts.as_deref() == Some(roots[0].ts.as_str()))
+        .map(|m| m.text.clone())
+        .collect();
+    let all = format!("{}\n{}", roots[0].text, thread.join("\n"));
     for notice in [
         "deploying revision 1 to staging",
         "staging is running revision 1",
-        "approval needed",
         "deploy to production approved by U0APPROVER1",
         "production is running revision 1",
     ] {
         assert!(
-            logs.contains(notice),
-            "no notice {notice:?} in the logs:\n{logs}"
+            all.contains(notice),
+            "no notice {notice:?} in the thread:\n{all}"
         );
     }
 }
@@ -110,6 +137,15 @@ async fn every_message_delivered_twice_changes_nothing() {
     })
     .await;
     let exec = through_production(&stack, "1.0.0").await;
+    assert_eq!(
+        stack
+            .approval_message(&exec)
+            .blocks
+            .to_string()
+            .matches("*Approved* by")
+            .count(),
+        1
+    );
     // one chart, one execution, one revision per environment (checked above), and the
     // execution's history has each event once
     assert_eq!(stack.index_versions().await.len(), 1);
@@ -130,10 +166,6 @@ async fn a_deployer_killed_mid_message_is_retried_and_the_pipeline_completes() {
     let stack = Stack::start(StackOptions::default()).await;
     stack.kill_during_next_batch("deployer");
     through_production(&stack, "1.0.0").await;
-    assert!(
-        stack.function("deployer").logs().contains("cannot start") == false,
-        "the restarted deployer started"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,5 +197,111 @@ async fn a_failed_staging_rollout_rolls_back_and_stops() {
     assert!(
         !stack.logs().contains("approval needed"),
         "no approval was requested"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_decisions_are_verified_authorized_and_final() {
+    let stack = Stack::start(StackOptions::default()).await;
+    stack.push_image("1.0.0").await;
+    let execs = stack
+        .run_until("the production gate", LIMIT, awaiting)
+        .await;
+    let exec = execs[0].clone();
+
+    // a forged request is refused and changes nothing
+    let forged = serde_json::json!({"type": "block_actions", "user": {"id": APPROVER},
+        "actions": [{"action_id": "lockgate_approve", "value": stack.button_value(&exec, "lockgate_approve")}]});
+    let (status, _) = stack
+        .slack_request_signed_with(&forged, "not-the-signing-secret")
+        .await;
+    assert_eq!(status, 401);
+    // someone who is not an approver is told so, and nothing is queued
+    let (status, body) = stack.click(&exec, "U0MALLORY9", "lockgate_approve").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("not"), "{body}");
+    // the approver rejects with a reason
+    let (status, body) = stack
+        .reject(&exec, APPROVER, "error rate too high in staging")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let execs = stack.run_until("the rejection", LIMIT, final_).await;
+    match &execs[0].status {
+        Status::Rejected { by, reason, .. } => {
+            assert_eq!(by, APPROVER);
+            assert_eq!(reason.as_deref(), Some("error rate too high in staging"));
+        }
+        other => panic!("expected Rejected, got {other}"),
+    }
+    let decisions = execs[0]
+        .history
+        .iter()
+        .filter(|h| h.key.starts_with("decision/"))
+        .count();
+    assert_eq!(decisions, 1, "only the approver's decision was recorded");
+    assert!(Stack::releases(&stack.production, "hello-production").is_empty());
+    stack.settle().await;
+    let request = stack.approval_message(&exec).blocks.to_string();
+    assert!(
+        request.contains("*Rejected* by") && request.contains("error rate too high"),
+        "{request}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_release_supersedes_a_pending_approval_and_its_message_says_so() {
+    let stack = Stack::start(StackOptions::default()).await;
+    stack.push_image("1.0.0").await;
+    let first = stack.run_until("the first gate", LIMIT, awaiting).await[0].clone();
+    let approve_first = stack.button_value(&first, "lockgate_approve");
+    stack.push_image("1.0.1").await;
+    let execs = stack
+        .run_until("the second gate", LIMIT, |e| {
+            e.len() == 2
+                && e.iter()
+                    .any(|x| matches!(x.status, Status::Superseded { .. }))
+                && awaiting(e)
+        })
+        .await;
+    let old = execs.iter().find(|e| e.id == first.id).expect("first");
+    assert!(
+        matches!(old.status, Status::Superseded { .. }),
+        "{}",
+        old.status
+    );
+    stack
+        .run_until("the message update", LIMIT, |_| {
+            stack
+                .approval_message(&first)
+                .blocks
+                .to_string()
+                .contains("*Superseded*")
+        })
+        .await;
+    // a click on the superseded request changes nothing
+    let (status, body) = stack
+        .click_value(APPROVER, "lockgate_approve", &approve_first)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    stack
+        .run_until("quiet", Duration::from_secs(10), |_| true)
+        .await;
+    let execs = stack.executions().await;
+    let old = execs.iter().find(|e| e.id == first.id).expect("first");
+    assert!(
+        matches!(old.status, Status::Superseded { .. }),
+        "{}",
+        old.status
+    );
+    assert!(Stack::releases(&stack.production, "hello-production").is_empty());
+    let told: Vec<String> = stack
+        .slack
+        .calls_of("chat.postEphemeral")
+        .iter()
+        .map(|c| c.args.to_string())
+        .collect();
+    assert!(
+        told.iter().any(|t| t.contains("superseded by")),
+        "the clicker was told the release was superseded: {told:?}"
     );
 }

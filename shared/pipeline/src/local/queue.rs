@@ -32,6 +32,9 @@ pub struct Delivery {
 struct Stored {
     delivery: Delivery,
     visible_at: DateTime<Utc>,
+    /// Sent with a delay: until due it waits outside its FIFO group, as a message
+    /// on SQS's timer queue does, so it holds nothing back.
+    timer: bool,
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +101,7 @@ impl LocalQueue {
                 receive_count: 0,
             },
             visible_at: now + m.delay.to_chrono(),
+            timer: m.delay.to_chrono() > Duration::zero(),
         });
         drop(st);
         self.wake.notify_waiters();
@@ -112,7 +116,7 @@ impl LocalQueue {
         let mut blocked: HashSet<String> = st.busy_groups.clone();
         let mut pick = None;
         for (i, m) in st.messages.iter().enumerate() {
-            if st.in_flight.contains(&m.delivery.id) {
+            if st.in_flight.contains(&m.delivery.id) || (m.timer && m.visible_at > now) {
                 continue;
             }
             let group = m.delivery.group_id.clone();
@@ -137,6 +141,8 @@ impl LocalQueue {
             st.busy_groups.insert(g);
         }
         st.messages[i].delivery.receive_count += 1;
+        // a retried message holds its group like any other
+        st.messages[i].timer = false;
         Some(st.messages[i].delivery.clone())
     }
 
@@ -276,6 +282,17 @@ mod tests {
         assert!(!q.push(&msg(Route::Approvals, "g", "same", 0)));
         clock.advance(Duration::seconds(301));
         assert!(q.push(&msg(Route::Approvals, "g", "same", 0)));
+    }
+
+    #[test]
+    fn a_delayed_message_does_not_hold_back_later_messages_of_its_group() {
+        let (q, _clock) = queue();
+        assert!(q.push(&msg(Route::Approvals, "g", "timer", 3600)));
+        assert!(q.push(&msg(Route::Approvals, "g", "decision", 0)));
+        let d = q
+            .receive(Route::Approvals)
+            .expect("the decision is not held back");
+        assert_eq!(d.envelope.idempotency_key, "decision");
     }
 
     #[test]

@@ -1,0 +1,163 @@
+//! `lockgate run --slack-token-env`: the local pipeline posts its approval request and
+//! its notices to Slack (here the loopback stand-in), updates the request in place
+//! when `lockgate approve` decides, and keeps one thread per execution.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lockgate_simcluster::{SimCluster, SimConfig};
+use lockgate_slack::standin::SlackStandin;
+
+fn lockgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lockgate"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
+    let slack = SlackStandin::start().await.unwrap();
+    let sim = SimCluster::start_background(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            tls: true,
+            time_scale: 0.02,
+            ..SimConfig::default()
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo");
+    copy_dir(&demo.join("hello"), &dir.path().join("hello"));
+    let config = std::fs::read_to_string(demo.join("lockgate.yaml"))
+        .unwrap()
+        .replace(
+            "    kind: simulated",
+            &format!(
+                "    kind: kubeconfig\n    kubeconfig: {}",
+                kubeconfig.display()
+            ),
+        )
+        .replace(
+            "  - name: terminal\n    kind: log",
+            "  - name: terminal\n    kind: slack\n    channel: C0LOCAL01",
+        );
+    let config_path = dir.path().join("lockgate.yaml");
+    std::fs::write(&config_path, config).unwrap();
+    let state = dir.path().join("state");
+    let run = || {
+        let mut c = lockgate();
+        c.args([
+            "run",
+            "--exit-when-idle",
+            "--slack-token-env",
+            "LG_TEST_SLACK_TOKEN",
+            "--slack-api-url",
+        ])
+        .arg(slack.api_url())
+        .arg("--config")
+        .arg(&config_path)
+        .arg("--state")
+        .arg(&state)
+        .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
+        c
+    };
+    ok(lockgate()
+        .args([
+            "push-image",
+            "hello",
+            "1.0.0",
+            "--by",
+            "U0DEVELOPER",
+            "--state",
+        ])
+        .arg(&state));
+    tokio::task::spawn_blocking(move || ok(&mut run()))
+        .await
+        .unwrap();
+    let request = slack
+        .messages()
+        .into_iter()
+        .find(|m| m.blocks.to_string().contains("lockgate_approve"))
+        .expect("the approval request was posted to Slack");
+    assert_eq!(request.channel, "C0LOCAL01");
+    let status = ok(lockgate()
+        .args(["status", "-o", "json", "--state"])
+        .arg(&state));
+    let doc: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let id = doc["executions"][0]["id"].as_str().unwrap().to_string();
+    ok(lockgate()
+        .args(["approve", &id, "--as", "U0DEMOAPPROVER", "--state"])
+        .arg(&state));
+    let mut again = lockgate();
+    again
+        .args([
+            "run",
+            "--exit-when-idle",
+            "--slack-token-env",
+            "LG_TEST_SLACK_TOKEN",
+            "--slack-api-url",
+        ])
+        .arg(slack.api_url())
+        .arg("--config")
+        .arg(&config_path)
+        .arg("--state")
+        .arg(&state)
+        .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
+    tokio::task::spawn_blocking(move || ok(&mut again))
+        .await
+        .unwrap();
+    let updated = slack
+        .messages()
+        .into_iter()
+        .find(|m| m.ts == request.ts)
+        .unwrap();
+    assert!(
+        updated.blocks.to_string().contains("Approved by"),
+        "{}",
+        updated.blocks
+    );
+    let threads: std::collections::BTreeSet<_> = slack
+        .messages()
+        .iter()
+        .filter_map(|m| m.thread_ts.clone())
+        .collect();
+    assert_eq!(
+        threads.len(),
+        1,
+        "one thread for the execution: {:?}",
+        slack.messages()
+    );
+    let texts: Vec<String> = slack.messages().iter().map(|m| m.text.clone()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("production is running revision 1")),
+        "{texts:?}"
+    );
+    drop(sim);
+}
