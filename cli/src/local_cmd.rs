@@ -300,8 +300,23 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
             a.state.display()
         );
     }
+    let mut failures = std::collections::BTreeMap::new();
+    for e in &shown {
+        let f = rt()?.block_on(handlers::notify_failures(&store, &e.id))?;
+        if !f.is_empty() {
+            failures.insert(e.id.to_string(), f);
+        }
+    }
     if a.output == "json" {
-        let doc = json!({"executions": shown.iter().map(|e| crate::demo::summary(e)).collect::<Vec<_>>()});
+        let doc = json!({
+            "executions": shown.iter().map(|e| {
+                let mut s = crate::demo::summary(e);
+                if let Some(f) = failures.get(e.id.as_str()) {
+                    s["notification_failures"] = json!(f);
+                }
+                s
+            }).collect::<Vec<_>>()
+        });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -318,6 +333,14 @@ pub fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
                 s.revision
                     .map(|r| format!("revision {r}"))
                     .unwrap_or_default()
+            );
+        }
+        for f in failures.get(e.id.as_str()).into_iter().flatten() {
+            println!(
+                "    notification not delivered at {}: {} ({})",
+                f.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                f.error,
+                f.text
             );
         }
         if a.execution.is_some() {

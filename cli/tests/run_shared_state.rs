@@ -15,19 +15,6 @@ fn lockgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lockgate"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 struct Killed(Vec<Child>);
 impl Drop for Killed {
     fn drop(&mut self) {
@@ -94,7 +81,7 @@ fn two_run_processes_never_deploy_a_candidate_twice() {
     let kubeconfig = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&kubeconfig).unwrap();
     let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo");
-    copy_dir(&demo.join("hello"), &dir.path().join("hello"));
+    common::copy_dir(&demo.join("hello"), &dir.path().join("hello"));
     let config = std::fs::read_to_string(demo.join("lockgate.yaml"))
         .unwrap()
         .replace(

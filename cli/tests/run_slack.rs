@@ -2,27 +2,16 @@
 //! its notices to Slack (here the loopback stand-in), updates the request in place
 //! when `lockgate approve` decides, and keeps one thread per execution.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use lockgate_simcluster::{SimCluster, SimConfig};
 use lockgate_slack::standin::SlackStandin;
 
+mod common;
+
 fn lockgate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_lockgate"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn ok(cmd: &mut Command) -> String {
@@ -52,7 +41,7 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
     let kubeconfig = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&kubeconfig).unwrap();
     let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo");
-    copy_dir(&demo.join("hello"), &dir.path().join("hello"));
+    common::copy_dir(&demo.join("hello"), &dir.path().join("hello"));
     let config = std::fs::read_to_string(demo.join("lockgate.yaml"))
         .unwrap()
         .replace(
@@ -96,7 +85,8 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
             "--state",
         ])
         .arg(&state));
-    tokio::task::spawn_blocking(move || ok(&mut run()))
+    let mut first = run();
+    tokio::task::spawn_blocking(move || ok(&mut first))
         .await
         .unwrap();
     let request = slack
@@ -113,21 +103,7 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
     ok(lockgate()
         .args(["approve", &id, "--as", "U0DEMOAPPROVER", "--state"])
         .arg(&state));
-    let mut again = lockgate();
-    again
-        .args([
-            "run",
-            "--exit-when-idle",
-            "--slack-token-env",
-            "LG_TEST_SLACK_TOKEN",
-            "--slack-api-url",
-        ])
-        .arg(slack.api_url())
-        .arg("--config")
-        .arg(&config_path)
-        .arg("--state")
-        .arg(&state)
-        .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
+    let mut again = run();
     tokio::task::spawn_blocking(move || ok(&mut again))
         .await
         .unwrap();
@@ -137,7 +113,7 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
         .find(|m| m.ts == request.ts)
         .unwrap();
     assert!(
-        updated.blocks.to_string().contains("Approved by"),
+        updated.blocks.to_string().contains("*Approved* by"),
         "{}",
         updated.blocks
     );
@@ -159,5 +135,92 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
             .any(|t| t.contains("production is running revision 1")),
         "{texts:?}"
     );
+    assert_eq!(
+        common::revisions(&kubeconfig, "hello", "hello-production"),
+        vec![(1, "deployed".to_string())]
+    );
+    drop(sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slack_failure_does_not_stop_the_pipeline_and_shows_in_status() {
+    let slack = SlackStandin::start().await.unwrap();
+    slack.set_invalid_auth(true); // a revoked token
+    let sim = SimCluster::start_background(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            tls: true,
+            time_scale: 0.02,
+            ..SimConfig::default()
+        },
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo");
+    common::copy_dir(&demo.join("hello"), &dir.path().join("hello"));
+    let config = std::fs::read_to_string(demo.join("lockgate.yaml"))
+        .unwrap()
+        .replace(
+            "    kind: simulated",
+            &format!(
+                "    kind: kubeconfig\n    kubeconfig: {}",
+                kubeconfig.display()
+            ),
+        )
+        .replace(
+            "  - name: terminal\n    kind: log",
+            "  - name: terminal\n    kind: slack\n    channel: C0LOCAL01",
+        );
+    let config_path = dir.path().join("lockgate.yaml");
+    std::fs::write(&config_path, config).unwrap();
+    let state = dir.path().join("state");
+    ok(lockgate()
+        .args([
+            "push-image",
+            "hello",
+            "1.0.0",
+            "--by",
+            "U0DEVELOPER",
+            "--state",
+        ])
+        .arg(&state));
+    let mut run = lockgate();
+    run.args([
+        "run",
+        "--exit-when-idle",
+        "--slack-token-env",
+        "LG_TEST_SLACK_TOKEN",
+        "--slack-api-url",
+    ])
+    .arg(slack.api_url())
+    .arg("--config")
+    .arg(&config_path)
+    .arg("--state")
+    .arg(&state)
+    .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
+    tokio::task::spawn_blocking(move || ok(&mut run))
+        .await
+        .unwrap();
+    // staging was deployed although no notice got through
+    assert_eq!(
+        common::revisions(&kubeconfig, "hello", "hello-staging"),
+        vec![(1, "deployed".to_string())]
+    );
+    let text = ok(lockgate().args(["status", "--state"]).arg(&state));
+    assert!(
+        text.contains("notification not delivered") && text.contains("invalid_auth"),
+        "{text}"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&ok(lockgate()
+        .args(["status", "-o", "json", "--state"])
+        .arg(&state)))
+    .unwrap();
+    let failures = doc["executions"][0]["notification_failures"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!failures.is_empty(), "{doc}");
     drop(sim);
 }

@@ -25,3 +25,18 @@ pub fn revisions(kubeconfig: &Path, release: &str, ns: &str) -> Vec<(i64, String
         })
         .collect()
 }
+
+/// Copies the directory tree `from` to `to`.
+#[allow(dead_code)] // not every test binary copies
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}

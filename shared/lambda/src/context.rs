@@ -54,6 +54,30 @@ struct Outlets {
     notifier: Arc<dyn Notifier>,
 }
 
+/// A cluster's `kubeconfig` starting with this names a Secrets Manager secret holding
+/// the kubeconfig (for clusters that are not EKS).
+pub const KUBECONFIG_SECRET_PREFIX: &str = "secretsmanager:";
+
+/// Writes `bytes` to `file` readable by this user only.
+fn write_private(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::create_dir_all(dir)?;
+    let tmp = file.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    std::fs::rename(tmp, file)
+}
+
 /// Overrides the Slack Web API base URL (tests point it at a loopback stand-in).
 pub const SLACK_API_URL: &str = "LOCKGATE_SLACK_API_URL";
 
@@ -159,8 +183,9 @@ impl FunctionEnv {
             self.settings.config.bucket,
             self.settings.config_key()
         );
-        let config = Config::from_yaml(&text)
+        let mut config = Config::from_yaml(&text)
             .map_err(|e| HandlerError::Permanent(format!("configuration {where_}:\n{e}")))?;
+        self.fetch_kubeconfigs(&mut config).await?;
         let mut eks = HashMap::new();
         for c in &config.clusters {
             if let Connection::Eks {
@@ -188,6 +213,33 @@ impl FunctionEnv {
         };
         *loaded = Some(fresh.clone());
         Ok(fresh)
+    }
+
+    /// Kubeconfigs named `secretsmanager:<secret name or ARN>` in the configuration are
+    /// read from Secrets Manager into private files under the scratch directory, and
+    /// the configuration points at those files.
+    async fn fetch_kubeconfigs(&self, config: &mut Config) -> Result<(), HandlerError> {
+        for c in &mut config.clusters {
+            let Connection::Kubeconfig {
+                path: Some(path), ..
+            } = &mut c.connection
+            else {
+                continue;
+            };
+            let Some(secret) = path.strip_prefix(KUBECONFIG_SECRET_PREFIX) else {
+                continue;
+            };
+            let text = lockgate_aws::get_secret_string(&self.aws.secrets, secret)
+                .await
+                .map_err(HandlerError::from)?;
+            let dir = self.workdir.join("kubeconfigs");
+            let file = dir.join(&c.name);
+            write_private(&dir, &file, text.as_bytes()).map_err(|e| {
+                HandlerError::Transient(format!("write the kubeconfig of cluster {}: {e}", c.name))
+            })?;
+            *path = file.to_string_lossy().into_owned();
+        }
+        Ok(())
     }
 
     /// Slack when a bot token secret is configured (read once, on first use), else

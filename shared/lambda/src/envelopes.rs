@@ -11,6 +11,23 @@ use lockgate_pipeline::handlers::{self, Ctx, HandlerError};
 
 use crate::batch::Disposition;
 
+/// One SQS record holding an envelope, in a context of its own: the envelope, then
+/// whatever it queued for this process.
+pub async fn handle_record(
+    env: &crate::FunctionEnv,
+    record: &crate::batch::SqsRecord,
+) -> Disposition {
+    let queue = env.queue();
+    let ctx = match env.ctx(&queue).await {
+        Ok(c) => c,
+        Err(e) => return Disposition::Retry(e.to_string()),
+    };
+    match handle_body(&ctx, &record.body).await {
+        Disposition::Done => crate::inline::drain(&ctx, &queue).await,
+        retry => retry,
+    }
+}
+
 /// Parses a message body as an envelope and handles it.
 pub async fn handle_body(ctx: &Ctx, body: &str) -> Disposition {
     match Envelope::from_json(body) {

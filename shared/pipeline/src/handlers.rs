@@ -9,6 +9,8 @@
 //! candidate (see `lockgate_kube::deploy`).
 
 use std::collections::BTreeMap;
+
+use sha2::Digest as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -791,6 +793,24 @@ async fn run(
                 if e.is_transient() {
                     return Err(e.into());
                 }
+                // kept with the execution so `lockgate status` shows it
+                let failure = NotifyFailure {
+                    at: now,
+                    kind: format!("{:?}", notice.kind),
+                    text: notice.text.clone(),
+                    error: e.to_string(),
+                };
+                let key = notify_failure_key(id, &env.idempotency_key);
+                match ctx
+                    .store
+                    .create(&key, serde_json::to_vec(&failure).unwrap_or_default())
+                    .await
+                {
+                    Ok(_) | Err(StoreError::AlreadyExists { .. }) => {}
+                    Err(e) => {
+                        tracing::warn!(execution_id = %id, error = %e, "could not record the notification failure")
+                    }
+                }
             }
             Ok(None)
         }
@@ -828,6 +848,45 @@ pub fn describe(o: &Outcome) -> String {
             format!("revision {failed_revision} failed ({reason}); {r}")
         }
     }
+}
+
+/// A notice that could not be delivered for good (kept for `lockgate status`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotifyFailure {
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The notice's kind.
+    pub kind: String,
+    /// The notice's text.
+    pub text: String,
+    /// Why it was not delivered.
+    pub error: String,
+}
+
+/// Where a failed notice of execution `id` (message `message_key`) is kept.
+pub fn notify_failure_key(id: &ExecutionId, message_key: &str) -> String {
+    let h = hex::encode(sha2::Sha256::digest(message_key.as_bytes()));
+    format!("notify-failures/{id}/{}", &h[..16])
+}
+
+/// The notices of execution `id` that could not be delivered, oldest first.
+///
+/// # Errors
+/// When the store cannot be read.
+pub async fn notify_failures(
+    store: &dyn StateStore,
+    id: &ExecutionId,
+) -> Result<Vec<NotifyFailure>, StoreError> {
+    let mut out = Vec::new();
+    for key in store.list(&format!("notify-failures/{id}/")).await? {
+        if let Some(v) = store.get(&key).await? {
+            if let Ok(f) = serde_json::from_slice::<NotifyFailure>(&v.bytes) {
+                out.push(f);
+            }
+        }
+    }
+    out.sort_by_key(|f| f.at);
+    Ok(out)
 }
 
 /// Where the handle of an approval request is kept.

@@ -143,7 +143,7 @@ fn cluster(crash_images: Vec<String>) -> SimCluster {
     .expect("simulated cluster")
 }
 
-fn config_yaml(staging_kubeconfig: &Path, production_kubeconfig: &Path) -> String {
+fn config_yaml(staging_kubeconfig: &Path) -> String {
     format!(
         r#"version: 1
 clusters:
@@ -152,7 +152,7 @@ clusters:
     kubeconfig: {staging}
   - name: production
     kind: kubeconfig
-    kubeconfig: {production}
+    kubeconfig: secretsmanager:lockgate/production-kubeconfig
 notifications:
   - name: deploys
     kind: slack
@@ -193,7 +193,6 @@ apps:
           four_eyes: true
 "#,
         staging = staging_kubeconfig.display(),
-        production = production_kubeconfig.display(),
     )
 }
 
@@ -257,7 +256,7 @@ impl Stack {
         };
         put(
             "config/lockgate.yaml".into(),
-            config_yaml(&staging_kc, &production_kc).into_bytes(),
+            config_yaml(&staging_kc).into_bytes(),
         )
         .await;
         for (rel, bytes) in chart_files() {
@@ -324,9 +323,15 @@ impl Stack {
             .await
             .expect("slack stand-in");
         let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+        let production_kubeconfig =
+            std::fs::read_to_string(&production_kc).expect("production kubeconfig");
         for (name, value) in [
             ("lockgate/slack-bot-token", lockgate_slack::standin::TOKEN),
             ("lockgate/slack-signing-secret", SIGNING_SECRET),
+            (
+                "lockgate/production-kubeconfig",
+                production_kubeconfig.as_str(),
+            ),
         ] {
             secrets
                 .create_secret()

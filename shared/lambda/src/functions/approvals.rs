@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use crate::batch::{self, Disposition, SqsRecord};
 use crate::context::FunctionEnv;
-use crate::{envelopes, inline};
 
 /// Handles one SQS batch; answers the partial batch response.
 ///
@@ -18,13 +17,5 @@ pub async fn handle(env: &FunctionEnv, event: &Value) -> Result<Value, String> {
 }
 
 async fn one(env: &FunctionEnv, record: SqsRecord) -> Disposition {
-    let queue = env.queue();
-    let ctx = match env.ctx(&queue).await {
-        Ok(c) => c,
-        Err(e) => return Disposition::Retry(e.to_string()),
-    };
-    match envelopes::handle_body(&ctx, &record.body).await {
-        Disposition::Done => inline::drain(&ctx, &queue).await,
-        retry => retry,
-    }
+    crate::envelopes::handle_record(env, &record).await
 }

@@ -8,7 +8,6 @@ use serde_json::Value;
 
 use crate::batch::{self, Disposition, SqsRecord};
 use crate::context::FunctionEnv;
-use crate::{envelopes, inline};
 
 /// Handles one SQS batch from either queue; answers the partial batch response.
 ///
@@ -23,15 +22,7 @@ async fn one(env: &FunctionEnv, record: SqsRecord) -> Disposition {
     if is_timer(env, &record) {
         return forward(env, &record).await;
     }
-    let queue = env.queue();
-    let ctx = match env.ctx(&queue).await {
-        Ok(c) => c,
-        Err(e) => return Disposition::Retry(e.to_string()),
-    };
-    match envelopes::handle_body(&ctx, &record.body).await {
-        Disposition::Done => inline::drain(&ctx, &queue).await,
-        retry => retry,
-    }
+    crate::envelopes::handle_record(env, &record).await
 }
 
 /// Whether the record comes from the timer queue: its queue is not FIFO, or it
