@@ -118,9 +118,9 @@ async fn an_image_push_reaches_production_after_approval() {
     let all = format!("{}\n{}", roots[0].text, thread.join("\n"));
     for notice in [
         "deploying revision 1 to staging",
-        "staging is running revision 1",
+        "staging is running revision 1 (in ",
         "deploy to production approved by U0APPROVER1",
-        "production is running revision 1",
+        "production is running revision 1 (in ",
     ] {
         assert!(
             all.contains(notice),

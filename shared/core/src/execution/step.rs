@@ -105,6 +105,17 @@ pub fn step(exec: &Execution, event: &Event) -> Step {
     }
 }
 
+/// ` (in 1m5s)` from `since` to `now`, or nothing without a start.
+fn elapsed(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match since {
+        Some(t) if now >= t => {
+            let secs = u64::try_from((now - t).num_seconds()).unwrap_or(0);
+            format!(" (in {})", crate::span::Span::from_secs(secs))
+        }
+        _ => String::new(),
+    }
+}
+
 /// Where an event's environment stands relative to the current stage.
 pub(super) enum Position {
     Past,
@@ -233,7 +244,8 @@ impl Machine {
                 let stage = &mut self.next.stages[i];
                 stage.status = StageStatus::Succeeded;
                 stage.finished_at = Some(self.at);
-                let text = format!("{env} is running revision {revision}");
+                let took = elapsed(stage.started_at, self.at);
+                let text = format!("{env} is running revision {revision}{took}");
                 self.notify(NoticeKind::StageSucceeded, Some(env), text);
                 self.enter_stage(i + 1, Status::Deploying { env: String::new() });
                 Ok(())
@@ -268,7 +280,8 @@ impl Machine {
                     env: env.clone(),
                     reason: reason.clone(),
                 };
-                let text = format!("{env} rolled back to {to}: {reason}");
+                let took = elapsed(self.next.stages[i].started_at, self.at);
+                let text = format!("{env} rolled back to {to}: {reason}{took}");
                 self.notify(NoticeKind::RolledBack, Some(env), text);
                 Ok(())
             }
@@ -424,7 +437,8 @@ impl Machine {
                 .iter()
                 .map(|s| s.env.as_str())
                 .collect();
-            let text = format!("released to {}", envs.join(", "));
+            let took = elapsed(Some(self.next.opened_at), self.at);
+            let text = format!("released to {}{took}", envs.join(", "));
             self.notify(NoticeKind::Succeeded, None, text);
             return;
         };
