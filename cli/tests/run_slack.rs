@@ -25,9 +25,17 @@ fn ok(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
-    let slack = SlackStandin::start().await.unwrap();
+/// A simulated cluster, the demo app with its notices in Slack channel C0LOCAL01, and
+/// the paths of its kubeconfig, configuration and state.
+struct Local {
+    _sim: SimCluster,
+    _dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+    config: PathBuf,
+    state: PathBuf,
+}
+
+fn local() -> Local {
     let sim = SimCluster::start_background(
         "127.0.0.1:0".parse().unwrap(),
         SimConfig {
@@ -42,7 +50,7 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
     sim.write_kubeconfig(&kubeconfig).unwrap();
     let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo");
     common::copy_dir(&demo.join("hello"), &dir.path().join("hello"));
-    let config = std::fs::read_to_string(demo.join("lockgate.yaml"))
+    let text = std::fs::read_to_string(demo.join("lockgate.yaml"))
         .unwrap()
         .replace(
             "    kind: simulated",
@@ -55,26 +63,43 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
             "  - name: terminal\n    kind: log",
             "  - name: terminal\n    kind: slack\n    channel: C0LOCAL01",
         );
-    let config_path = dir.path().join("lockgate.yaml");
-    std::fs::write(&config_path, config).unwrap();
+    let config = dir.path().join("lockgate.yaml");
+    std::fs::write(&config, text).unwrap();
     let state = dir.path().join("state");
-    let run = || {
-        let mut c = lockgate();
-        c.args([
-            "run",
-            "--exit-when-idle",
-            "--slack-token-env",
-            "LG_TEST_SLACK_TOKEN",
-            "--slack-api-url",
-        ])
-        .arg(slack.api_url())
-        .arg("--config")
-        .arg(&config_path)
-        .arg("--state")
-        .arg(&state)
-        .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
-        c
-    };
+    Local {
+        _sim: sim,
+        kubeconfig,
+        config,
+        state,
+        _dir: dir,
+    }
+}
+
+/// `lockgate run --exit-when-idle` against `slack`.
+fn run_with_slack(l: &Local, slack: &SlackStandin) -> Command {
+    let mut c = lockgate();
+    c.args([
+        "run",
+        "--exit-when-idle",
+        "--slack-token-env",
+        "LG_TEST_SLACK_TOKEN",
+        "--slack-api-url",
+    ])
+    .arg(slack.api_url())
+    .arg("--config")
+    .arg(&l.config)
+    .arg("--state")
+    .arg(&l.state)
+    .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
+    let slack = SlackStandin::start().await.unwrap();
+    let l = local();
+    let (kubeconfig, state) = (l.kubeconfig.clone(), l.state.clone());
+    let run = || run_with_slack(&l, &slack);
     ok(lockgate()
         .args([
             "push-image",
@@ -139,43 +164,15 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
         common::revisions(&kubeconfig, "hello", "hello-production"),
         vec![(1, "deployed".to_string())]
     );
-    drop(sim);
+    drop(l);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slack_failure_does_not_stop_the_pipeline_and_shows_in_status() {
     let slack = SlackStandin::start().await.unwrap();
     slack.set_invalid_auth(true); // a revoked token
-    let sim = SimCluster::start_background(
-        "127.0.0.1:0".parse().unwrap(),
-        SimConfig {
-            tls: true,
-            time_scale: 0.02,
-            ..SimConfig::default()
-        },
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
-    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo");
-    common::copy_dir(&demo.join("hello"), &dir.path().join("hello"));
-    let config = std::fs::read_to_string(demo.join("lockgate.yaml"))
-        .unwrap()
-        .replace(
-            "    kind: simulated",
-            &format!(
-                "    kind: kubeconfig\n    kubeconfig: {}",
-                kubeconfig.display()
-            ),
-        )
-        .replace(
-            "  - name: terminal\n    kind: log",
-            "  - name: terminal\n    kind: slack\n    channel: C0LOCAL01",
-        );
-    let config_path = dir.path().join("lockgate.yaml");
-    std::fs::write(&config_path, config).unwrap();
-    let state = dir.path().join("state");
+    let l = local();
+    let (kubeconfig, state) = (l.kubeconfig.clone(), l.state.clone());
     ok(lockgate()
         .args([
             "push-image",
@@ -186,20 +183,7 @@ async fn a_slack_failure_does_not_stop_the_pipeline_and_shows_in_status() {
             "--state",
         ])
         .arg(&state));
-    let mut run = lockgate();
-    run.args([
-        "run",
-        "--exit-when-idle",
-        "--slack-token-env",
-        "LG_TEST_SLACK_TOKEN",
-        "--slack-api-url",
-    ])
-    .arg(slack.api_url())
-    .arg("--config")
-    .arg(&config_path)
-    .arg("--state")
-    .arg(&state)
-    .env("LG_TEST_SLACK_TOKEN", lockgate_slack::standin::TOKEN);
+    let mut run = run_with_slack(&l, &slack);
     tokio::task::spawn_blocking(move || ok(&mut run))
         .await
         .unwrap();
@@ -222,5 +206,5 @@ async fn a_slack_failure_does_not_stop_the_pipeline_and_shows_in_status() {
         .cloned()
         .unwrap_or_default();
     assert!(!failures.is_empty(), "{doc}");
-    drop(sim);
+    drop(l);
 }
