@@ -7,42 +7,126 @@ use std::fmt::Write as _;
 use crate::gofmt;
 use crate::value::Value;
 
-const BUILTINS: &[&str] = &[
-    "and", "or", "not", "len", "index", "slice", "print", "printf", "println", "eq", "ne", "lt",
-    "le", "gt", "ge", "html", "js", "urlquery", "call",
-];
-
-/// The static name of one of Go's predefined template functions.
-pub fn builtin_name(name: &str) -> Option<&'static str> {
-    BUILTINS.iter().copied().find(|b| *b == name)
+/// One of Go's predefined template functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// `and` (short-circuit, in the executor)
+    And,
+    /// `or` (short-circuit, in the executor)
+    Or,
+    /// `not`
+    Not,
+    /// `len`
+    Len,
+    /// `index`
+    Index,
+    /// `slice`
+    Slice,
+    /// `print`
+    Print,
+    /// `printf`
+    Printf,
+    /// `println`
+    Println,
+    /// `eq`
+    Eq,
+    /// `ne`
+    Ne,
+    /// `lt`
+    Lt,
+    /// `le`
+    Le,
+    /// `gt`
+    Gt,
+    /// `ge`
+    Ge,
+    /// `html`
+    Html,
+    /// `js`
+    Js,
+    /// `urlquery`
+    Urlquery,
+    /// `call`
+    Call,
 }
 
-/// Calls a predefined function (all but `and`/`or`).
-pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
-    match name {
-        "not" => {
+impl Builtin {
+    /// Every predefined function.
+    pub const ALL: &'static [Builtin] = &[
+        Builtin::And,
+        Builtin::Or,
+        Builtin::Not,
+        Builtin::Len,
+        Builtin::Index,
+        Builtin::Slice,
+        Builtin::Print,
+        Builtin::Printf,
+        Builtin::Println,
+        Builtin::Eq,
+        Builtin::Ne,
+        Builtin::Lt,
+        Builtin::Le,
+        Builtin::Gt,
+        Builtin::Ge,
+        Builtin::Html,
+        Builtin::Js,
+        Builtin::Urlquery,
+        Builtin::Call,
+    ];
+
+    /// The name templates call it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::And => "and",
+            Builtin::Or => "or",
+            Builtin::Not => "not",
+            Builtin::Len => "len",
+            Builtin::Index => "index",
+            Builtin::Slice => "slice",
+            Builtin::Print => "print",
+            Builtin::Printf => "printf",
+            Builtin::Println => "println",
+            Builtin::Eq => "eq",
+            Builtin::Ne => "ne",
+            Builtin::Lt => "lt",
+            Builtin::Le => "le",
+            Builtin::Gt => "gt",
+            Builtin::Ge => "ge",
+            Builtin::Html => "html",
+            Builtin::Js => "js",
+            Builtin::Urlquery => "urlquery",
+            Builtin::Call => "call",
+        }
+    }
+}
+
+/// Calls a predefined function (all but `and`/`or`, which the executor evaluates).
+pub fn call(b: Builtin, args: &[Value]) -> Result<Value, String> {
+    let name = b.name();
+    match b {
+        Builtin::Not => {
             want_args(name, args, 1)?;
             Ok(Value::Bool(!args[0].truthy()))
         }
-        "len" => {
+        Builtin::Len => {
             want_args(name, args, 1)?;
             len(&args[0])
         }
-        "index" => {
+        Builtin::Index => {
             if args.is_empty() {
                 return Err("wrong number of args for index: want at least 1 got 0".into());
             }
             index(&args[0], &args[1..])
         }
-        "slice" => {
+        Builtin::Slice => {
             if args.is_empty() {
                 return Err("wrong number of args for slice: want at least 1 got 0".into());
             }
             slice(&args[0], &args[1..])
         }
-        "print" => Ok(Value::from(gofmt::sprint(args))),
-        "println" => Ok(Value::from(gofmt::sprintln(args))),
-        "printf" => {
+        Builtin::Print => Ok(Value::from(gofmt::sprint(args))),
+        Builtin::Println => Ok(Value::from(gofmt::sprintln(args))),
+        Builtin::Printf => {
             if args.is_empty() {
                 return Err("wrong number of args for printf: want at least 1 got 0".into());
             }
@@ -54,31 +138,31 @@ pub fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             };
             Ok(Value::from(gofmt::sprintf(f, &args[1..])))
         }
-        "eq" => {
+        Builtin::Eq => {
             if args.len() < 2 {
                 return Err("missing argument for comparison".into());
             }
             eq(&args[0], &args[1..]).map(Value::Bool)
         }
-        "ne" => {
+        Builtin::Ne => {
             want_args(name, args, 2)?;
             eq(&args[0], &args[1..2]).map(|b| Value::Bool(!b))
         }
-        "lt" | "le" | "gt" | "ge" => {
+        Builtin::Lt | Builtin::Le | Builtin::Gt | Builtin::Ge => {
             want_args(name, args, 2)?;
             let o = compare(&args[0], &args[1])?;
-            Ok(Value::Bool(match name {
-                "lt" => o == Ordering::Less,
-                "le" => o != Ordering::Greater,
-                "gt" => o == Ordering::Greater,
+            Ok(Value::Bool(match b {
+                Builtin::Lt => o == Ordering::Less,
+                Builtin::Le => o != Ordering::Greater,
+                Builtin::Gt => o == Ordering::Greater,
                 _ => o != Ordering::Less,
             }))
         }
-        "html" => Ok(Value::from(html_escape(&eval_args(args)))),
-        "js" => Ok(Value::from(js_escape(&eval_args(args)))),
-        "urlquery" => Ok(Value::from(query_escape(&eval_args(args)))),
-        "call" => Err("call of nil".into()),
-        _ => Err(format!("function {name:?} not defined")),
+        Builtin::Html => Ok(Value::from(html_escape(&eval_args(args)))),
+        Builtin::Js => Ok(Value::from(js_escape(&eval_args(args)))),
+        Builtin::Urlquery => Ok(Value::from(query_escape(&eval_args(args)))),
+        Builtin::Call => Err("call of nil".into()),
+        Builtin::And | Builtin::Or => Err(format!("{name} is evaluated by the executor")),
     }
 }
 

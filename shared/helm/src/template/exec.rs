@@ -165,7 +165,7 @@ impl State<'_> {
     fn walk(&mut self, dot: &Value, list: &List, out: &mut String) -> R<Flow> {
         for node in list {
             match node {
-                Node::Text(r) => out.push_str(&self.source.text[r.clone()]),
+                Node::Text(a, b) => out.push_str(&self.source.text[*a as usize..*b as usize]),
                 Node::Action(pipe) => {
                     let v = self.eval_pipeline(dot, pipe)?;
                     if pipe.decl.is_empty() {
@@ -584,7 +584,8 @@ impl State<'_> {
         let name = func.name();
         let args = &cmd.args[1..];
         // short-circuit and/or
-        if matches!(func, FuncRef::Builtin(_)) && (name == "and" || name == "or") {
+        if let FuncRef::Builtin(b @ (builtins::Builtin::And | builtins::Builtin::Or)) = func {
+            let is_and = b == builtins::Builtin::And;
             let total = args.len() + usize::from(fin.is_some());
             if total == 0 {
                 return Err(self.err_at(
@@ -598,7 +599,7 @@ impl State<'_> {
                 let v = self.eval_arg_any(dot, a)?.0;
                 let t = v.truthy();
                 last = v;
-                if (name == "and" && !t) || (name == "or" && t) {
+                if is_and != t {
                     return Ok(last);
                 }
             }
@@ -616,10 +617,10 @@ impl State<'_> {
         }
         let node = &NodeText::Cmd(cmd);
         let spec = match func {
-            FuncRef::Builtin(_) => {
+            FuncRef::Builtin(b) => {
                 let vals: smallvec::SmallVec<[Value; 4]> =
                     argv.into_iter().map(|(v, _)| v).collect();
-                return builtins::call(name, &vals).map_err(|e| {
+                return builtins::call(b, &vals).map_err(|e| {
                     self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}"))
                 });
             }

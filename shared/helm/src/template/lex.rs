@@ -79,7 +79,9 @@ pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
         src,
         b: src.as_bytes(),
         pos: 0,
-        out: Vec::with_capacity(src.len() / 6 + 16),
+        // a token per six bytes, at most 2048 to start (text-only templates such as CRDs
+        // are long and have few tokens)
+        out: Vec::with_capacity((src.len() / 6 + 16).min(2048)),
         strings: Vec::new(),
         space: false,
     };
@@ -166,6 +168,15 @@ impl std::fmt::Display for Kw {
 }
 
 fn keyword(word: &str) -> Option<Kw> {
+    // every keyword is 2 to 8 bytes and starts with one of these letters
+    if !(2..=8).contains(&word.len())
+        || !matches!(
+            word.as_bytes()[0],
+            b'b' | b'c' | b'd' | b'e' | b'f' | b'i' | b'n' | b'r' | b't' | b'w'
+        )
+    {
+        return None;
+    }
     Some(match word {
         "block" => Kw::Block,
         "break" => Kw::Break,
@@ -215,7 +226,24 @@ fn is_alnum(c: char) -> bool {
 }
 
 /// The end of the identifier characters starting at `p`.
-fn scan_alnum(src: &str, mut p: usize) -> usize {
+#[inline]
+fn scan_alnum(src: &str, p: usize) -> usize {
+    let b = src.as_bytes();
+    // ASCII identifier bytes, the common case, in a tight loop
+    let end = match b[p.min(b.len())..].iter().position(|&c| !IDENT[c as usize]) {
+        Some(i) => p + i,
+        None => return b.len(),
+    };
+    if b[end] < 0x80 {
+        end
+    } else {
+        scan_alnum_unicode(src, end)
+    }
+}
+
+/// [`scan_alnum`] past a non-ASCII byte: Unicode letters and digits continue a name.
+#[cold]
+fn scan_alnum_unicode(src: &str, mut p: usize) -> usize {
     let b = src.as_bytes();
     while let Some(&c) = b.get(p) {
         if IDENT[c as usize] {

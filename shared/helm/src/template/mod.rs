@@ -8,6 +8,7 @@ mod exec;
 pub mod lex;
 pub mod parse;
 
+pub use builtins::Builtin;
 pub use exec::{ExecError, Options};
 use parse::List;
 
@@ -69,7 +70,7 @@ pub struct ParseError {
 #[derive(Clone, Copy, Debug)]
 pub enum FuncRef {
     /// one of Go's predefined functions
-    Builtin(&'static str),
+    Builtin(builtins::Builtin),
     /// Helm's `include`
     Include,
     /// Helm's `tpl`
@@ -82,7 +83,7 @@ impl FuncRef {
     /// The name templates call it by.
     pub fn name(&self) -> &'static str {
         match self {
-            FuncRef::Builtin(n) => n,
+            FuncRef::Builtin(b) => b.name(),
             FuncRef::Include => "include",
             FuncRef::Tpl => "tpl",
             FuncRef::Native(f) => f.name,
@@ -90,16 +91,27 @@ impl FuncRef {
     }
 }
 
-/// Resolves a function name, or `None` when no such function is defined.
+/// Resolves a function name, or `None` when no such function is defined: one hash
+/// lookup in a table of every function a template may call (Go's builtins, Helm's
+/// `include`/`tpl`, Sprig and Helm's own), built once.
 pub fn resolve_func(name: &str) -> Option<FuncRef> {
-    if let Some(b) = builtins::builtin_name(name) {
-        return Some(FuncRef::Builtin(b));
-    }
-    match name {
-        "include" => Some(FuncRef::Include),
-        "tpl" => Some(FuncRef::Tpl),
-        _ => crate::funcs::registry().get(name).map(FuncRef::Native),
-    }
+    static TABLE: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, FuncRef>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let mut t = rustc_hash::FxHashMap::default();
+            for (name, spec) in crate::funcs::registry() {
+                t.insert(*name, FuncRef::Native(spec));
+            }
+            t.insert("include", FuncRef::Include);
+            t.insert("tpl", FuncRef::Tpl);
+            for b in builtins::Builtin::ALL {
+                t.insert(b.name(), FuncRef::Builtin(*b));
+            }
+            t
+        })
+        .get(name)
+        .copied()
 }
 
 impl TemplateSet {
@@ -176,7 +188,7 @@ impl TemplateSet {
 
 fn is_empty_tree(list: &List, text: &str) -> bool {
     list.iter().all(|n| match n {
-        parse::Node::Text(r) => text[r.clone()].trim().is_empty(),
+        parse::Node::Text(a, b) => text[*a as usize..*b as usize].trim().is_empty(),
         _ => false,
     })
 }

@@ -32,10 +32,10 @@ pub type Fields = smallvec::SmallVec<[Span; 3]>;
 /// A node of a template body.
 #[derive(Debug)]
 pub enum Node {
-    /// literal text: a byte range of the template's source
-    Text(std::ops::Range<usize>),
-    /// `{{ pipeline }}`
-    Action(Pipe),
+    /// literal text: a byte range (start, end) of the template's source
+    Text(u32, u32),
+    /// `{{ pipeline }}` (boxed: a node list stays compact)
+    Action(Box<Pipe>),
     /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else)
     Branch(Box<Branch>),
     /// `{{ template "name" pipeline }}`
@@ -274,7 +274,7 @@ impl<'a> Parser<'a, '_> {
             let t = self.next();
             match t.tok {
                 Tok::Eof => return Ok((out, ListEnd::Eof)),
-                Tok::Text(a, b) => out.push(Node::Text(a..b)),
+                Tok::Text(a, b) => out.push(Node::Text(a as u32, b as u32)),
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
                     match kw.tok {
@@ -404,7 +404,7 @@ impl<'a> Parser<'a, '_> {
             }
             _ => {
                 let pipe = self.pipeline("command", true)?;
-                Ok(Some(Node::Action(pipe)))
+                Ok(Some(Node::Action(Box::new(pipe))))
             }
         }
     }
@@ -779,7 +779,9 @@ mod tests {
 
     /// Every name resolves (to `print`): these tests are about structure.
     fn any(_name: &str) -> Option<super::super::FuncRef> {
-        Some(super::super::FuncRef::Builtin("print"))
+        Some(super::super::FuncRef::Builtin(
+            super::super::builtins::Builtin::Print,
+        ))
     }
 
     #[test]
