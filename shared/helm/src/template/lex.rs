@@ -79,9 +79,9 @@ pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
         src,
         b: src.as_bytes(),
         pos: 0,
-        // a token per six bytes, at most 2048 to start (text-only templates such as CRDs
-        // are long and have few tokens)
-        out: Vec::with_capacity((src.len() / 6 + 16).min(2048)),
+        // a token per six bytes, at most 64Ki to start (text-only templates such as
+        // CRDs are long and have few tokens)
+        out: Vec::with_capacity((src.len() / 6 + 16).min(1 << 16)),
         strings: Vec::new(),
         space: false,
     };
