@@ -227,11 +227,11 @@ fn v2_node(v: &Value) -> Result<ENode, YamlError> {
         Value::List(l) => ENode::Seq(l.iter().map(v2_node).collect::<Result<_, _>>()?),
         Value::Map(m) => {
             let m = m.borrow();
-            let mut keys: Vec<&Rc<str>> = m.keys().collect();
-            sort::sort_keys(&mut keys, false);
-            let mut pairs = Vec::with_capacity(keys.len());
-            for k in keys {
-                pairs.push((v2_string(k), v2_node(&m[&**k])?));
+            let mut entries: Vec<(&Rc<str>, &Value)> = m.iter().collect();
+            sort::sort_by_key_str(&mut entries, |e| e.0, false);
+            let mut pairs = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                pairs.push((v2_string(k), v2_node(v)?));
             }
             ENode::Map(pairs)
         }
@@ -258,11 +258,12 @@ fn v3_node(v: &Value) -> ENode {
         Value::List(l) => ENode::Seq(l.iter().map(v3_node).collect()),
         Value::Map(m) => {
             let m = m.borrow();
-            let mut keys: Vec<&Rc<str>> = m.keys().collect();
-            sort::sort_keys(&mut keys, true);
+            let mut entries: Vec<(&Rc<str>, &Value)> = m.iter().collect();
+            sort::sort_by_key_str(&mut entries, |e| e.0, true);
             ENode::Map(
-                keys.into_iter()
-                    .map(|k| (v3_string(k), v3_node(&m[&**k])))
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (v3_string(k), v3_node(v)))
                     .collect(),
             )
         }
