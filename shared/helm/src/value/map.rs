@@ -137,19 +137,19 @@ impl Map {
 
     /// The value under `key`.
     #[inline]
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.find(key).map(|i| &self.entries[i].value)
+    pub fn get<Q: AsRef<str> + ?Sized>(&self, key: &Q) -> Option<&Value> {
+        self.find(key.as_ref()).map(|i| &self.entries[i].value)
     }
 
     /// The value under `key`, to change in place.
     #[inline]
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.find(key).map(|i| &mut self.entries[i].value)
+    pub fn get_mut<Q: AsRef<str> + ?Sized>(&mut self, key: &Q) -> Option<&mut Value> {
+        self.find(key.as_ref()).map(|i| &mut self.entries[i].value)
     }
 
     /// The stored key and value under `key`.
-    pub fn get_key_value(&self, key: &str) -> Option<(&Rc<str>, &Value)> {
-        self.find(key).map(|i| {
+    pub fn get_key_value<Q: AsRef<str> + ?Sized>(&self, key: &Q) -> Option<(&Rc<str>, &Value)> {
+        self.find(key.as_ref()).map(|i| {
             let s = &self.entries[i];
             (&s.key, &s.value)
         })
@@ -157,8 +157,8 @@ impl Map {
 
     /// Whether `key` has an entry.
     #[inline]
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.find(key).is_some()
+    pub fn contains_key<Q: AsRef<str> + ?Sized>(&self, key: &Q) -> bool {
+        self.find(key.as_ref()).is_some()
     }
 
     /// Sets `key` to `value`; returns the value it replaced (the stored key is kept).
@@ -181,13 +181,13 @@ impl Map {
     }
 
     /// Removes `key`'s entry; returns its value.
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
+    pub fn remove<Q: AsRef<str> + ?Sized>(&mut self, key: &Q) -> Option<Value> {
         self.remove_entry(key).map(|(_, v)| v)
     }
 
     /// Removes `key`'s entry; returns the stored key and value.
-    pub fn remove_entry(&mut self, key: &str) -> Option<(Rc<str>, Value)> {
-        self.find(key).map(|i| {
+    pub fn remove_entry<Q: AsRef<str> + ?Sized>(&mut self, key: &Q) -> Option<(Rc<str>, Value)> {
+        self.find(key.as_ref()).map(|i| {
             let s = self.entries.remove(i);
             (s.key, s.value)
         })
