@@ -10,8 +10,11 @@ use std::rc::Rc;
 
 use crate::gofmt;
 
-/// A Go `map[string]interface{}`: keys iterate in byte order, as Go's templates and fmt do.
-pub type Map = BTreeMap<Rc<str>, Value>;
+mod map;
+
+pub use map::{
+    Entry, IntoIter, Iter, IterMut, Keys, Map, OccupiedEntry, VacantEntry, Values, ValuesMut,
+};
 
 /// A Go struct-like value with fields and methods (`.Files`, `.Capabilities`, a semver
 /// version, a generated certificate).
@@ -186,7 +189,7 @@ impl Value {
     pub fn deep_copy(&self) -> Value {
         match self {
             Value::Map(m) => {
-                // the tree is cloned as it stands (no re-sorting); then every nested map
+                // the entries are cloned as they stand (no re-sorting); then every nested map
                 // and list is replaced by its own copy
                 let mut copy = m.borrow().clone();
                 for v in copy.values_mut() {
