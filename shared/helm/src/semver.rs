@@ -250,7 +250,14 @@ fn parse_constraint(c: &str) -> Result<Constraint, String> {
         .captures(c)
         .ok_or_else(|| improper(c))?;
     let g = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-    let op = match g(1) {
+    constraint_from_parts(g(1), [g(2), g(3), g(4), g(5), g(6)])
+}
+
+/// A constraint from the parts the constraint pattern captures: the operator, then the
+/// version text, its major part, `.minor`, `.patch` and `-pre` (each "" when absent).
+fn constraint_from_parts(op: &str, parts: [&str; 5]) -> Result<Constraint, String> {
+    let g = |i: usize| parts[i - 2];
+    let op = match op {
         "" | "=" => Op::TildeOrEqual,
         "!=" => Op::NotEqual,
         ">" => Op::Gt,
@@ -389,6 +396,71 @@ pub struct Constraints {
     groups: Vec<(Vec<Constraint>, bool)>,
 }
 
+/// The common shape of a constraint, one operator and one version with no white space,
+/// comma, `||` or range (`^1.2.3`, `>=0.1.0-0`, `1.x`), parsed without the patterns;
+/// `None` for anything else, which the pattern path parses (and words its errors).
+/// For these strings the patterns find exactly the operator and the whole version, so
+/// both paths give the same constraint (a test compares them).
+fn parse_simple(c: &str) -> Option<Result<Constraints, String>> {
+    let op_len = c
+        .bytes()
+        .take_while(|b| matches!(b, b'=' | b'!' | b'>' | b'<' | b'~' | b'^'))
+        .count();
+    let (op, cv) = c.split_at(op_len);
+    if !matches!(
+        op,
+        "" | "=" | "!=" | ">" | "<" | ">=" | "=>" | "<=" | "=<" | "~" | "~>" | "^"
+    ) {
+        return None;
+    }
+    let body = cv.strip_prefix('v').unwrap_or(cv);
+    let (rest, meta) = match body.split_once('+') {
+        Some((r, m)) => (r, Some(m)),
+        None => (body, None),
+    };
+    let (nums, pre) = match rest.split_once('-') {
+        Some((n, p)) => (n, Some(p)),
+        None => (rest, None),
+    };
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !pre.is_none_or(|p| p.split('.').all(ident)) || !meta.is_none_or(|m| m.split('.').all(ident))
+    {
+        return None;
+    }
+    let mut parts = nums.split('.');
+    let major = parts.next().unwrap_or("");
+    let minor = parts.next();
+    let patch = parts.next();
+    let number = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'x' | b'X' | b'*'))
+    };
+    if parts.next().is_some()
+        || !number(major)
+        || !minor.is_none_or(number)
+        || !patch.is_none_or(number)
+    {
+        return None;
+    }
+    // the captured `.minor`, `.patch` and `-pre` keep their leading separator
+    let dot_minor = minor.map_or(0, |m| m.len() + 1);
+    let dot_patch = patch.map_or(0, |p| p.len() + 1);
+    let after_major = major.len();
+    let minor_text = &nums[after_major..after_major + dot_minor];
+    let patch_text = &nums[after_major + dot_minor..after_major + dot_minor + dot_patch];
+    let pre_text = &rest[nums.len()..];
+    Some(
+        constraint_from_parts(op, [cv, major, minor_text, patch_text, pre_text]).map(|pc| {
+            let has_pre = !pc.con.pre.is_empty();
+            Constraints {
+                groups: vec![(vec![pc], has_pre)],
+            }
+        }),
+    )
+}
+
 /// semver's `rewriteRange`: `1.2 - 1.4.5` becomes `>= 1.2, <= 1.4.5 `.
 fn rewrite_range(s: &str) -> String {
     let mut out = s.to_string();
@@ -405,6 +477,9 @@ impl Constraints {
     /// # Errors
     /// `improper constraint: "..."` and `constraint parser error`.
     pub fn parse(c: &str) -> Result<Constraints, String> {
+        if let Some(simple) = parse_simple(c) {
+            return simple;
+        }
         let c = rewrite_range(c);
         let mut groups = Vec::new();
         for part in c.split("||") {
@@ -569,5 +644,84 @@ mod tests {
         assert!(!ok("1.0.0", "not-a-version"));
         assert!(ok("!=1.2.3", "1.2.4"));
         assert!(ok("v1.2.3", "1.2.3"));
+    }
+
+    #[test]
+    fn simple_constraints_parse_as_the_patterns_do() {
+        let ops = [
+            "", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^",
+        ];
+        let versions = [
+            "1",
+            "1.2",
+            "1.2.3",
+            "v1.2.3",
+            "1.x",
+            "1.2.x",
+            "x",
+            "*",
+            "X.1",
+            "1.2.*",
+            "01.2.3",
+            "1.2.3-beta.1",
+            "1.2.3-0",
+            "0.1.0-0",
+            "1.2.3+build.5",
+            "1.2-rc1+m",
+            "1.2.3.4",
+            "1..2",
+            "1.2.3-",
+            "1.2.3-a..b",
+            "a.b.c",
+            "1.2.3+",
+            "18446744073709551616",
+        ];
+        let probes = [
+            "0.0.0",
+            "0.1.0",
+            "1.0.0",
+            "1.2.0",
+            "1.2.3",
+            "1.2.4-beta",
+            "1.3.0",
+            "2.0.0",
+        ];
+        let mut simple = 0;
+        for op in ops {
+            for v in versions {
+                let c = format!("{op}{v}");
+                let fast = parse_simple(&c);
+                let Some(fast) = fast else { continue };
+                simple += 1;
+                // the pattern path, as parse() takes it without the fast path
+                let slow = {
+                    let found: Vec<&str> =
+                        patterns().find.find_iter(&c).map(|m| m.as_str()).collect();
+                    assert!(patterns().valid.is_match(&c), "{c} is valid");
+                    assert_eq!(
+                        found,
+                        vec![c.as_str()],
+                        "{c}: the pattern finds the whole text"
+                    );
+                    parse_constraint(&c).map(|pc| {
+                        let has_pre = !pc.con.pre.is_empty();
+                        Constraints {
+                            groups: vec![(vec![pc], has_pre)],
+                        }
+                    })
+                };
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{c}");
+                if let (Ok(f), Ok(s)) = (&fast, &slow) {
+                    for p in probes {
+                        let p = Version::parse(p).unwrap();
+                        assert_eq!(f.check(&p), s.check(&p), "{c} on {}", p.original);
+                    }
+                }
+            }
+        }
+        assert!(
+            simple > 150,
+            "most generated constraints take the fast path: {simple}"
+        );
     }
 }
