@@ -11,8 +11,17 @@ use crate::funcs::{func, FuncSpec, Param};
 use crate::gofmt;
 use crate::value::{Map, Value};
 
-fn ok_str(s: impl Into<String>) -> Result<Value, String> {
-    Ok(Value::from(s.into()))
+fn ok_str(s: impl AsRef<str>) -> Result<Value, String> {
+    Ok(Value::str(s.as_ref()))
+}
+
+/// The result of a function that returns part of its string argument `a[i]`: the
+/// argument itself (shared, no copy) when the part is all of it.
+fn ok_part(a: &[Value], i: usize, part: &str) -> Result<Value, String> {
+    match a.get(i) {
+        Some(v @ Value::Str(s)) if s.len() == part.len() => Ok(v.clone()),
+        _ => ok_str(part),
+    }
 }
 
 /// Go's `strings.Repeat`, with its panic text for a negative count.
@@ -28,7 +37,7 @@ fn hello(_: &[Value]) -> Result<Value, String> {
 }
 
 fn trim(a: &[Value]) -> Result<Value, String> {
-    ok_str(arg_str(a, 0).trim_matches(go_is_space))
+    ok_part(a, 0, arg_str(a, 0).trim_matches(go_is_space))
 }
 
 fn upper(a: &[Value]) -> Result<Value, String> {
@@ -85,7 +94,7 @@ fn trunc(a: &[Value]) -> Result<Value, String> {
     if c >= 0 && len > c {
         return ok_str(slice_str(s, 0, c)?);
     }
-    ok_str(s)
+    ok_part(a, 1, s)
 }
 
 fn repeat(a: &[Value]) -> Result<Value, String> {
@@ -94,17 +103,17 @@ fn repeat(a: &[Value]) -> Result<Value, String> {
 
 fn trim_all(a: &[Value]) -> Result<Value, String> {
     let cut = arg_str(a, 0);
-    ok_str(arg_str(a, 1).trim_matches(|c| cut.contains(c)))
+    ok_part(a, 1, arg_str(a, 1).trim_matches(|c| cut.contains(c)))
 }
 
 fn trim_suffix(a: &[Value]) -> Result<Value, String> {
     let s = arg_str(a, 1);
-    ok_str(s.strip_suffix(arg_str(a, 0)).unwrap_or(s))
+    ok_part(a, 1, s.strip_suffix(arg_str(a, 0)).unwrap_or(s))
 }
 
 fn trim_prefix(a: &[Value]) -> Result<Value, String> {
     let s = arg_str(a, 1);
-    ok_str(s.strip_prefix(arg_str(a, 0)).unwrap_or(s))
+    ok_part(a, 1, s.strip_prefix(arg_str(a, 0)).unwrap_or(s))
 }
 
 fn contains(a: &[Value]) -> Result<Value, String> {
@@ -120,6 +129,9 @@ fn has_suffix(a: &[Value]) -> Result<Value, String> {
 }
 
 fn quote(a: &[Value]) -> Result<Value, String> {
+    if let [Value::Str(s)] = a {
+        return ok_str(gofmt::quote(s));
+    }
     let out: Vec<String> = a
         .iter()
         .filter(|v| !v.is_nil())
