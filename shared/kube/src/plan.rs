@@ -237,7 +237,7 @@ pub fn render(
     let mut caps = Capabilities::new(kube_version, &[])
         .map_err(|e| PlanError::Render(lockgate_helm::action::ActionError::KubeVersion(e)))?;
     if !api_versions.is_empty() {
-        caps.api_versions = api_versions.to_vec();
+        caps.api_versions = api_versions.into();
     }
     let opts = RenderOptions {
         release: ReleaseInfo {

@@ -76,7 +76,7 @@ pub struct Capabilities {
     /// minor component
     pub minor: String,
     /// group/version (and group/version/kind) strings
-    pub api_versions: Vec<String>,
+    pub api_versions: std::sync::Arc<[String]>,
 }
 
 impl Default for Capabilities {
@@ -111,7 +111,7 @@ impl Capabilities {
             kube_version: format!("v{bare}"),
             major: major.trim_start_matches('0').to_string().max_or_zero(),
             minor: minor.trim_start_matches('0').to_string().max_or_zero(),
-            api_versions,
+            api_versions: api_versions.into(),
         })
     }
 
@@ -213,7 +213,7 @@ impl Object for KubeVersion {
 }
 
 #[derive(Debug)]
-struct VersionSet(Vec<String>);
+struct VersionSet(std::sync::Arc<[String]>);
 
 impl Object for VersionSet {
     fn type_name(&self) -> &str {
