@@ -37,7 +37,7 @@ pub struct Options {
     pub indentless_seq: bool,
 }
 
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone, Copy, Debug, PartialEq)]
 struct Analysis {
     multiline: bool,
     flow_plain_allowed: bool,
@@ -75,6 +75,27 @@ fn analyze(value: &str) -> Analysis {
             block_allowed: false,
         };
     }
+    // the common case, a word such as a name, a number or a path: an alphanumeric first
+    // byte, then alphanumerics and `_ . / -` only; nothing in it needs quoting
+    let b = value.as_bytes();
+    if b[0].is_ascii_alphanumeric()
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'/' | b'-'))
+    {
+        return Analysis {
+            multiline: false,
+            flow_plain_allowed: true,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: true,
+        };
+    }
+    analyze_chars(value)
+}
+
+/// [`analyze`] character by character (libyaml's `yaml_emitter_analyze_scalar`).
+fn analyze_chars(value: &str) -> Analysis {
     let mut block_ind = false;
     let mut flow_ind = false;
     let mut line_breaks = false;
@@ -694,5 +715,23 @@ mod tests {
             (s("b"), ENode::Seq(vec![])),
         ]);
         assert_eq!(emit_document(&n, V2), "a: {}\nb: []\n");
+    }
+
+    #[test]
+    fn plain_words_analyze_as_the_character_walk_does() {
+        for w in [
+            "a",
+            "nginx",
+            "release-name",
+            "v1.2.3",
+            "0",
+            "1e3",
+            "a_b/c.d-e",
+            "Z9",
+            "x-",
+            "a..b",
+        ] {
+            assert_eq!(analyze(w), analyze_chars(w), "{w}");
+        }
     }
 }
