@@ -75,45 +75,32 @@ pub struct Token<'a> {
 
 /// Splits a template into tokens, or returns Go's lexer error text and line.
 pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
-    let mut lx = Lexer::new(src);
-    let mut tokens = Vec::with_capacity((src.len() / 6 + 16).min(1 << 16));
-    loop {
-        let t = lx
-            .next_token()
-            .map_err(|(message, pos)| (message, line_at(src, pos)))?;
-        tokens.push(t);
-        if t.tok == Tok::Eof {
-            break;
-        }
-    }
+    let mut lx = Lexer {
+        src,
+        b: src.as_bytes(),
+        pos: 0,
+        // a token per six bytes, at most 64Ki to start (text-only templates such as
+        // CRDs are long and have few tokens)
+        out: Vec::with_capacity((src.len() / 6 + 16).min(1 << 16)),
+        strings: Vec::new(),
+        space: false,
+    };
+    lx.run()
+        .map_err(|(message, pos)| (message, line_at(src, pos)))?;
     Ok(Lexed {
-        tokens,
+        tokens: lx.out,
         strings: lx.strings,
     })
 }
 
-/// The lexer: hands out one token at a time ([`Lexer::next_token`]), so that the
-/// parser pulls tokens as it needs them (as Go's parser does) instead of reading a
-/// buffer of all of them.
-#[derive(Debug)]
-pub struct Lexer<'a> {
+struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
-    /// string literals that needed unescaping ([`StrLit::Owned`] indexes this)
-    pub strings: Vec<String>,
+    out: Vec<Token<'a>>,
+    strings: Vec<String>,
     /// white space was seen since the last token
     space: bool,
-    /// inside `{{ }}`
-    in_action: bool,
-    /// open parentheses in the current action
-    paren_depth: i32,
-    /// the last action ended with `-}}`: the text after it loses its leading space
-    trim_next_text: bool,
-    /// a token already lexed, to be handed out next (the `{{` after a text)
-    pending: Option<Token<'a>>,
-    /// the end of the input was reached
-    done: bool,
 }
 
 /// The 1-based line of byte offset `pos` in `src`.
@@ -274,54 +261,18 @@ fn scan_alnum_unicode(src: &str, mut p: usize) -> usize {
 }
 
 impl<'a> Lexer<'a> {
-    /// A lexer at the start of `src`.
-    pub fn new(src: &'a str) -> Lexer<'a> {
-        Lexer {
-            src,
-            b: src.as_bytes(),
-            pos: 0,
-            strings: Vec::new(),
-            space: false,
-            in_action: false,
-            paren_depth: 0,
-            trim_next_text: false,
-            pending: None,
-            done: false,
-        }
-    }
-
-    fn tok(&mut self, tok: Tok<'a>, pos: usize) -> Token<'a> {
+    fn emit(&mut self, tok: Tok<'a>, pos: usize) {
         let space_before = std::mem::replace(&mut self.space, false);
-        Token {
+        self.out.push(Token {
             tok,
             pos: pos as u32,
             space_before,
-        }
+        });
     }
 
-    /// The next token ([`Tok::Eof`] again and again at the end), or Go's lexer error
-    /// text and the byte offset its line is counted from.
-    ///
-    /// # Errors
-    /// Go's lexer error.
-    #[inline]
-    pub fn next_token(&mut self) -> Result<Token<'a>, (String, usize)> {
-        if let Some(t) = self.pending.take() {
-            return Ok(t);
-        }
-        if self.in_action {
-            return self.lex_action();
-        }
-        self.lex_text()
-    }
-
-    /// Outside actions: text up to the next `{{` (comments are skipped); returns the
-    /// text, or the `{{` or EOF that follows when there is no text.
-    fn lex_text(&mut self) -> Result<Token<'a>, (String, usize)> {
+    fn run(&mut self) -> Result<(), (String, usize)> {
+        let mut trim_next_text = false;
         loop {
-            if self.done {
-                return Ok(self.tok(Tok::Eof, self.b.len()));
-            }
             // text up to the next "{{"
             let start = self.pos;
             static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
@@ -330,7 +281,7 @@ impl<'a> Lexer<'a> {
             let next = finder.find(&self.b[start..]).map(|i| start + i);
             let end = next.unwrap_or(self.b.len());
             let mut text = &self.src[start..end];
-            if std::mem::take(&mut self.trim_next_text) {
+            if trim_next_text {
                 text = trim_space_start(text);
             }
             let mut trim_left = false;
@@ -345,22 +296,13 @@ impl<'a> Lexer<'a> {
             if trim_left {
                 text = trim_space_end(text);
             }
-            let text_tok = if text.is_empty() {
-                None
-            } else {
+            if !text.is_empty() {
                 let off = text.as_ptr() as usize - self.src.as_ptr() as usize;
-                Some(self.tok(Tok::Text(off, off + text.len()), start))
-            };
+                self.emit(Tok::Text(off, off + text.len()), start);
+            }
             let Some(n) = next else {
-                self.done = true;
-                let eof = self.tok(Tok::Eof, self.b.len());
-                return Ok(match text_tok {
-                    Some(t) => {
-                        self.pending = Some(eof);
-                        t
-                    }
-                    None => eof,
-                });
+                self.emit(Tok::Eof, self.b.len());
+                return Ok(());
             };
             self.pos = n + 2;
             if trim_left {
@@ -368,7 +310,8 @@ impl<'a> Lexer<'a> {
                 self.pos -= 1;
             }
             // comment?
-            let mut p = self.pos;
+            let after_ws = self.pos;
+            let mut p = after_ws;
             if trim_left {
                 while p < self.b.len() && is_space(self.b[p]) {
                     p += 1;
@@ -394,46 +337,33 @@ impl<'a> Lexer<'a> {
                     return Err(("comment ends before closing delimiter".into(), cend));
                 }
                 self.pos = q;
-                self.trim_next_text = trim_right;
-                match text_tok {
-                    Some(t) => return Ok(t),
-                    None => continue,
-                }
+                trim_next_text = trim_right;
+                continue;
             }
-            let left = self.tok(Tok::LeftDelim, n);
-            self.in_action = true;
-            self.paren_depth = 0;
-            return Ok(match text_tok {
-                Some(t) => {
-                    // the text now, the "{{" next
-                    self.pending = Some(left);
-                    t
-                }
-                None => left,
-            });
+            self.emit(Tok::LeftDelim, n);
+            trim_next_text = self.lex_action()?;
         }
     }
 
-    /// One token inside an action.
+    /// Lexes inside an action; returns whether the closing delimiter trims.
     ///
     /// The position and white-space flag live in locals while scanning (they are written
     /// back before the rarer literal scanners run and on the way out). Errors carry the
     /// byte offset their line is counted from.
-    #[inline]
-    fn lex_action(&mut self) -> Result<Token<'a>, (String, usize)> {
+    fn lex_action(&mut self) -> Result<bool, (String, usize)> {
         let src = self.src;
         let b = self.b;
         let mut p = self.pos;
         let mut space = self.space;
+        let mut paren_depth = 0i32;
         macro_rules! emit {
             ($tok:expr, $pos:expr) => {{
-                self.pos = p;
-                self.space = false;
-                return Ok(Token {
+                self.out.push(Token {
                     tok: $tok,
                     pos: $pos as u32,
                     space_before: space,
                 });
+                space = false;
             }};
         }
         loop {
@@ -452,14 +382,13 @@ impl<'a> Lexer<'a> {
                 }
                 space = true;
                 if b[p..].starts_with(b"-}}") {
-                    if self.paren_depth > 0 {
+                    if paren_depth > 0 {
                         return Err(("unclosed left paren".into(), p));
                     }
-                    let at = p + 1;
-                    p += 3;
-                    self.in_action = false;
-                    self.trim_next_text = true;
-                    emit!(Tok::RightDelim, at);
+                    emit!(Tok::RightDelim, p + 1);
+                    self.pos = p + 3;
+                    self.space = space;
+                    return Ok(true);
                 }
                 continue;
             }
@@ -471,25 +400,27 @@ impl<'a> Lexer<'a> {
                     Some(k) => emit!(Tok::Keyword(k), start),
                     None => emit!(Tok::Ident(word), start),
                 }
+                continue;
             }
             if c == b'.' && !b.get(p + 1).is_some_and(u8::is_ascii_digit) {
                 let name_end = scan_alnum(src, p + 1);
-                p = name_end;
-                if name_end == start + 1 {
+                if name_end == p + 1 {
                     emit!(Tok::Dot, start);
                 } else {
-                    emit!(Tok::Field(&src[start + 1..name_end]), start);
+                    emit!(Tok::Field(&src[p + 1..name_end]), start);
                 }
+                p = name_end;
+                continue;
             }
             match c {
                 b'}' if b.get(p + 1) == Some(&b'}') => {
-                    if self.paren_depth > 0 {
+                    if paren_depth > 0 {
                         return Err(("unclosed left paren".into(), p));
                     }
-                    p += 2;
-                    self.in_action = false;
-                    self.trim_next_text = false;
-                    emit!(Tok::RightDelim, start);
+                    emit!(Tok::RightDelim, p);
+                    self.pos = p + 2;
+                    self.space = space;
+                    return Ok(false);
                 }
                 b'.' => {
                     // a number like .5
@@ -508,13 +439,13 @@ impl<'a> Lexer<'a> {
                 }
                 b'(' => {
                     p += 1;
-                    self.paren_depth += 1;
+                    paren_depth += 1;
                     emit!(Tok::LParen, start);
                 }
                 b')' => {
                     p += 1;
-                    self.paren_depth -= 1;
-                    if self.paren_depth < 0 {
+                    paren_depth -= 1;
+                    if paren_depth < 0 {
                         return Err(("unexpected right paren".into(), start));
                     }
                     emit!(Tok::RParen, start);

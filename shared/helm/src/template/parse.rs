@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::lex::{Kw, Lexer, StrLit, Tok, Token};
+use super::lex::{lex, Kw, StrLit, Tok, Token};
 use crate::value::Value;
 
 /// Where a template body's nodes are in its [`Tree`]: a range of [`Tree::nodes`].
@@ -254,45 +254,35 @@ pub fn parse(
     src: &str,
     resolve: &dyn Fn(&str) -> Option<super::FuncRef>,
 ) -> Result<Parsed, ParseError> {
-    // about a token per six bytes; room for at most a few thousand to start (text-only
-    // templates such as CRDs are long and have few tokens)
-    let tokens = (src.len() / 6).min(1 << 12);
+    let lexed = lex(src).map_err(|(message, line)| ParseError { message, line })?;
+    let lexed_len = lexed.tokens.len();
     let mut p = Parser {
         src,
-        lx: Lexer::new(src),
-        cur: EOF,
-        ahead: None,
-        lex_err: None,
+        toks: lexed.tokens,
+        strings: lexed.strings,
+        i: 0,
         resolve,
         defines: Vec::new(),
         range_depth: 0,
         vars: vec!["$"],
         names: Vec::new(),
-        tree: Tree::with_tokens(tokens),
+        tree: Tree::with_tokens(lexed_len),
         node_stack: Vec::with_capacity(64),
         arg_stack: Vec::with_capacity(32),
         cmd_stack: Vec::with_capacity(16),
     };
-    p.cur = p.pull();
-    let r = p.root();
-    // a lexer error ends the input: what the parser made of that end does not count
-    if let Some(e) = p.lex_err.take() {
-        return Err(e);
+    let (root, end) = p.list()?;
+    match end {
+        ListEnd::Eof => {}
+        ListEnd::Close(line) => return Err(p.err_at("unexpected {{end}}", line)),
+        ListEnd::Else(line, _) => return Err(p.err_at("unexpected {{else}}", line)),
     }
-    let root = r?;
     Ok(Parsed {
         tree: p.tree,
         root,
         defines: p.defines,
     })
 }
-
-/// The token a lexer error is turned into (the error itself is kept aside).
-const EOF: Token<'static> = Token {
-    tok: Tok::Eof,
-    pos: 0,
-    space_before: false,
-};
 
 /// What ended a list.
 enum ListEnd {
@@ -305,14 +295,9 @@ enum ListEnd {
 
 struct Parser<'a, 'f> {
     src: &'a str,
-    /// the lexer, pulled a token at a time
-    lx: Lexer<'a>,
-    /// the next token
-    cur: Token<'a>,
-    /// the token after it, when a lookahead of two was needed
-    ahead: Option<Token<'a>>,
-    /// the lexer's error, if it stopped with one
-    lex_err: Option<ParseError>,
+    toks: Vec<Token<'a>>,
+    strings: Vec<String>,
+    i: usize,
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
     defines: Vec<(String, List)>,
     range_depth: usize,
@@ -331,65 +316,23 @@ struct Parser<'a, 'f> {
 }
 
 impl<'a> Parser<'a, '_> {
-    /// The body of the template: nodes up to EOF.
-    fn root(&mut self) -> Result<List, ParseError> {
-        let (root, end) = self.list()?;
-        match end {
-            ListEnd::Eof => Ok(root),
-            ListEnd::Close(line) => Err(self.err_at("unexpected {{end}}", line)),
-            ListEnd::Else(line, _) => Err(self.err_at("unexpected {{else}}", line)),
-        }
-    }
-
-    /// The lexer's next token; after a lexer error (kept in `lex_err`), EOF.
-    #[inline]
-    fn pull(&mut self) -> Token<'a> {
-        if self.lex_err.is_some() {
-            return EOF;
-        }
-        match self.lx.next_token() {
-            Ok(t) => t,
-            Err((message, pos)) => {
-                let line = super::lex::line_at(self.src, pos);
-                self.lex_err = Some(ParseError { message, line });
-                Token {
-                    pos: pos as u32,
-                    ..EOF
-                }
-            }
-        }
-    }
-
     fn peek(&self) -> &Token<'a> {
-        &self.cur
-    }
-
-    /// The token after the next one.
-    fn peek2(&mut self) -> Token<'a> {
-        match self.ahead {
-            Some(t) => t,
-            None => {
-                let t = self.pull();
-                self.ahead = Some(t);
-                t
-            }
-        }
+        &self.toks[self.i.min(self.toks.len() - 1)]
     }
 
     fn lit(&self, s: StrLit<'a>) -> &str {
         match s {
             StrLit::Borrowed(b) => b,
-            StrLit::Owned(i) => &self.lx.strings[i as usize],
+            StrLit::Owned(i) => &self.strings[i as usize],
         }
     }
 
-    #[inline]
     fn next(&mut self) -> Token<'a> {
-        let next = match self.ahead.take() {
-            Some(t) => t,
-            None => self.pull(),
-        };
-        std::mem::replace(&mut self.cur, next)
+        let t = *self.peek();
+        if self.i < self.toks.len() {
+            self.i += 1;
+        }
+        t
     }
 
     fn next_non_space(&mut self) -> Token<'a> {
@@ -659,18 +602,18 @@ impl<'a> Parser<'a, '_> {
         };
         // declarations: $x := / $x = / $i, $e :=
         if let Tok::Variable(v) = start.tok {
-            let after = self.peek2();
+            let save = self.i;
+            self.next();
+            let after = self.peek_non_space();
             let mut names: [&'a str; 2] = [v, ""];
             let mut n = 0;
             match after.tok {
                 Tok::Declare | Tok::Assign => {
                     self.next();
-                    self.next();
                     pipe.is_assign = after.tok == Tok::Assign;
                     n = 1;
                 }
                 Tok::Comma if allow_decl => {
-                    self.next();
                     self.next();
                     let v2 = self.next_non_space();
                     let Tok::Variable(v2) = v2.tok else {
@@ -684,7 +627,7 @@ impl<'a> Parser<'a, '_> {
                     names[1] = v2;
                     n = 2;
                 }
-                _ => {}
+                _ => self.i = save,
             }
             let names = &names[..n];
             if pipe.is_assign {
