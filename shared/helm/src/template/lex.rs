@@ -167,30 +167,50 @@ impl std::fmt::Display for Kw {
     }
 }
 
+/// A word of up to eight bytes as one number (little-endian, zero-padded), so that
+/// keywords are found by comparing integers.
+const fn word_key(w: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < w.len() && i < 8 {
+        k |= (w[i] as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
 fn keyword(word: &str) -> Option<Kw> {
-    // every keyword is 2 to 8 bytes and starts with one of these letters
-    if !(2..=8).contains(&word.len())
-        || !matches!(
-            word.as_bytes()[0],
-            b'b' | b'c' | b'd' | b'e' | b'f' | b'i' | b'n' | b'r' | b't' | b'w'
-        )
-    {
+    const BLOCK: u64 = word_key(b"block");
+    const BREAK: u64 = word_key(b"break");
+    const CONTINUE: u64 = word_key(b"continue");
+    const DEFINE: u64 = word_key(b"define");
+    const ELSE: u64 = word_key(b"else");
+    const END: u64 = word_key(b"end");
+    const IF: u64 = word_key(b"if");
+    const RANGE: u64 = word_key(b"range");
+    const NIL: u64 = word_key(b"nil");
+    const TEMPLATE: u64 = word_key(b"template");
+    const WITH: u64 = word_key(b"with");
+    const TRUE: u64 = word_key(b"true");
+    const FALSE: u64 = word_key(b"false");
+    // every keyword is 2 to 8 bytes
+    if !(2..=8).contains(&word.len()) {
         return None;
     }
-    Some(match word {
-        "block" => Kw::Block,
-        "break" => Kw::Break,
-        "continue" => Kw::Continue,
-        "define" => Kw::Define,
-        "else" => Kw::Else,
-        "end" => Kw::End,
-        "if" => Kw::If,
-        "range" => Kw::Range,
-        "nil" => Kw::Nil,
-        "template" => Kw::Template,
-        "with" => Kw::With,
-        "true" => Kw::True,
-        "false" => Kw::False,
+    Some(match word_key(word.as_bytes()) {
+        BLOCK => Kw::Block,
+        BREAK => Kw::Break,
+        CONTINUE => Kw::Continue,
+        DEFINE => Kw::Define,
+        ELSE => Kw::Else,
+        END => Kw::End,
+        IF => Kw::If,
+        RANGE => Kw::Range,
+        NIL => Kw::Nil,
+        TEMPLATE => Kw::Template,
+        WITH => Kw::With,
+        TRUE => Kw::True,
+        FALSE => Kw::False,
         _ => return None,
     })
 }

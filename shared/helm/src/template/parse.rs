@@ -256,8 +256,16 @@ pub fn parse(
 ) -> Result<Parsed, ParseError> {
     let lexed = lex(src).map_err(|(message, line)| ParseError { message, line })?;
     let lexed_len = lexed.tokens.len();
+    let Some(&first) = lexed.tokens.first() else {
+        return Ok(Parsed {
+            tree: Tree::default(),
+            root: List::default(),
+            defines: Vec::new(),
+        });
+    };
     let mut p = Parser {
         src,
+        cur: first,
         toks: lexed.tokens,
         strings: lexed.strings,
         i: 0,
@@ -296,6 +304,8 @@ enum ListEnd {
 struct Parser<'a, 'f> {
     src: &'a str,
     toks: Vec<Token<'a>>,
+    /// `toks[i]` (the last token, EOF, once `i` is past it)
+    cur: Token<'a>,
     strings: Vec<String>,
     i: usize,
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
@@ -316,8 +326,17 @@ struct Parser<'a, 'f> {
 }
 
 impl<'a> Parser<'a, '_> {
+    #[inline]
     fn peek(&self) -> &Token<'a> {
-        &self.toks[self.i.min(self.toks.len() - 1)]
+        &self.cur
+    }
+
+    /// Goes back to token `i` (a lookahead that did not match).
+    fn reset(&mut self, i: usize) {
+        self.i = i;
+        if let Some(t) = self.toks.get(i) {
+            self.cur = *t;
+        }
     }
 
     fn lit(&self, s: StrLit<'a>) -> &str {
@@ -327,11 +346,13 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
+    #[inline]
     fn next(&mut self) -> Token<'a> {
-        let t = *self.peek();
-        if self.i < self.toks.len() {
-            self.i += 1;
+        let t = self.cur;
+        if let Some(n) = self.toks.get(self.i + 1) {
+            self.cur = *n;
         }
+        self.i += 1;
         t
     }
 
@@ -627,7 +648,7 @@ impl<'a> Parser<'a, '_> {
                     names[1] = v2;
                     n = 2;
                 }
-                _ => self.i = save,
+                _ => self.reset(save),
             }
             let names = &names[..n];
             if pipe.is_assign {
