@@ -179,7 +179,9 @@ const fn word_key(w: &[u8]) -> u64 {
     k
 }
 
-fn keyword(word: &str) -> Option<Kw> {
+/// The keyword `b[start..end]` is, if any.
+#[inline(always)]
+fn keyword(b: &[u8], start: usize, end: usize) -> Option<Kw> {
     const BLOCK: u64 = word_key(b"block");
     const BREAK: u64 = word_key(b"break");
     const CONTINUE: u64 = word_key(b"continue");
@@ -194,10 +196,18 @@ fn keyword(word: &str) -> Option<Kw> {
     const TRUE: u64 = word_key(b"true");
     const FALSE: u64 = word_key(b"false");
     // every keyword is 2 to 8 bytes
-    if !(2..=8).contains(&word.len()) {
+    let len = end - start;
+    if !(2..=8).contains(&len) {
         return None;
     }
-    Some(match word_key(word.as_bytes()) {
+    // eight bytes at once when the text goes on that far, cut to the word
+    let key = match b.get(start..start + 8) {
+        Some(c) => {
+            u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) & (u64::MAX >> (64 - 8 * len))
+        }
+        None => word_key(&b[start..end]),
+    };
+    Some(match key {
         BLOCK => Kw::Block,
         BREAK => Kw::Break,
         CONTINUE => Kw::Continue,
@@ -433,7 +443,7 @@ impl<'a> Lexer<'a> {
                     p += 1;
                 }
                 space = true;
-                if b[p..].starts_with(b"-}}") {
+                if b.get(p) == Some(&b'-') && b.get(p + 1..p + 3) == Some(b"}}") {
                     if paren_depth > 0 {
                         return Err(("unclosed left paren".into(), p));
                     }
@@ -448,7 +458,7 @@ impl<'a> Lexer<'a> {
             if IDENT[c as usize] && !c.is_ascii_digit() {
                 p = scan_alnum(src, p + 1);
                 let word = &src[start..p];
-                match keyword(word) {
+                match keyword(b, start, p) {
                     Some(k) => emit!(Tok::Keyword(k), start),
                     None => emit!(Tok::Ident(word), start),
                 }
@@ -550,7 +560,7 @@ impl<'a> Lexer<'a> {
                     }
                     p = scan_alnum(src, p);
                     let word = &src[start..p];
-                    match keyword(word) {
+                    match keyword(b, start, p) {
                         Some(k) => emit!(Tok::Keyword(k), start),
                         None => emit!(Tok::Ident(word), start),
                     }
