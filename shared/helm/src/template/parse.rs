@@ -54,8 +54,12 @@ impl Fields {
 pub struct Tree {
     /// the nodes of every list, each list contiguous
     pub nodes: Vec<Node>,
-    /// the words of every pipeline, each pipeline's contiguous
+    /// the words of every pipeline of an action or control structure, each pipeline's
+    /// contiguous
     pub args: Vec<Arg>,
+    /// the words of every parenthesized pipeline, each pipeline's contiguous (kept
+    /// apart: they are parsed in the middle of another pipeline's words)
+    pub sub_args: Vec<Arg>,
     /// for each command of every pipeline: where its words end (counted from the
     /// pipeline's first word), and its position
     pub cmds: Vec<(u32, Pos)>,
@@ -75,6 +79,7 @@ impl Tree {
         Tree {
             nodes: Vec::with_capacity(tokens / 4 + 4),
             args: Vec::with_capacity(tokens / 4 + 4),
+            sub_args: Vec::new(),
             cmds: Vec::with_capacity(tokens / 8 + 4),
             spans: Vec::with_capacity(tokens / 4 + 4),
             pipes: Vec::with_capacity(tokens / 16 + 4),
@@ -100,6 +105,11 @@ impl Tree {
     /// The commands of a pipeline, in order.
     pub fn cmds<'t>(&'t self, pipe: &Pipe) -> impl Iterator<Item = Cmd<'t>> + 't {
         let base = pipe.args_start as usize;
+        let words = if pipe.nested {
+            &self.sub_args
+        } else {
+            &self.args
+        };
         let mut start = base;
         let ends = self
             .cmds
@@ -107,7 +117,7 @@ impl Tree {
             .unwrap_or(&[]);
         ends.iter().map(move |&(end, pos)| {
             let end = base + end as usize;
-            let args = self.args.get(start..end).unwrap_or(&[]);
+            let args = words.get(start..end).unwrap_or(&[]);
             start = end;
             Cmd { args, pos }
         })
@@ -184,9 +194,11 @@ pub struct Pipe {
     pub decl: Decl,
     /// `=` rather than `:=`
     pub is_assign: bool,
-    /// its first word in [`Tree::args`] (the words of all its commands, one command
-    /// after the other)
+    /// its first word in [`Tree::args`], or in [`Tree::sub_args`] when `nested` (the
+    /// words of all its commands, one command after the other)
     pub args_start: u32,
+    /// parenthesized: its words are in [`Tree::sub_args`]
+    pub nested: bool,
     /// its first command in [`Tree::cmds`]
     pub cmds_start: u32,
     /// how many commands (separated by `|`)
@@ -276,7 +288,8 @@ pub fn parse(
         names: Vec::new(),
         tree: Tree::with_tokens(lexed_len),
         node_stack: Vec::with_capacity(64),
-        arg_stack: Vec::with_capacity(32),
+        arg_stack: Vec::new(),
+        pipe_depth: 0,
         cmd_stack: Vec::with_capacity(16),
     };
     let (root, end) = p.list()?;
@@ -321,6 +334,8 @@ struct Parser<'a, 'f> {
     node_stack: Vec<Node>,
     /// the words of the pipelines being parsed, moved to the tree when one ends
     arg_stack: Vec<Arg>,
+    /// how many pipelines are being parsed (more than one: parenthesized ones)
+    pipe_depth: u32,
     /// the command ends of the pipelines being parsed
     cmd_stack: Vec<(u32, Pos)>,
 }
@@ -617,6 +632,7 @@ impl<'a> Parser<'a, '_> {
             decl: Decl::new(),
             is_assign: false,
             args_start: 0,
+            nested: self.pipe_depth > 0,
             cmds_start: 0,
             cmds_len: 0,
             pos: Self::pos(&start),
@@ -665,7 +681,9 @@ impl<'a> Parser<'a, '_> {
                 pipe.decl.push(shared);
             }
         }
-        let arg_mark = self.arg_stack.len();
+        let nested = pipe.nested;
+        self.pipe_depth += 1;
+        let arg_mark = self.words(nested).len();
         let cmd_mark = self.cmd_stack.len();
         loop {
             let t = self.peek_non_space();
@@ -677,8 +695,8 @@ impl<'a> Parser<'a, '_> {
                 Tok::RParen => break,
                 Tok::Eof => return Err(self.err(format!("unclosed action in {ctx}"))),
                 _ => {
-                    let pos = self.command()?;
-                    let end = (self.arg_stack.len() - arg_mark) as u32;
+                    let pos = self.command(nested)?;
+                    let end = (self.words(nested).len() - arg_mark) as u32;
                     self.cmd_stack.push((end, pos));
                 }
             }
@@ -686,33 +704,50 @@ impl<'a> Parser<'a, '_> {
         if self.cmd_stack.len() == cmd_mark {
             return Err(self.err(format!("missing value for {ctx}")));
         }
-        pipe.args_start = self.tree.args.len() as u32;
-        self.tree.args.extend(self.arg_stack.drain(arg_mark..));
+        self.pipe_depth -= 1;
+        if nested {
+            pipe.args_start = self.tree.sub_args.len() as u32;
+            self.tree.sub_args.extend(self.arg_stack.drain(arg_mark..));
+        } else {
+            // an outermost pipeline's words went straight to the tree
+            pipe.args_start = arg_mark as u32;
+        }
         pipe.cmds_start = self.tree.cmds.len() as u32;
         self.tree.cmds.extend(self.cmd_stack.drain(cmd_mark..));
         pipe.cmds_len = self.tree.cmds.len() as u32 - pipe.cmds_start;
         Ok(pipe)
     }
 
-    /// One command: its words are pushed on the word stack; returns its position.
-    fn command(&mut self) -> Result<Pos, ParseError> {
+    /// Where the words of the pipeline being parsed go: the tree for an outermost
+    /// pipeline, the word stack for a parenthesized one.
+    fn words(&mut self, nested: bool) -> &mut Vec<Arg> {
+        if nested {
+            &mut self.arg_stack
+        } else {
+            &mut self.tree.args
+        }
+    }
+
+    /// One command: its words are pushed where [`Parser::words`] says; returns its
+    /// position.
+    fn command(&mut self, nested: bool) -> Result<Pos, ParseError> {
         let start = self.peek_non_space();
         let pos = Self::pos(&start);
-        let mark = self.arg_stack.len();
+        let mark = self.words(nested).len();
         loop {
             let t = self.peek();
             match t.tok {
                 Tok::RightDelim | Tok::RParen => break,
                 Tok::Pipe => {
                     self.next();
-                    if self.arg_stack.len() == mark {
+                    if self.words(nested).len() == mark {
                         return Err(self.err("missing command".into()));
                     }
                     return Ok(pos);
                 }
                 _ => {
                     let a = self.operand()?;
-                    self.arg_stack.push(a);
+                    self.words(nested).push(a);
                 }
             }
             // operands must be separated by space
@@ -725,7 +760,7 @@ impl<'a> Parser<'a, '_> {
                 }
             }
         }
-        if self.arg_stack.len() == mark {
+        if self.words(nested).len() == mark {
             return Err(self.err("missing command".into()));
         }
         Ok(pos)
