@@ -332,7 +332,8 @@ struct Parser<'a, 'f> {
     /// the nodes of the lists being parsed (innermost last), moved to the tree when
     /// a list ends
     node_stack: Vec<Node>,
-    /// the words of the pipelines being parsed, moved to the tree when one ends
+    /// the words of the parenthesized pipelines being parsed, moved to the tree when
+    /// one ends
     arg_stack: Vec<Arg>,
     /// how many pipelines are being parsed (more than one: parenthesized ones)
     pipe_depth: u32,
