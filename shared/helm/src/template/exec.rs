@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::builtins;
-use super::parse::{Arg, Branch, BranchKind, Cmd, List, Node, Pipe, Pos, Span};
+use super::parse::{Arg, Branch, BranchKind, Cmd, List, Node, Pipe, Pos, Span, Tree};
 use super::{Entry, Source, TemplateSet};
 use crate::funcs::Param;
 use crate::gofmt;
@@ -151,8 +151,8 @@ impl State<'_> {
         );
         let saved_source = std::mem::replace(&mut self.source, entry.source.clone());
         let saved_strict = std::mem::replace(&mut self.dot_strict, false);
-        let body = entry.body.clone();
-        let r = self.walk(&data, &body, out);
+        let tree = entry.tree.clone();
+        let r = self.walk(&data, &tree, entry.body, out);
         self.vars.truncate(self.frame_base);
         self.frame_base = saved_base;
         self.tmpl_name = saved_name;
@@ -162,24 +162,25 @@ impl State<'_> {
         r.map(|_| ())
     }
 
-    fn walk(&mut self, dot: &Value, list: &List, out: &mut String) -> R<Flow> {
-        for node in list {
-            match node {
-                Node::Text(a, b) => out.push_str(&self.source.text[*a as usize..*b as usize]),
-                Node::Action(pipe) => {
-                    let v = self.eval_pipeline(dot, pipe)?;
+    fn walk(&mut self, dot: &Value, t: &Tree, list: List, out: &mut String) -> R<Flow> {
+        for node in t.list(list) {
+            match *node {
+                Node::Text(a, b) => out.push_str(&self.source.text[a as usize..b as usize]),
+                Node::Action(i) => {
+                    let pipe = &t.pipes[i as usize];
+                    let v = self.eval_pipeline(dot, t, pipe)?;
                     if pipe.decl.is_empty() {
                         print_value(out, &v);
                     }
                 }
-                Node::Branch(b) => match self.walk_branch(dot, b, out)? {
+                Node::Branch(i) => match self.walk_branch(dot, t, &t.branches[i as usize], out)? {
                     Flow::Normal => {}
                     f => return Ok(f),
                 },
-                Node::Template(call) => {
-                    let super::parse::TemplateCall { name, pipe, pos } = &**call;
+                Node::Template(i) => {
+                    let super::parse::TemplateCall { name, pipe, pos } = &t.calls[i as usize];
                     let data = match pipe {
-                        Some(p) => self.eval_pipeline(dot, p)?,
+                        Some(p) => self.eval_pipeline(dot, t, p)?,
                         None => Value::Nil,
                     };
                     let Some(entry) = self.lookup(name) else {
@@ -187,7 +188,7 @@ impl State<'_> {
                             Some(p) => format!(
                                 "{{{{template {} {}}}}}",
                                 gofmt::quote(name),
-                                pipe_string(p, &self.source.text)
+                                pipe_string(p, t, &self.source.text)
                             ),
                             None => format!("{{{{template {}}}}}", gofmt::quote(name)),
                         };
@@ -206,35 +207,35 @@ impl State<'_> {
         Ok(Flow::Normal)
     }
 
-    fn walk_branch(&mut self, dot: &Value, b: &Branch, out: &mut String) -> R<Flow> {
+    fn walk_branch(&mut self, dot: &Value, t: &Tree, b: &Branch, out: &mut String) -> R<Flow> {
         let mark = self.vars.len();
         let r = match b.kind {
             BranchKind::If | BranchKind::With => {
-                let v = self.eval_pipeline(dot, &b.pipe)?;
+                let v = self.eval_pipeline(dot, t, &b.pipe)?;
                 if v.truthy() {
                     if b.kind == BranchKind::With {
                         let saved = std::mem::replace(&mut self.dot_strict, false);
-                        let r = self.walk(&v, &b.list, out);
+                        let r = self.walk(&v, t, b.list, out);
                         self.dot_strict = saved;
                         r?
                     } else {
-                        self.walk(dot, &b.list, out)?
+                        self.walk(dot, t, b.list, out)?
                     }
-                } else if let Some(el) = &b.else_list {
-                    self.walk(dot, el, out)?
+                } else if let Some(el) = b.else_list {
+                    self.walk(dot, t, el, out)?
                 } else {
                     Flow::Normal
                 }
             }
-            BranchKind::Range => self.walk_range(dot, b, out)?,
+            BranchKind::Range => self.walk_range(dot, t, b, out)?,
         };
         self.vars.truncate(mark);
         Ok(r)
     }
 
-    fn walk_range(&mut self, dot: &Value, b: &Branch, out: &mut String) -> R<Flow> {
+    fn walk_range(&mut self, dot: &Value, t: &Tree, b: &Branch, out: &mut String) -> R<Flow> {
         // evaluate without declaring: range declares per iteration
-        let val = self.eval_pipeline_raw(dot, &b.pipe)?;
+        let val = self.eval_pipeline_raw(dot, t, &b.pipe)?;
         let mark = self.vars.len();
         let items: Vec<(Value, Value)> = match &val {
             Value::List(l) => l
@@ -258,14 +259,14 @@ impl State<'_> {
             Value::Nil => Vec::new(),
             Value::Object(o) => match o.entries() {
                 Some(e) => e,
-                None => return Err(self.range_error(b, &val)),
+                None => return Err(self.range_error(t, b, &val)),
             },
-            other => return Err(self.range_error(b, other)),
+            other => return Err(self.range_error(t, b, other)),
         };
         let is_int_range = matches!(val, Value::Int(_));
         if items.is_empty() {
-            if let Some(el) = &b.else_list {
-                return self.walk(dot, el, out);
+            if let Some(el) = b.else_list {
+                return self.walk(dot, t, el, out);
             }
             return Ok(Flow::Normal);
         }
@@ -280,7 +281,7 @@ impl State<'_> {
                 }
             }
             let saved = std::mem::replace(&mut self.dot_strict, !is_int_range);
-            let r = self.walk(&v, &b.list, out);
+            let r = self.walk(&v, t, b.list, out);
             self.dot_strict = saved;
             self.vars.truncate(mark);
             match r? {
@@ -291,12 +292,12 @@ impl State<'_> {
         Ok(Flow::Normal)
     }
 
-    fn range_error(&self, b: &Branch, val: &Value) -> ExecError {
+    fn range_error(&self, t: &Tree, b: &Branch, val: &Value) -> ExecError {
         let mut s = String::new();
         gofmt::write_value(&mut s, val);
         self.err_at(
             b.pipe.pos,
-            &pipe_string(&b.pipe, &self.source.text),
+            &pipe_string(&b.pipe, t, &self.source.text),
             &format!("range can't iterate over {s}"),
         )
     }
@@ -331,30 +332,37 @@ impl State<'_> {
     }
 
     /// Evaluates a pipeline and binds its declared variables.
-    fn eval_pipeline(&mut self, dot: &Value, pipe: &Pipe) -> R<Value> {
-        let v = self.eval_pipeline_raw(dot, pipe)?;
+    fn eval_pipeline(&mut self, dot: &Value, t: &Tree, pipe: &Pipe) -> R<Value> {
+        let v = self.eval_pipeline_raw(dot, t, pipe)?;
         for (i, _) in pipe.decl.iter().enumerate() {
             self.set_decl(pipe, i, v.clone());
         }
         Ok(v)
     }
 
-    fn eval_pipeline_raw(&mut self, dot: &Value, pipe: &Pipe) -> R<Value> {
+    fn eval_pipeline_raw(&mut self, dot: &Value, t: &Tree, pipe: &Pipe) -> R<Value> {
         let mut value: Option<Value> = None;
-        for cmd in pipe.cmds() {
-            value = Some(self.eval_command(dot, &cmd, value)?);
+        for cmd in t.cmds(pipe) {
+            value = Some(self.eval_command(dot, t, &cmd, value)?);
         }
         Ok(value.unwrap_or_default())
     }
 
-    fn eval_command(&mut self, dot: &Value, cmd: &Cmd<'_>, fin: Option<Value>) -> R<Value> {
+    fn eval_command(
+        &mut self,
+        dot: &Value,
+        t: &Tree,
+        cmd: &Cmd<'_>,
+        fin: Option<Value>,
+    ) -> R<Value> {
         let first = &cmd.args[0];
         match first {
             Arg::Field(fields, pos) => self.eval_field_chain(
                 dot,
+                t,
                 dot,
                 self.dot_strict,
-                fields,
+                t.fields(*fields),
                 &cmd.args[1..],
                 fin,
                 *pos,
@@ -363,46 +371,48 @@ impl State<'_> {
             Arg::Variable(name, fields, pos) => {
                 let v = self.var(name);
                 if fields.is_empty() {
-                    self.not_a_function(cmd, fin.as_ref())?;
+                    self.not_a_function(t, cmd, fin.as_ref())?;
                     return Ok(v);
                 }
-                self.eval_field_chain(dot, &v, false, fields, &cmd.args[1..], fin, *pos, first)
+                let fields = t.fields(*fields);
+                self.eval_field_chain(dot, t, &v, false, fields, &cmd.args[1..], fin, *pos, first)
             }
             Arg::Chain(base, fields, pos) => {
-                let v = self.eval_arg_any(dot, base)?.0;
+                let v = self.eval_arg_any(dot, t, base)?.0;
                 // a parenthesized pipeline's nil result is Go's invalid value: its fields
                 // are "no value", not an error
                 let strict = !matches!(**base, Arg::Pipe(_));
-                self.eval_field_chain(dot, &v, strict, fields, &cmd.args[1..], fin, *pos, first)
+                let fields = t.fields(*fields);
+                self.eval_field_chain(dot, t, &v, strict, fields, &cmd.args[1..], fin, *pos, first)
             }
-            Arg::Func(f, _) => self.eval_function(dot, *f, cmd, fin),
+            Arg::Func(f, _) => self.eval_function(dot, t, *f, cmd, fin),
             Arg::Pipe(p) => {
-                self.not_a_function(cmd, fin.as_ref())?;
+                self.not_a_function(t, cmd, fin.as_ref())?;
                 let mark = self.vars.len();
-                let v = self.eval_pipeline(dot, p);
+                let v = self.eval_pipeline(dot, t, &t.pipes[*p as usize]);
                 self.vars.truncate(mark);
                 v
             }
             Arg::Dot => {
-                self.not_a_function(cmd, fin.as_ref())?;
+                self.not_a_function(t, cmd, fin.as_ref())?;
                 Ok(dot.clone())
             }
-            Arg::Nil => Err(self.err_at(cmd.pos, &NodeText::Cmd(cmd), "nil is not a command")),
+            Arg::Nil => Err(self.err_at(cmd.pos, &NodeText::Cmd(t, cmd), "nil is not a command")),
             Arg::Const(v, _) => {
-                self.not_a_function(cmd, fin.as_ref())?;
+                self.not_a_function(t, cmd, fin.as_ref())?;
                 Ok(v.clone())
             }
         }
     }
 
-    fn not_a_function(&self, cmd: &Cmd<'_>, fin: Option<&Value>) -> R<()> {
+    fn not_a_function(&self, t: &Tree, cmd: &Cmd<'_>, fin: Option<&Value>) -> R<()> {
         if cmd.args.len() > 1 || fin.is_some() {
             return Err(self.err_at(
                 cmd.pos,
-                &NodeText::Cmd(cmd),
+                &NodeText::Cmd(t, cmd),
                 &format!(
                     "can't give argument to non-function {}",
-                    arg_string(&cmd.args[0], &self.source.text)
+                    arg_string(&cmd.args[0], t, &self.source.text)
                 ),
             ));
         }
@@ -413,6 +423,7 @@ impl State<'_> {
     fn eval_field_chain(
         &mut self,
         dot: &Value,
+        t: &Tree,
         receiver: &Value,
         strict: bool,
         fields: &[Span],
@@ -421,7 +432,7 @@ impl State<'_> {
         pos: Pos,
         node_arg: &Arg,
     ) -> R<Value> {
-        let node = &NodeText::Arg(node_arg);
+        let node = &NodeText::Arg(t, node_arg);
         let mut cur = receiver.clone();
         let mut cur_strict = strict;
         let n = fields.len();
@@ -456,7 +467,7 @@ impl State<'_> {
                     if has_args {
                         let mut argv = Vec::new();
                         for a in args {
-                            argv.push(self.eval_arg_any(dot, a)?.0);
+                            argv.push(self.eval_arg_any(dot, t, a)?.0);
                         }
                         if let Some(fv) = fin.clone() {
                             argv.push(fv);
@@ -529,27 +540,33 @@ impl State<'_> {
     }
 
     /// Evaluates an argument with no declared type. Returns the value and its origin.
-    fn eval_arg_any(&mut self, dot: &Value, a: &Arg) -> R<(Value, Origin)> {
+    fn eval_arg_any(&mut self, dot: &Value, t: &Tree, a: &Arg) -> R<(Value, Origin)> {
         match a {
-            Arg::Field(fields, pos) => Ok((
-                self.eval_field_chain(dot, dot, self.dot_strict, fields, &[], None, *pos, a)?,
-                Origin::Field,
-            )),
+            Arg::Field(fields, pos) => {
+                let fields = t.fields(*fields);
+                let strict = self.dot_strict;
+                Ok((
+                    self.eval_field_chain(dot, t, dot, strict, fields, &[], None, *pos, a)?,
+                    Origin::Field,
+                ))
+            }
             Arg::Variable(name, fields, pos) => {
                 let v = self.var(name);
                 if fields.is_empty() {
                     return Ok((v, Origin::Other));
                 }
+                let fields = t.fields(*fields);
                 Ok((
-                    self.eval_field_chain(dot, &v, false, fields, &[], None, *pos, a)?,
+                    self.eval_field_chain(dot, t, &v, false, fields, &[], None, *pos, a)?,
                     Origin::Field,
                 ))
             }
             Arg::Chain(base, fields, pos) => {
-                let v = self.eval_arg_any(dot, base)?.0;
+                let v = self.eval_arg_any(dot, t, base)?.0;
                 let strict = !matches!(**base, Arg::Pipe(_));
+                let fields = t.fields(*fields);
                 Ok((
-                    self.eval_field_chain(dot, &v, strict, fields, &[], None, *pos, a)?,
+                    self.eval_field_chain(dot, t, &v, strict, fields, &[], None, *pos, a)?,
                     Origin::Field,
                 ))
             }
@@ -562,11 +579,11 @@ impl State<'_> {
                     args: std::slice::from_ref(a),
                     pos: *pos,
                 };
-                Ok((self.eval_function(dot, *f, &cmd, None)?, Origin::Other))
+                Ok((self.eval_function(dot, t, *f, &cmd, None)?, Origin::Other))
             }
             Arg::Pipe(p) => {
                 let mark = self.vars.len();
-                let v = self.eval_pipeline(dot, p);
+                let v = self.eval_pipeline(dot, t, &t.pipes[*p as usize]);
                 self.vars.truncate(mark);
                 Ok((v?, Origin::Other))
             }
@@ -576,6 +593,7 @@ impl State<'_> {
     fn eval_function(
         &mut self,
         dot: &Value,
+        t: &Tree,
         func: super::FuncRef,
         cmd: &Cmd<'_>,
         fin: Option<Value>,
@@ -590,13 +608,13 @@ impl State<'_> {
             if total == 0 {
                 return Err(self.err_at(
                     cmd.pos,
-                    &NodeText::Cmd(cmd),
+                    &NodeText::Cmd(t, cmd),
                     &format!("wrong number of args for {name}: want at least 1 got 0"),
                 ));
             }
             let mut last = Value::Nil;
             for a in args {
-                let v = self.eval_arg_any(dot, a)?.0;
+                let v = self.eval_arg_any(dot, t, a)?.0;
                 let t = v.truthy();
                 last = v;
                 if is_and != t {
@@ -610,12 +628,12 @@ impl State<'_> {
         }
         let mut argv: smallvec::SmallVec<[(Value, Origin); 4]> = smallvec::SmallVec::new();
         for a in args {
-            argv.push(self.eval_arg_any(dot, a)?);
+            argv.push(self.eval_arg_any(dot, t, a)?);
         }
         if let Some(f) = fin {
             argv.push((f, Origin::Other));
         }
-        let node = &NodeText::Cmd(cmd);
+        let node = &NodeText::Cmd(t, cmd);
         let spec = match func {
             FuncRef::Builtin(b) => {
                 let vals: smallvec::SmallVec<[Value; 4]> =
@@ -758,12 +776,14 @@ impl State<'_> {
             name: "gotpl".into(),
             text: text.clone(),
         });
+        let tree = Rc::new(parsed.tree);
         let mut overlay = HashMap::new();
         for (n, body) in parsed.defines {
             let name: Rc<str> = Rc::from(n.as_str());
             overlay.insert(
                 n,
                 Entry {
+                    tree: tree.clone(),
                     body,
                     source: source.clone(),
                     name,
@@ -771,7 +791,8 @@ impl State<'_> {
             );
         }
         let entry = Entry {
-            body: Rc::new(parsed.root),
+            tree,
+            body: parsed.root,
             source,
             name: Rc::from("gotpl"),
         };
@@ -874,8 +895,8 @@ fn print_value(out: &mut String, v: &Value) {
 
 /// The node an error is reported at, turned into Go's text only when an error happens.
 enum NodeText<'a> {
-    Arg(&'a Arg),
-    Cmd(&'a Cmd<'a>),
+    Arg(&'a Tree, &'a Arg),
+    Cmd(&'a Tree, &'a Cmd<'a>),
 }
 
 /// Something that prints as a template node in an error message (`src` is the text
@@ -899,8 +920,8 @@ impl Describe for String {
 impl Describe for NodeText<'_> {
     fn describe(&self, src: &str) -> String {
         match self {
-            NodeText::Arg(a) => arg_string(a, src),
-            NodeText::Cmd(c) => cmd_string(c, src),
+            NodeText::Arg(t, a) => arg_string(a, t, src),
+            NodeText::Cmd(t, c) => cmd_string(c, t, src),
         }
     }
 }
@@ -911,12 +932,16 @@ impl<T: Describe + ?Sized> Describe for &T {
     }
 }
 
-fn arg_string(a: &Arg, src: &str) -> String {
+fn arg_string(a: &Arg, t: &Tree, src: &str) -> String {
     match a {
-        Arg::Field(f, _) => f.iter().map(|x| format!(".{}", x.of(src))).collect(),
+        Arg::Field(f, _) => t
+            .fields(*f)
+            .iter()
+            .map(|x| format!(".{}", x.of(src)))
+            .collect(),
         Arg::Variable(n, f, _) => {
             let mut s = n.to_string();
-            for x in f {
+            for x in t.fields(*f) {
                 s.push('.');
                 s.push_str(x.of(src));
             }
@@ -924,10 +949,10 @@ fn arg_string(a: &Arg, src: &str) -> String {
         }
         Arg::Chain(base, f, _) => {
             let mut s = match &**base {
-                Arg::Pipe(p) => format!("({})", pipe_string(p, src)),
-                other => arg_string(other, src),
+                Arg::Pipe(p) => format!("({})", pipe_string(&t.pipes[*p as usize], t, src)),
+                other => arg_string(other, t, src),
             };
-            for x in f {
+            for x in t.fields(*f) {
                 s.push('.');
                 s.push_str(x.of(src));
             }
@@ -935,22 +960,22 @@ fn arg_string(a: &Arg, src: &str) -> String {
         }
         Arg::Dot => ".".into(),
         Arg::Nil => "nil".into(),
-        Arg::Const(_, Some(text)) => text.to_string(),
+        Arg::Const(_, Some(text)) => text.of(src).to_string(),
         Arg::Const(v, None) => const_text(v),
         Arg::Func(f, _) => f.name().to_string(),
-        Arg::Pipe(p) => format!("({})", pipe_string(p, src)),
+        Arg::Pipe(p) => format!("({})", pipe_string(&t.pipes[*p as usize], t, src)),
     }
 }
 
-fn cmd_string(c: &Cmd<'_>, src: &str) -> String {
+fn cmd_string(c: &Cmd<'_>, t: &Tree, src: &str) -> String {
     c.args
         .iter()
-        .map(|a| arg_string(a, src))
+        .map(|a| arg_string(a, t, src))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn pipe_string(p: &Pipe, src: &str) -> String {
+fn pipe_string(p: &Pipe, t: &Tree, src: &str) -> String {
     let mut s = String::new();
     if !p.decl.is_empty() {
         s.push_str(
@@ -963,8 +988,8 @@ fn pipe_string(p: &Pipe, src: &str) -> String {
         s.push_str(if p.is_assign { " = " } else { " := " });
     }
     s.push_str(
-        &p.cmds()
-            .map(|c| cmd_string(&c, src))
+        &t.cmds(p)
+            .map(|c| cmd_string(&c, t, src))
             .collect::<Vec<_>>()
             .join(" | "),
     );

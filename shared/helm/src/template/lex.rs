@@ -167,30 +167,60 @@ impl std::fmt::Display for Kw {
     }
 }
 
-fn keyword(word: &str) -> Option<Kw> {
-    // every keyword is 2 to 8 bytes and starts with one of these letters
-    if !(2..=8).contains(&word.len())
-        || !matches!(
-            word.as_bytes()[0],
-            b'b' | b'c' | b'd' | b'e' | b'f' | b'i' | b'n' | b'r' | b't' | b'w'
-        )
-    {
+/// A word of up to eight bytes as one number (little-endian, zero-padded), so that
+/// keywords are found by comparing integers.
+const fn word_key(w: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < w.len() && i < 8 {
+        k |= (w[i] as u64) << (8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// The keyword `b[start..end]` is, if any.
+#[inline(always)]
+fn keyword(b: &[u8], start: usize, end: usize) -> Option<Kw> {
+    const BLOCK: u64 = word_key(b"block");
+    const BREAK: u64 = word_key(b"break");
+    const CONTINUE: u64 = word_key(b"continue");
+    const DEFINE: u64 = word_key(b"define");
+    const ELSE: u64 = word_key(b"else");
+    const END: u64 = word_key(b"end");
+    const IF: u64 = word_key(b"if");
+    const RANGE: u64 = word_key(b"range");
+    const NIL: u64 = word_key(b"nil");
+    const TEMPLATE: u64 = word_key(b"template");
+    const WITH: u64 = word_key(b"with");
+    const TRUE: u64 = word_key(b"true");
+    const FALSE: u64 = word_key(b"false");
+    // every keyword is 2 to 8 bytes
+    let len = end - start;
+    if !(2..=8).contains(&len) {
         return None;
     }
-    Some(match word {
-        "block" => Kw::Block,
-        "break" => Kw::Break,
-        "continue" => Kw::Continue,
-        "define" => Kw::Define,
-        "else" => Kw::Else,
-        "end" => Kw::End,
-        "if" => Kw::If,
-        "range" => Kw::Range,
-        "nil" => Kw::Nil,
-        "template" => Kw::Template,
-        "with" => Kw::With,
-        "true" => Kw::True,
-        "false" => Kw::False,
+    // eight bytes at once when the text goes on that far, cut to the word
+    let key = match b.get(start..start + 8) {
+        Some(c) => {
+            u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) & (u64::MAX >> (64 - 8 * len))
+        }
+        None => word_key(&b[start..end]),
+    };
+    Some(match key {
+        BLOCK => Kw::Block,
+        BREAK => Kw::Break,
+        CONTINUE => Kw::Continue,
+        DEFINE => Kw::Define,
+        ELSE => Kw::Else,
+        END => Kw::End,
+        IF => Kw::If,
+        RANGE => Kw::Range,
+        NIL => Kw::Nil,
+        TEMPLATE => Kw::Template,
+        WITH => Kw::With,
+        TRUE => Kw::True,
+        FALSE => Kw::False,
         _ => return None,
     })
 }
@@ -229,9 +259,23 @@ fn is_alnum(c: char) -> bool {
 #[inline]
 fn scan_alnum(src: &str, p: usize) -> usize {
     let b = src.as_bytes();
-    // ASCII identifier bytes, the common case, in a tight loop
-    let end = match b[p.min(b.len())..].iter().position(|&c| !IDENT[c as usize]) {
-        Some(i) => p + i,
+    // ASCII identifier bytes, the common case: eight at a time, then one at a time
+    let mut q = p.min(b.len());
+    while let Some(chunk) = b.get(q..q + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let stop = not_ident_bytes(w);
+        if stop != 0 {
+            q += (stop.trailing_zeros() / 8) as usize;
+            return if b[q] < 0x80 {
+                q
+            } else {
+                scan_alnum_unicode(src, q)
+            };
+        }
+        q += 8;
+    }
+    let end = match b[q..].iter().position(|&c| !IDENT[c as usize]) {
+        Some(i) => q + i,
         None => return b.len(),
     };
     if b[end] < 0x80 {
@@ -239,6 +283,24 @@ fn scan_alnum(src: &str, p: usize) -> usize {
     } else {
         scan_alnum_unicode(src, end)
     }
+}
+
+/// The high bit of each byte of `w` (eight bytes, little-endian) that is not an ASCII
+/// identifier byte (`0-9`, `A-Z`, `a-z`, `_`).
+#[inline(always)]
+fn not_ident_bytes(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = w & !HIGH;
+    // the high bit of each byte of `x + 0x80 - lo` is set when that byte is >= lo (no
+    // carry crosses bytes: every byte of x is below 0x80)
+    let ge = |lo: u8| x.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
+    let digit = ge(b'0') & !ge(b'9' + 1);
+    let upper = ge(b'A') & !ge(b'Z' + 1);
+    let under = ge(b'_') & !ge(b'_' + 1);
+    let lower = ge(b'a') & !ge(b'z' + 1);
+    // non-ASCII bytes are never identifier bytes here
+    !(digit | upper | under | lower) & HIGH | (w & HIGH)
 }
 
 /// [`scan_alnum`] past a non-ASCII byte: Unicode letters and digits continue a name.
@@ -381,7 +443,7 @@ impl<'a> Lexer<'a> {
                     p += 1;
                 }
                 space = true;
-                if b[p..].starts_with(b"-}}") {
+                if b.get(p) == Some(&b'-') && b.get(p + 1..p + 3) == Some(b"}}") {
                     if paren_depth > 0 {
                         return Err(("unclosed left paren".into(), p));
                     }
@@ -396,7 +458,7 @@ impl<'a> Lexer<'a> {
             if IDENT[c as usize] && !c.is_ascii_digit() {
                 p = scan_alnum(src, p + 1);
                 let word = &src[start..p];
-                match keyword(word) {
+                match keyword(b, start, p) {
                     Some(k) => emit!(Tok::Keyword(k), start),
                     None => emit!(Tok::Ident(word), start),
                 }
@@ -498,7 +560,7 @@ impl<'a> Lexer<'a> {
                     }
                     p = scan_alnum(src, p);
                     let word = &src[start..p];
-                    match keyword(word) {
+                    match keyword(b, start, p) {
                         Some(k) => emit!(Tok::Keyword(k), start),
                         None => emit!(Tok::Ident(word), start),
                     }
@@ -667,5 +729,40 @@ impl<'a> Lexer<'a> {
         let text = &self.src[self.pos..self.pos + 1 + end + 1];
         self.pos += 1 + end + 1;
         Ok((val, text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The end of a name, one character at a time (what `scan_alnum` must find).
+    fn scan_slowly(src: &str, p: usize) -> usize {
+        src[p..]
+            .char_indices()
+            .find(|(_, c)| !is_alnum(*c))
+            .map_or(src.len(), |(i, _)| p + i)
+    }
+
+    #[test]
+    fn names_end_at_the_first_byte_that_is_not_a_letter_digit_or_underscore() {
+        for b in 0u8..=0x7f {
+            for at in 0..12 {
+                let mut s = "abcdefghijkl_0123456789XYZ".to_string();
+                s.replace_range(at..at + 1, &char::from(b).to_string());
+                assert_eq!(scan_alnum(&s, 0), scan_slowly(&s, 0), "{s:?}");
+            }
+        }
+        for s in [
+            "",
+            "a",
+            "Values.x",
+            "héllo wörld",
+            "abcdefgh",
+            "abcdefghé",
+            "x_y_z_1_2_3_4)",
+        ] {
+            assert_eq!(scan_alnum(s, 0), scan_slowly(s, 0), "{s:?}");
+        }
     }
 }

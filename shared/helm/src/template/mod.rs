@@ -10,7 +10,7 @@ pub mod parse;
 
 pub use builtins::Builtin;
 pub use exec::{ExecError, Options};
-use parse::List;
+use parse::{List, Tree};
 
 use crate::value::Value;
 
@@ -40,8 +40,10 @@ impl Source {
 /// A named template body and where it came from.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    /// the body
-    pub body: Rc<List>,
+    /// the tree of the text it was parsed from
+    pub tree: Rc<Tree>,
+    /// the body: a list of `tree`
+    pub body: List,
     /// the source text it was parsed from
     pub source: Rc<Source>,
     /// the template's name
@@ -145,21 +147,23 @@ impl TemplateSet {
             name: name.to_string(),
             text: text.clone(),
         });
+        let tree = Rc::new(parsed.tree);
         for (dname, body) in parsed.defines {
-            self.insert(dname, body, &source);
+            self.insert(dname, &tree, body, &source);
         }
-        self.insert(name.to_string(), Rc::new(parsed.root), &source);
+        self.insert(name.to_string(), &tree, parsed.root, &source);
         Ok(())
     }
 
-    fn insert(&mut self, name: String, body: Rc<List>, source: &Rc<Source>) {
-        if is_empty_tree(&body, &source.text) && self.entries.contains_key(&name) {
+    fn insert(&mut self, name: String, tree: &Rc<Tree>, body: List, source: &Rc<Source>) {
+        if is_empty_tree(tree, body, &source.text) && self.entries.contains_key(&name) {
             return;
         }
         let shared: Rc<str> = Rc::from(name.as_str());
         self.entries.insert(
             name,
             Entry {
+                tree: tree.clone(),
                 body,
                 source: source.clone(),
                 name: shared,
@@ -186,8 +190,8 @@ impl TemplateSet {
     }
 }
 
-fn is_empty_tree(list: &List, text: &str) -> bool {
-    list.iter().all(|n| match n {
+fn is_empty_tree(tree: &Tree, list: List, text: &str) -> bool {
+    tree.list(list).iter().all(|n| match n {
         parse::Node::Text(a, b) => text[*a as usize..*b as usize].trim().is_empty(),
         _ => false,
     })

@@ -1,14 +1,19 @@
 //! The parser of Go's `text/template`: actions, pipelines, control structures and
 //! `define`/`block`, producing the trees the executor walks.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::lex::{lex, Kw, StrLit, Tok, Token};
 use crate::value::Value;
 
-/// A parsed template body.
-pub type List = Vec<Node>;
+/// Where a template body's nodes are in its [`Tree`]: a range of [`Tree::nodes`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct List {
+    /// first node
+    pub start: u32,
+    /// number of nodes
+    pub len: u32,
+}
 
 /// A name in the template source (a field of a chain), as a byte range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,20 +31,111 @@ impl Span {
     }
 }
 
-/// The field names of a chain (`.a.b.c`), usually a few.
-pub type Fields = smallvec::SmallVec<[Span; 3]>;
+/// The field names of a chain (`.a.b.c`): a range of [`Tree::spans`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// first field
+    pub start: u32,
+    /// number of fields
+    pub len: u32,
+}
+
+impl Fields {
+    /// Whether the chain has no fields.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Everything parsed from one template text, in a few flat tables: lists, pipelines
+/// and chains refer to ranges and indices of these (so that a template's tree is a
+/// handful of allocations, and dropping it is cheap).
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// the nodes of every list, each list contiguous
+    pub nodes: Vec<Node>,
+    /// the words of every pipeline of an action or control structure, each pipeline's
+    /// contiguous
+    pub args: Vec<Arg>,
+    /// the words of every parenthesized pipeline, each pipeline's contiguous (kept
+    /// apart: they are parsed in the middle of another pipeline's words)
+    pub sub_args: Vec<Arg>,
+    /// for each command of every pipeline: where its words end (counted from the
+    /// pipeline's first word), and its position
+    pub cmds: Vec<(u32, Pos)>,
+    /// the field names of every chain
+    pub spans: Vec<Span>,
+    /// `{{ pipeline }}` actions and parenthesized pipelines
+    pub pipes: Vec<Pipe>,
+    /// if/with/range nodes
+    pub branches: Vec<Branch>,
+    /// `{{ template }}` calls
+    pub calls: Vec<TemplateCall>,
+}
+
+impl Tree {
+    /// An empty tree with room for what `tokens` tokens usually make.
+    fn with_tokens(tokens: usize) -> Tree {
+        Tree {
+            nodes: Vec::with_capacity(tokens / 4 + 4),
+            args: Vec::with_capacity(tokens / 4 + 4),
+            sub_args: Vec::new(),
+            cmds: Vec::with_capacity(tokens / 8 + 4),
+            spans: Vec::with_capacity(tokens / 4 + 4),
+            pipes: Vec::with_capacity(tokens / 16 + 4),
+            branches: Vec::with_capacity(tokens / 32 + 2),
+            calls: Vec::new(),
+        }
+    }
+
+    /// The nodes of a list.
+    pub fn list(&self, l: List) -> &[Node] {
+        self.nodes
+            .get(l.start as usize..(l.start + l.len) as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The names of a chain.
+    pub fn fields(&self, f: Fields) -> &[Span] {
+        self.spans
+            .get(f.start as usize..(f.start + f.len) as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The commands of a pipeline, in order.
+    pub fn cmds<'t>(&'t self, pipe: &Pipe) -> impl Iterator<Item = Cmd<'t>> + 't {
+        let base = pipe.args_start as usize;
+        let words = if pipe.nested {
+            &self.sub_args
+        } else {
+            &self.args
+        };
+        let mut start = base;
+        let ends = self
+            .cmds
+            .get(pipe.cmds_start as usize..(pipe.cmds_start + pipe.cmds_len) as usize)
+            .unwrap_or(&[]);
+        ends.iter().map(move |&(end, pos)| {
+            let end = base + end as usize;
+            let args = words.get(start..end).unwrap_or(&[]);
+            start = end;
+            Cmd { args, pos }
+        })
+    }
+}
 
 /// A node of a template body.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub enum Node {
     /// literal text: a byte range (start, end) of the template's source
     Text(u32, u32),
-    /// `{{ pipeline }}` (boxed: a node list stays compact)
-    Action(Box<Pipe>),
-    /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else)
-    Branch(Box<Branch>),
-    /// `{{ template "name" pipeline }}`
-    Template(Box<TemplateCall>),
+    /// `{{ pipeline }}`: an index of [`Tree::pipes`]
+    Action(u32),
+    /// `{{ if }}` / `{{ with }}` / `{{ range }}` (with optional else): an index of
+    /// [`Tree::branches`]
+    Branch(u32),
+    /// `{{ template "name" pipeline }}`: an index of [`Tree::calls`]
+    Template(u32),
     /// `{{ break }}`
     Break,
     /// `{{ continue }}`
@@ -88,32 +184,27 @@ pub struct Pos {
     pub offset: u32,
 }
 
+/// The variables a pipeline declares or assigns (at most two).
+pub type Decl = smallvec::SmallVec<[Rc<str>; 2]>;
+
 /// A pipeline, with optional variable declarations.
 #[derive(Debug)]
 pub struct Pipe {
     /// `$x :=` or `$i, $e :=` names
-    pub decl: Vec<Rc<str>>,
+    pub decl: Decl,
     /// `=` rather than `:=`
     pub is_assign: bool,
-    /// the words of all its commands (separated by `|`), one command after the other
-    pub args: Vec<Arg>,
-    /// for each command: where its words end in `args`, and its position
-    pub cmd_ends: smallvec::SmallVec<[(u32, Pos); 2]>,
+    /// its first word in [`Tree::args`], or in [`Tree::sub_args`] when `nested` (the
+    /// words of all its commands, one command after the other)
+    pub args_start: u32,
+    /// parenthesized: its words are in [`Tree::sub_args`]
+    pub nested: bool,
+    /// its first command in [`Tree::cmds`]
+    pub cmds_start: u32,
+    /// how many commands (separated by `|`)
+    pub cmds_len: u32,
     /// position
     pub pos: Pos,
-}
-
-impl Pipe {
-    /// The commands, in order.
-    pub fn cmds(&self) -> impl Iterator<Item = Cmd<'_>> + '_ {
-        let mut start = 0usize;
-        self.cmd_ends.iter().map(move |&(end, pos)| {
-            let end = end as usize;
-            let args = self.args.get(start..end).unwrap_or(&[]);
-            start = end;
-            Cmd { args, pos }
-        })
-    }
 }
 
 /// One command of a pipeline: a function call or an operand with arguments.
@@ -140,20 +231,22 @@ pub enum Arg {
     Nil,
     /// a constant, with its source text when it cannot be derived from the value
     /// (numbers and characters)
-    Const(Value, Option<Rc<str>>),
+    Const(Value, Option<Span>),
     /// a function, resolved at parse time
     Func(super::FuncRef, Pos),
-    /// `( pipeline )`
-    Pipe(Box<Pipe>),
+    /// `( pipeline )`: an index of [`Tree::pipes`]
+    Pipe(u32),
 }
 
-/// A parsed template: its body plus the `define`s found in it.
+/// A parsed template: its tree, its body, and the `define`s found in it.
 #[derive(Debug)]
 pub struct Parsed {
+    /// every node of the template and its `define`s
+    pub tree: Tree,
     /// the body of the template itself
     pub root: List,
     /// `define`d (and `block`) templates: name -> body
-    pub defines: Vec<(String, Rc<List>)>,
+    pub defines: Vec<(String, List)>,
 }
 
 /// A parse error: Go's message without the `template: NAME:LINE:` prefix.
@@ -174,8 +267,17 @@ pub fn parse(
     resolve: &dyn Fn(&str) -> Option<super::FuncRef>,
 ) -> Result<Parsed, ParseError> {
     let lexed = lex(src).map_err(|(message, line)| ParseError { message, line })?;
+    let lexed_len = lexed.tokens.len();
+    let Some(&first) = lexed.tokens.first() else {
+        return Ok(Parsed {
+            tree: Tree::default(),
+            root: List::default(),
+            defines: Vec::new(),
+        });
+    };
     let mut p = Parser {
         src,
+        cur: first,
         toks: lexed.tokens,
         strings: lexed.strings,
         i: 0,
@@ -184,6 +286,11 @@ pub fn parse(
         range_depth: 0,
         vars: vec!["$"],
         names: Vec::new(),
+        tree: Tree::with_tokens(lexed_len),
+        node_stack: Vec::with_capacity(64),
+        arg_stack: Vec::new(),
+        pipe_depth: 0,
+        cmd_stack: Vec::with_capacity(16),
     };
     let (root, end) = p.list()?;
     match end {
@@ -192,6 +299,7 @@ pub fn parse(
         ListEnd::Else(line, _) => return Err(p.err_at("unexpected {{else}}", line)),
     }
     Ok(Parsed {
+        tree: p.tree,
         root,
         defines: p.defines,
     })
@@ -209,19 +317,42 @@ enum ListEnd {
 struct Parser<'a, 'f> {
     src: &'a str,
     toks: Vec<Token<'a>>,
+    /// `toks[i]` (the last token, EOF, once `i` is past it)
+    cur: Token<'a>,
     strings: Vec<String>,
     i: usize,
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
-    defines: Vec<(String, Rc<List>)>,
+    defines: Vec<(String, List)>,
     range_depth: usize,
     vars: Vec<&'a str>,
     /// variable names already shared (most templates use a handful)
     names: Vec<Rc<str>>,
+    /// the tree being built
+    tree: Tree,
+    /// the nodes of the lists being parsed (innermost last), moved to the tree when
+    /// a list ends
+    node_stack: Vec<Node>,
+    /// the words of the parenthesized pipelines being parsed, moved to the tree when
+    /// one ends
+    arg_stack: Vec<Arg>,
+    /// how many pipelines are being parsed (more than one: parenthesized ones)
+    pipe_depth: u32,
+    /// the command ends of the pipelines being parsed
+    cmd_stack: Vec<(u32, Pos)>,
 }
 
 impl<'a> Parser<'a, '_> {
+    #[inline]
     fn peek(&self) -> &Token<'a> {
-        &self.toks[self.i.min(self.toks.len() - 1)]
+        &self.cur
+    }
+
+    /// Goes back to token `i` (a lookahead that did not match).
+    fn reset(&mut self, i: usize) {
+        self.i = i;
+        if let Some(t) = self.toks.get(i) {
+            self.cur = *t;
+        }
     }
 
     fn lit(&self, s: StrLit<'a>) -> &str {
@@ -231,11 +362,13 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
+    #[inline]
     fn next(&mut self) -> Token<'a> {
-        let t = *self.peek();
-        if self.i < self.toks.len() {
-            self.i += 1;
+        let t = self.cur;
+        if let Some(n) = self.toks.get(self.i + 1) {
+            self.cur = *n;
         }
+        self.i += 1;
         t
     }
 
@@ -269,19 +402,31 @@ impl<'a> Parser<'a, '_> {
 
     /// Parses nodes until EOF, `{{end}}` or `{{else}}`.
     fn list(&mut self) -> Result<(List, ListEnd), ParseError> {
-        let mut out = Vec::new();
+        let mark = self.node_stack.len();
+        let end = self.list_nodes()?;
+        let start = self.tree.nodes.len() as u32;
+        self.tree.nodes.extend(self.node_stack.drain(mark..));
+        let list = List {
+            start,
+            len: self.tree.nodes.len() as u32 - start,
+        };
+        Ok((list, end))
+    }
+
+    /// [`Parser::list`]'s nodes, pushed on the node stack.
+    fn list_nodes(&mut self) -> Result<ListEnd, ParseError> {
         loop {
             let t = self.next();
             match t.tok {
-                Tok::Eof => return Ok((out, ListEnd::Eof)),
-                Tok::Text(a, b) => out.push(Node::Text(a as u32, b as u32)),
+                Tok::Eof => return Ok(ListEnd::Eof),
+                Tok::Text(a, b) => self.node_stack.push(Node::Text(a as u32, b as u32)),
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
                     match kw.tok {
                         Tok::Keyword(Kw::End) => {
                             self.next();
                             self.expect_right("end")?;
-                            return Ok((out, ListEnd::Close(kw.pos)));
+                            return Ok(ListEnd::Close(kw.pos));
                         }
                         Tok::Keyword(Kw::Else) => {
                             self.next();
@@ -289,24 +434,21 @@ impl<'a> Parser<'a, '_> {
                             match n.tok {
                                 Tok::Keyword(Kw::If) => {
                                     self.next();
-                                    return Ok((out, ListEnd::Else(kw.pos, Some(BranchKind::If))));
+                                    return Ok(ListEnd::Else(kw.pos, Some(BranchKind::If)));
                                 }
                                 Tok::Keyword(Kw::With) => {
                                     self.next();
-                                    return Ok((
-                                        out,
-                                        ListEnd::Else(kw.pos, Some(BranchKind::With)),
-                                    ));
+                                    return Ok(ListEnd::Else(kw.pos, Some(BranchKind::With)));
                                 }
                                 _ => {
                                     self.expect_right("else")?;
-                                    return Ok((out, ListEnd::Else(kw.pos, None)));
+                                    return Ok(ListEnd::Else(kw.pos, None));
                                 }
                             }
                         }
                         _ => {
                             if let Some(n) = self.action()? {
-                                out.push(n);
+                                self.node_stack.push(n);
                             }
                         }
                     }
@@ -361,11 +503,11 @@ impl<'a> Parser<'a, '_> {
             Tok::Keyword(Kw::Template) => {
                 self.next();
                 let (name, pipe) = self.template_call("template")?;
-                Ok(Some(Node::Template(Box::new(TemplateCall {
+                Ok(Some(self.call_node(TemplateCall {
                     name,
                     pipe,
                     pos: Self::pos(&t),
-                }))))
+                })))
             }
             Tok::Keyword(Kw::Define) => {
                 self.next();
@@ -383,7 +525,7 @@ impl<'a> Parser<'a, '_> {
                     ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
                     ListEnd::Else(l, _) => return Err(self.err_at("unexpected {{else}}", l)),
                 }
-                self.defines.push((name, Rc::new(body)));
+                self.defines.push((name, body));
                 Ok(None)
             }
             Tok::Keyword(Kw::Block) => {
@@ -395,18 +537,24 @@ impl<'a> Parser<'a, '_> {
                 if !matches!(end, ListEnd::Close(_)) {
                     return Err(self.err_at("unexpected EOF", self.peek().pos));
                 }
-                self.defines.push((name.clone(), Rc::new(body)));
-                Ok(Some(Node::Template(Box::new(TemplateCall {
+                self.defines.push((name.clone(), body));
+                Ok(Some(self.call_node(TemplateCall {
                     name,
                     pipe,
                     pos: Self::pos(&t),
-                }))))
+                })))
             }
             _ => {
                 let pipe = self.pipeline("command", true)?;
-                Ok(Some(Node::Action(Box::new(pipe))))
+                self.tree.pipes.push(pipe);
+                Ok(Some(Node::Action(self.tree.pipes.len() as u32 - 1)))
             }
         }
+    }
+
+    fn call_node(&mut self, call: TemplateCall) -> Node {
+        self.tree.calls.push(call);
+        Node::Template(self.tree.calls.len() as u32 - 1)
     }
 
     fn template_call(&mut self, ctx: &str) -> Result<(String, Option<Pipe>), ParseError> {
@@ -461,26 +609,33 @@ impl<'a> Parser<'a, '_> {
             ListEnd::Else(_, Some(k)) => {
                 // `else if` / `else with`: a nested branch that consumes the shared end
                 let nested = self.branch(k)?;
-                Some(vec![nested])
+                self.tree.nodes.push(nested);
+                Some(List {
+                    start: self.tree.nodes.len() as u32 - 1,
+                    len: 1,
+                })
             }
         };
         self.vars.truncate(mark);
-        Ok(Node::Branch(Box::new(Branch {
+        self.tree.branches.push(Branch {
             kind,
             pipe,
             list,
             else_list,
-        })))
+        });
+        Ok(Node::Branch(self.tree.branches.len() as u32 - 1))
     }
 
     /// Parses a pipeline up to `}}` (consumed) or `)` (not consumed).
     fn pipeline(&mut self, ctx: &str, allow_decl: bool) -> Result<Pipe, ParseError> {
         let start = self.peek_non_space();
         let mut pipe = Pipe {
-            decl: Vec::new(),
+            decl: Decl::new(),
             is_assign: false,
-            args: Vec::new(),
-            cmd_ends: smallvec::SmallVec::new(),
+            args_start: 0,
+            nested: self.pipe_depth > 0,
+            cmds_start: 0,
+            cmds_len: 0,
             pos: Self::pos(&start),
         };
         // declarations: $x := / $x = / $i, $e :=
@@ -510,7 +665,7 @@ impl<'a> Parser<'a, '_> {
                     names[1] = v2;
                     n = 2;
                 }
-                _ => self.i = save,
+                _ => self.reset(save),
             }
             let names = &names[..n];
             if pipe.is_assign {
@@ -527,6 +682,10 @@ impl<'a> Parser<'a, '_> {
                 pipe.decl.push(shared);
             }
         }
+        let nested = pipe.nested;
+        self.pipe_depth += 1;
+        let arg_mark = self.words(nested).len();
+        let cmd_mark = self.cmd_stack.len();
         loop {
             let t = self.peek_non_space();
             match t.tok {
@@ -537,37 +696,59 @@ impl<'a> Parser<'a, '_> {
                 Tok::RParen => break,
                 Tok::Eof => return Err(self.err(format!("unclosed action in {ctx}"))),
                 _ => {
-                    let pos = self.command(&mut pipe.args)?;
-                    pipe.cmd_ends.push((pipe.args.len() as u32, pos));
+                    let pos = self.command(nested)?;
+                    let end = (self.words(nested).len() - arg_mark) as u32;
+                    self.cmd_stack.push((end, pos));
                 }
             }
         }
-        if pipe.cmd_ends.is_empty() {
+        if self.cmd_stack.len() == cmd_mark {
             return Err(self.err(format!("missing value for {ctx}")));
         }
+        self.pipe_depth -= 1;
+        if nested {
+            pipe.args_start = self.tree.sub_args.len() as u32;
+            self.tree.sub_args.extend(self.arg_stack.drain(arg_mark..));
+        } else {
+            // an outermost pipeline's words went straight to the tree
+            pipe.args_start = arg_mark as u32;
+        }
+        pipe.cmds_start = self.tree.cmds.len() as u32;
+        self.tree.cmds.extend(self.cmd_stack.drain(cmd_mark..));
+        pipe.cmds_len = self.tree.cmds.len() as u32 - pipe.cmds_start;
         Ok(pipe)
     }
 
-    /// One command: its words are appended to `args` (the pipeline's); returns its
+    /// Where the words of the pipeline being parsed go: the tree for an outermost
+    /// pipeline, the word stack for a parenthesized one.
+    fn words(&mut self, nested: bool) -> &mut Vec<Arg> {
+        if nested {
+            &mut self.arg_stack
+        } else {
+            &mut self.tree.args
+        }
+    }
+
+    /// One command: its words are pushed where [`Parser::words`] says; returns its
     /// position.
-    fn command(&mut self, args: &mut Vec<Arg>) -> Result<Pos, ParseError> {
+    fn command(&mut self, nested: bool) -> Result<Pos, ParseError> {
         let start = self.peek_non_space();
         let pos = Self::pos(&start);
-        let mark = args.len();
+        let mark = self.words(nested).len();
         loop {
             let t = self.peek();
             match t.tok {
                 Tok::RightDelim | Tok::RParen => break,
                 Tok::Pipe => {
                     self.next();
-                    if args.len() == mark {
+                    if self.words(nested).len() == mark {
                         return Err(self.err("missing command".into()));
                     }
                     return Ok(pos);
                 }
                 _ => {
                     let a = self.operand()?;
-                    args.push(a);
+                    self.words(nested).push(a);
                 }
             }
             // operands must be separated by space
@@ -580,7 +761,7 @@ impl<'a> Parser<'a, '_> {
                 }
             }
         }
-        if args.len() == mark {
+        if self.words(nested).len() == mark {
             return Err(self.err("missing command".into()));
         }
         Ok(pos)
@@ -609,8 +790,13 @@ impl<'a> Parser<'a, '_> {
     /// chain position, which error messages report).
     fn chain_fields(&mut self, fields: &mut Fields) -> Option<Pos> {
         let mut first = None;
+        if fields.len == 0 {
+            fields.start = self.tree.spans.len() as u32;
+        }
         while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
-            fields.push(self.span(f2));
+            let span = self.span(f2);
+            self.tree.spans.push(span);
+            fields.len += 1;
             first.get_or_insert(Self::pos(self.peek()));
             self.next();
         }
@@ -622,8 +808,12 @@ impl<'a> Parser<'a, '_> {
         let pos = Self::pos(&t);
         let base = match t.tok {
             Tok::Field(f) => {
-                let mut fields = Fields::new();
-                fields.push(self.span(f));
+                let span = self.span(f);
+                let mut fields = Fields {
+                    start: self.tree.spans.len() as u32,
+                    len: 1,
+                };
+                self.tree.spans.push(span);
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
                 return Ok(Arg::Field(fields, fpos));
             }
@@ -631,7 +821,7 @@ impl<'a> Parser<'a, '_> {
                 if !self.vars.contains(&v) {
                     return Err(self.err_at(&format!("undefined variable \"{v}\""), t.pos));
                 }
-                let mut fields = Fields::new();
+                let mut fields = Fields::default();
                 let fpos = self.chain_fields(&mut fields).unwrap_or(pos);
                 return Ok(Arg::Variable(self.name(v), fields, fpos));
             }
@@ -640,10 +830,10 @@ impl<'a> Parser<'a, '_> {
             Tok::Keyword(Kw::True) => Arg::Const(Value::Bool(true), None),
             Tok::Keyword(Kw::False) => Arg::Const(Value::Bool(false), None),
             Tok::Str(s) => Arg::Const(Value::str(self.lit(s)), None),
-            Tok::Char(v, text) => Arg::Const(Value::Int(i64::from(v)), Some(Rc::from(text))),
+            Tok::Char(v, text) => Arg::Const(Value::Int(i64::from(v)), Some(self.span(text))),
             Tok::Number(n) => Arg::Const(
                 parse_number(n).map_err(|m| self.err_at(&m, t.pos))?,
-                Some(Rc::from(n)),
+                Some(self.span(n)),
             ),
             Tok::Ident(name) => {
                 let Some(f) = (self.resolve)(name) else {
@@ -657,7 +847,8 @@ impl<'a> Parser<'a, '_> {
                 if close.tok != Tok::RParen {
                     return Err(self.err("unclosed left paren".into()));
                 }
-                Arg::Pipe(Box::new(p))
+                self.tree.pipes.push(p);
+                Arg::Pipe(self.tree.pipes.len() as u32 - 1)
             }
             Tok::Keyword(k) => {
                 return Err(self.err_at(&format!("unexpected <{k}> in command"), t.pos))
@@ -671,12 +862,9 @@ impl<'a> Parser<'a, '_> {
         };
         // a chain: (x).a.b
         if let (Tok::Field(_), false) = (&self.peek().tok, self.peek().space_before) {
-            let mut fields = Fields::new();
+            let mut fields = Fields::default();
             let cpos = Self::pos(self.peek());
-            while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
-                fields.push(self.span(f2));
-                self.next();
-            }
+            self.chain_fields(&mut fields);
             match base {
                 Arg::Nil => return Err(self.err("nil is not a command".into())),
                 Arg::Const(..) => return Err(self.err("unexpected . after term".into())),
@@ -770,9 +958,6 @@ fn parse_number(text: &str) -> Result<Value, String> {
     }
 }
 
-/// A set of named templates.
-pub type Defines = HashMap<String, Rc<List>>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -808,6 +993,6 @@ mod tests {
     fn defines_are_collected() {
         let p = parse("a{{ define \"x\" }}b{{ end }}c", &any).unwrap();
         assert_eq!(p.defines.len(), 1);
-        assert_eq!(p.root.len(), 2);
+        assert_eq!(p.root.len, 2);
     }
 }
