@@ -626,55 +626,68 @@ impl State<'_> {
             }
             return Ok(last);
         }
-        let mut argv: smallvec::SmallVec<[(Value, Origin); 4]> = smallvec::SmallVec::new();
-        for a in args {
-            argv.push(self.eval_arg_any(dot, t, a)?);
-        }
-        if let Some(f) = fin {
-            argv.push((f, Origin::Other));
-        }
         let node = &NodeText::Cmd(t, cmd);
         let spec = match func {
             FuncRef::Builtin(b) => {
-                let vals: smallvec::SmallVec<[Value; 4]> =
-                    argv.into_iter().map(|(v, _)| v).collect();
+                let mut vals: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
+                for a in args {
+                    vals.push(self.eval_arg_any(dot, t, a)?.0);
+                }
+                vals.extend(fin);
                 return builtins::call(b, &vals).map_err(|e| {
                     self.err_at(cmd.pos, &node, &format!("error calling {name}: {e}"))
                 });
             }
-            FuncRef::Include => return self.call_include(cmd, node, argv),
-            FuncRef::Tpl => return self.call_tpl(cmd, node, argv),
+            FuncRef::Include | FuncRef::Tpl => {
+                let mut argv: smallvec::SmallVec<[(Value, Origin); 4]> = smallvec::SmallVec::new();
+                for a in args {
+                    argv.push(self.eval_arg_any(dot, t, a)?);
+                }
+                if let Some(f) = fin {
+                    argv.push((f, Origin::Other));
+                }
+                return if matches!(func, FuncRef::Include) {
+                    self.call_include(cmd, node, argv)
+                } else {
+                    self.call_tpl(cmd, node, argv)
+                };
+            }
             FuncRef::Native(spec) => spec,
         };
+        // as Go's evalCall: the count is checked first, then each argument is evaluated
+        // and converted to its parameter type in turn, the piped value last
+        let nargs = args.len() + usize::from(fin.is_some());
         let nfixed = spec.params.len();
-        if spec.variadic.is_none() && argv.len() != nfixed {
+        if spec.variadic.is_none() && nargs != nfixed {
             return Err(self.err_at(
                 cmd.pos,
                 &node,
-                &format!(
-                    "wrong number of args for {name}: want {nfixed} got {}",
-                    argv.len()
-                ),
+                &format!("wrong number of args for {name}: want {nfixed} got {nargs}"),
             ));
         }
-        if spec.variadic.is_some() && argv.len() < nfixed {
+        if spec.variadic.is_some() && nargs < nfixed {
             return Err(self.err_at(
                 cmd.pos,
                 &node,
-                &format!(
-                    "wrong number of args for {name}: want at least {nfixed} got {}",
-                    argv.len()
-                ),
+                &format!("wrong number of args for {name}: want at least {nfixed} got {nargs}"),
             ));
         }
-        let mut vals: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
-        for (i, (v, origin)) in argv.into_iter().enumerate() {
-            let p = if i < nfixed {
+        let param = |i: usize| {
+            if i < nfixed {
                 spec.params[i]
             } else {
                 spec.variadic.unwrap_or(Param::Any)
-            };
-            let conv = convert(v, origin, p).map_err(|e| self.err_at(cmd.pos, &node, &e))?;
+            }
+        };
+        let mut vals: smallvec::SmallVec<[Value; 4]> = smallvec::SmallVec::new();
+        for (i, a) in args.iter().enumerate() {
+            let (v, origin) = self.eval_arg_any(dot, t, a)?;
+            let conv = convert(v, origin, param(i)).map_err(|e| self.err_at(cmd.pos, &node, &e))?;
+            vals.push(conv);
+        }
+        if let Some(f) = fin {
+            let conv = convert(f, Origin::Other, param(args.len()))
+                .map_err(|e| self.err_at(cmd.pos, &node, &e))?;
             vals.push(conv);
         }
         match (spec.f)(&vals) {

@@ -103,6 +103,19 @@ struct Lexer<'a> {
     space: bool,
 }
 
+/// The next `{{` at or after `from`. Text between actions is mostly short and has few
+/// braces, so a byte search for `{` beats a substring searcher's setup.
+fn find_open(b: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(off) = memchr::memchr(b'{', b.get(from..)?) {
+        let p = from + off;
+        if b.get(p + 1) == Some(&b'{') {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
+}
+
 /// The 1-based line of byte offset `pos` in `src`.
 pub fn line_at(src: &str, pos: usize) -> usize {
     let b = src.as_bytes();
@@ -337,10 +350,7 @@ impl<'a> Lexer<'a> {
         loop {
             // text up to the next "{{"
             let start = self.pos;
-            static OPEN: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-                std::sync::OnceLock::new();
-            let finder = OPEN.get_or_init(|| memchr::memmem::Finder::new(b"{{"));
-            let next = finder.find(&self.b[start..]).map(|i| start + i);
+            let next = find_open(self.b, start);
             let end = next.unwrap_or(self.b.len());
             let mut text = &self.src[start..end];
             if trim_next_text {

@@ -217,3 +217,17 @@ fn parse_errors_report_the_line_of_the_offending_token() {
     );
     assert_eq!(r("{{ if 1 }}\nx"), "ERR: template: gotpl:2: unexpected EOF");
 }
+
+#[test]
+fn argument_count_is_checked_before_arguments_run() {
+    // Go's evalCall: a wrong count is reported even when an argument would fail
+    // (checked against Helm v4: "wrong number of args for trunc: want 2 got 3")
+    let e = r(r#"{{ trunc 1 (fail "boom") "x" }}"#);
+    assert!(
+        e.contains("wrong number of args for trunc: want 2 got 3"),
+        "{e}"
+    );
+    // arguments convert in order: the first bad one is reported
+    let e = r(r#"{{ trunc "a" (fail "boom") }}"#);
+    assert!(e.contains("expected integer; found \"a\""), "{e}");
+}
