@@ -25,7 +25,7 @@ pub struct Options {
 /// An execution error with Go's full text (`template: NAME:L:C: executing ...`).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
-pub struct ExecError(pub String);
+pub struct ExecError(pub Box<String>);
 
 /// How many times one template name may be included recursively (Helm's limit).
 const MAX_INCLUDE_DEPTH: usize = 1000;
@@ -51,9 +51,16 @@ enum Flow {
 
 type R<T> = Result<T, ExecError>;
 
+impl ExecError {
+    /// An error with this text (boxed: results carrying a value stay small).
+    pub fn new(text: String) -> ExecError {
+        ExecError(Box::new(text))
+    }
+}
+
 pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Options) -> R<String> {
     let Some(entry) = set.get(name) else {
-        return Err(ExecError(format!(
+        return Err(ExecError::new(format!(
             "template: no template {} associated with template {}",
             gofmt::quote(name),
             gofmt::quote(name)
@@ -121,7 +128,7 @@ impl State<'_> {
     }
 
     fn err_at(&self, pos: Pos, node: &(impl Describe + ?Sized), msg: &str) -> ExecError {
-        ExecError(format!(
+        ExecError::new(format!(
             "template: {}: executing {} at <{}>: {}",
             self.source.location(pos.offset as usize),
             gofmt::quote(&self.tmpl_name),
@@ -133,7 +140,7 @@ impl State<'_> {
     fn run_template(&mut self, entry: &Entry, name: &str, data: Value, out: &mut String) -> R<()> {
         self.depth += 1;
         if self.depth > MAX_EXEC_DEPTH {
-            return Err(ExecError(format!(
+            return Err(ExecError::new(format!(
                 "template: {}: exceeded maximum template depth ({MAX_EXEC_DEPTH})",
                 name
             )));
@@ -341,11 +348,15 @@ impl State<'_> {
     }
 
     fn eval_pipeline_raw(&mut self, dot: &Value, t: &Tree, pipe: &Pipe) -> R<Value> {
-        let mut value: Option<Value> = None;
-        for cmd in t.cmds(pipe) {
-            value = Some(self.eval_command(dot, t, &cmd, value)?);
+        let mut cmds = t.cmds(pipe);
+        let Some(first) = cmds.next() else {
+            return Ok(Value::Nil);
+        };
+        let mut value = self.eval_command(dot, t, &first, None)?;
+        for cmd in cmds {
+            value = self.eval_command(dot, t, &cmd, Some(value))?;
         }
-        Ok(value.unwrap_or_default())
+        Ok(value)
     }
 
     fn eval_command(
