@@ -310,19 +310,19 @@ pub(crate) fn coalesce_tables_full_key(
 
 /// `cleanNilValues`: removes nulls from a map and its nested maps, in place.
 pub(crate) fn clean_nil_values(m: &MapRef) {
-    let entries: Vec<(Rc<str>, Value)> = m
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    for (k, v) in entries {
-        match v {
-            Value::Nil => {
-                m.borrow_mut().remove(&*k);
-            }
-            Value::Map(sub) => clean_nil_values(&sub),
-            _ => {}
-        }
+    // nils go in place; nested maps are cleaned after the borrow is released
+    let subs: Vec<MapRef> = {
+        let mut b = m.borrow_mut();
+        b.retain(|_, v| !v.is_nil());
+        b.values()
+            .filter_map(|v| match v {
+                Value::Map(sub) => Some(sub.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    for sub in subs {
+        clean_nil_values(&sub);
     }
 }
 
