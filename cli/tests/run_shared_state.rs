@@ -3,7 +3,7 @@
 //! second deploy of the candidate.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use lockgate_simcluster::{SimCluster, SimConfig};
@@ -11,9 +11,7 @@ use serde_json::Value;
 
 mod common;
 
-fn lockgate() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lockgate"))
-}
+use common::{lockgate, push_hello};
 
 struct Killed(Vec<Child>);
 impl Drop for Killed {
@@ -97,18 +95,7 @@ fn two_run_processes_never_deploy_a_candidate_twice() {
 
     // the same push, delivered twice
     for _ in 0..2 {
-        let out = lockgate()
-            .args([
-                "push-image",
-                "hello",
-                "1.0.0",
-                "--by",
-                "U0DEVELOPER",
-                "--state",
-            ])
-            .arg(&state)
-            .output()
-            .unwrap();
+        let out = push_hello(&state).output().unwrap();
         assert!(
             out.status.success(),
             "{}",

@@ -10,9 +10,7 @@ use lockgate_slack::standin::SlackStandin;
 
 mod common;
 
-fn lockgate() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lockgate"))
-}
+use common::{lockgate, push_hello};
 
 fn ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
@@ -100,16 +98,7 @@ async fn lockgate_run_with_a_slack_token_asks_and_tells_in_slack() {
     let l = local();
     let (kubeconfig, state) = (l.kubeconfig.clone(), l.state.clone());
     let run = || run_with_slack(&l, &slack);
-    ok(lockgate()
-        .args([
-            "push-image",
-            "hello",
-            "1.0.0",
-            "--by",
-            "U0DEVELOPER",
-            "--state",
-        ])
-        .arg(&state));
+    ok(&mut push_hello(&state));
     let mut first = run();
     tokio::task::spawn_blocking(move || ok(&mut first))
         .await
@@ -173,16 +162,7 @@ async fn a_slack_failure_does_not_stop_the_pipeline_and_shows_in_status() {
     slack.set_invalid_auth(true); // a revoked token
     let l = local();
     let (kubeconfig, state) = (l.kubeconfig.clone(), l.state.clone());
-    ok(lockgate()
-        .args([
-            "push-image",
-            "hello",
-            "1.0.0",
-            "--by",
-            "U0DEVELOPER",
-            "--state",
-        ])
-        .arg(&state));
+    ok(&mut push_hello(&state));
     let mut run = run_with_slack(&l, &slack);
     tokio::task::spawn_blocking(move || ok(&mut run))
         .await

@@ -3,9 +3,31 @@
 use std::path::Path;
 use std::process::Command;
 
+/// The `lockgate` binary under test.
+pub fn lockgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lockgate"))
+}
+
+/// `lockgate push-image hello 1.0.0 --by U0DEVELOPER --state STATE`: the demo app's
+/// image push, announced by a developer.
+#[allow(dead_code)] // not every test binary pushes
+pub fn push_hello(state: &Path) -> Command {
+    let mut cmd = lockgate();
+    cmd.args([
+        "push-image",
+        "hello",
+        "1.0.0",
+        "--by",
+        "U0DEVELOPER",
+        "--state",
+    ])
+    .arg(state);
+    cmd
+}
+
 /// `(revision, status)` of every revision of `release` in `ns`, as `lockgate history -o json` reports them.
 pub fn revisions(kubeconfig: &Path, release: &str, ns: &str) -> Vec<(i64, String)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_lockgate"))
+    let out = lockgate()
         .args(["history", release, "-n", ns, "-o", "json", "--kubeconfig"])
         .arg(kubeconfig)
         .output()
