@@ -2,15 +2,16 @@
 # Per-render cost of lockgate's Helm engine on corpus charts, counted by callgrind (the
 # counts repeat even on a busy machine, unlike wall time), for A/B comparisons:
 #
-#   scripts/render_cost.sh [--bin RENDER_LOOP] [--compat-dir DIR] [CHART...]
+#   scripts/render_cost.sh [--bin LOCKGATE] [--compat-dir DIR] [CHART...]
 #
-# RENDER_LOOP is `cargo build --release -p lockgate-helm --example render_loop`'s binary.
+# LOCKGATE is a release build of the CLI (`cargo build --release -p lockgate`); its
+# `bench` command renders a loaded chart N times, and only the renders are counted.
 # Each chart is rendered 1 and 11 times; the difference over 10 is one render: its
 # instructions and an estimated cycle count (instructions + 15 per mispredicted branch
 # + 10 per L1 miss + 60 per last-level miss, from callgrind's cache and branch models).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/examples/render_loop
+bin=target/release/lockgate
 compat=../shared/helm-compat
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -25,13 +26,13 @@ if [[ ${#charts[@]} -eq 0 ]]; then
           argo-workflows ingress-nginx grafana)
 fi
 command -v valgrind >/dev/null || { echo "render_cost: valgrind is not installed" >&2; exit 2; }
-[[ -x $bin ]] || { echo "render_cost: $bin not found: build the render_loop example" >&2; exit 2; }
+[[ -x $bin ]] || { echo "render_cost: $bin not found: cargo build --release -p lockgate" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 totals() {  # N CHART -> callgrind's totals line
   valgrind --tool=callgrind --branch-sim=yes --cache-sim=yes \
     --callgrind-out-file="$tmp/out" --toggle-collect='*render_loaded*' \
-    "$bin" "$1" "$compat/corpus/$2" >/dev/null 2>&1
+    "$bin" bench "$compat/corpus/$2" --iterations "$1" >/dev/null 2>&1
   grep -E '^(summary|totals):' "$tmp/out" | head -1
 }
 printf '%-30s %14s %14s\n' chart instructions est.cycles

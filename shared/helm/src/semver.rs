@@ -422,10 +422,7 @@ fn parse_simple(c: &str) -> Option<Result<Constraints, String>> {
         Some((n, p)) => (n, Some(p)),
         None => (rest, None),
     };
-    let ident =
-        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if !pre.is_none_or(|p| p.split('.').all(ident)) || !meta.is_none_or(|m| m.split('.').all(ident))
-    {
+    if !pre.is_none_or(is_dotted) || !meta.is_none_or(is_dotted) {
         return None;
     }
     let mut parts = nums.split('.');
