@@ -76,7 +76,7 @@ def main() -> int:
             hp = subprocess.run([sys.executable, os.path.join(a.compat_dir, "oracle.py"), path,
                                  "--no-raw"], capture_output=True)
             ht.append(time.perf_counter() - t0)
-        if lp.returncode == 0 and hp.returncode == 0:
+        if a.cold_runs and lp.returncode == 0 and hp.returncode == 0:
             cold.append((statistics.median(ht), statistics.median(lt)))
     if ratios:
         print(f"helm-bench in-process: median ratio {statistics.median(ratios):.1f}x over "

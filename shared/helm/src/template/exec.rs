@@ -281,10 +281,10 @@ impl State<'_> {
             // one variable: the element; two: key and element
             match b.pipe.decl.len() {
                 0 => {}
-                1 => self.set_decl(&b.pipe, 0, if is_int_range { k.clone() } else { v.clone() }),
+                1 => self.set_decl(t, &b.pipe, 0, if is_int_range { k.clone() } else { v.clone() }),
                 _ => {
-                    self.set_decl(&b.pipe, 0, k.clone());
-                    self.set_decl(&b.pipe, 1, v.clone());
+                    self.set_decl(t, &b.pipe, 0, k.clone());
+                    self.set_decl(t, &b.pipe, 1, v.clone());
                 }
             }
             let saved = std::mem::replace(&mut self.dot_strict, !is_int_range);
@@ -309,8 +309,8 @@ impl State<'_> {
         )
     }
 
-    fn set_decl(&mut self, pipe: &Pipe, i: usize, v: Value) {
-        let name = &pipe.decl[i];
+    fn set_decl(&mut self, t: &Tree, pipe: &Pipe, i: usize, v: Value) {
+        let name = t.name(pipe.decl.get(i));
         if pipe.is_assign {
             self.assign(name, v);
         } else {
@@ -342,7 +342,7 @@ impl State<'_> {
     fn eval_pipeline(&mut self, dot: &Value, t: &Tree, pipe: &Pipe) -> R<Value> {
         let v = self.eval_pipeline_raw(dot, t, pipe)?;
         for (i, _) in pipe.decl.iter().enumerate() {
-            self.set_decl(pipe, i, v.clone());
+            self.set_decl(t, pipe, i, v.clone());
         }
         Ok(v)
     }
@@ -380,7 +380,7 @@ impl State<'_> {
                 first,
             ),
             Arg::Variable(name, fields, pos) => {
-                let v = self.var(name);
+                let v = self.var(t.name(*name));
                 if fields.is_empty() {
                     self.not_a_function(t, cmd, fin.as_ref())?;
                     return Ok(v);
@@ -389,10 +389,11 @@ impl State<'_> {
                 self.eval_field_chain(dot, t, &v, false, fields, &cmd.args[1..], fin, *pos, first)
             }
             Arg::Chain(base, fields, pos) => {
+                let base = &t.bases[*base as usize];
                 let v = self.eval_arg_any(dot, t, base)?.0;
                 // a parenthesized pipeline's nil result is Go's invalid value: its fields
                 // are "no value", not an error
-                let strict = !matches!(**base, Arg::Pipe(_));
+                let strict = !matches!(base, Arg::Pipe(_));
                 let fields = t.fields(*fields);
                 self.eval_field_chain(dot, t, &v, strict, fields, &cmd.args[1..], fin, *pos, first)
             }
@@ -409,9 +410,9 @@ impl State<'_> {
                 Ok(dot.clone())
             }
             Arg::Nil => Err(self.err_at(cmd.pos, &NodeText::Cmd(t, cmd), "nil is not a command")),
-            Arg::Const(v, _) => {
+            Arg::Const(i) => {
                 self.not_a_function(t, cmd, fin.as_ref())?;
-                Ok(v.clone())
+                Ok(t.const_value(*i, &self.source.text))
             }
         }
     }
@@ -562,7 +563,7 @@ impl State<'_> {
                 ))
             }
             Arg::Variable(name, fields, pos) => {
-                let v = self.var(name);
+                let v = self.var(t.name(*name));
                 if fields.is_empty() {
                     return Ok((v, Origin::Other));
                 }
@@ -573,8 +574,9 @@ impl State<'_> {
                 ))
             }
             Arg::Chain(base, fields, pos) => {
+                let base = &t.bases[*base as usize];
                 let v = self.eval_arg_any(dot, t, base)?.0;
-                let strict = !matches!(**base, Arg::Pipe(_));
+                let strict = !matches!(base, Arg::Pipe(_));
                 let fields = t.fields(*fields);
                 Ok((
                     self.eval_field_chain(dot, t, &v, strict, fields, &[], None, *pos, a)?,
@@ -583,7 +585,7 @@ impl State<'_> {
             }
             Arg::Dot => Ok((dot.clone(), Origin::Other)),
             Arg::Nil => Ok((Value::Nil, Origin::Const)),
-            Arg::Const(v, _) => Ok((v.clone(), Origin::Const)),
+            Arg::Const(i) => Ok((t.const_value(*i, &self.source.text), Origin::Const)),
             Arg::Func(f, pos) => {
                 // a function called with no arguments
                 let cmd = Cmd {
@@ -964,7 +966,7 @@ fn arg_string(a: &Arg, t: &Tree, src: &str) -> String {
             .map(|x| format!(".{}", x.of(src)))
             .collect(),
         Arg::Variable(n, f, _) => {
-            let mut s = n.to_string();
+            let mut s = t.name(*n).to_string();
             for x in t.fields(*f) {
                 s.push('.');
                 s.push_str(x.of(src));
@@ -972,7 +974,7 @@ fn arg_string(a: &Arg, t: &Tree, src: &str) -> String {
             s
         }
         Arg::Chain(base, f, _) => {
-            let mut s = match &**base {
+            let mut s = match &t.bases[*base as usize] {
                 Arg::Pipe(p) => format!("({})", pipe_string(&t.pipes[*p as usize], t, src)),
                 other => arg_string(other, t, src),
             };
@@ -984,8 +986,10 @@ fn arg_string(a: &Arg, t: &Tree, src: &str) -> String {
         }
         Arg::Dot => ".".into(),
         Arg::Nil => "nil".into(),
-        Arg::Const(_, Some(text)) => text.of(src).to_string(),
-        Arg::Const(v, None) => const_text(v),
+        Arg::Const(i) => match t.consts[*i as usize].text {
+            Some(text) => text.of(src).to_string(),
+            None => const_text(&t.const_value(*i, src)),
+        },
         Arg::Func(f, _) => f.name().to_string(),
         Arg::Pipe(p) => format!("({})", pipe_string(&t.pipes[*p as usize], t, src)),
     }
@@ -1005,7 +1009,7 @@ fn pipe_string(p: &Pipe, t: &Tree, src: &str) -> String {
         s.push_str(
             &p.decl
                 .iter()
-                .map(|d| d.to_string())
+                .map(|d| t.name(d).to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
         );

@@ -1,31 +1,55 @@
 //! The lexer of Go's `text/template`: text, `{{`/`}}` with `-` trim markers, comments
 //! and the tokens inside actions.
 
-/// A token kind.
+/// A byte range of the template source (a token's text, a field name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// first byte
+    pub start: u32,
+    /// one past the last byte
+    pub end: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The text this span covers in the template's source.
+    pub fn of<'s>(&self, src: &'s str) -> &'s str {
+        &src[self.start as usize..self.end as usize]
+    }
+}
+
+/// A token kind. Texts are spans of the source, so a token is small and the lexer
+/// never slices the source.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Tok<'a> {
-    /// Plain text between actions, as a byte range of the source.
-    Text(usize, usize),
+pub enum Tok {
+    /// Plain text between actions.
+    Text(Span),
     /// `{{` (after trimming)
     LeftDelim,
     /// `}}`
     RightDelim,
-    /// `.Name` (one segment)
-    Field(&'a str),
+    /// `.Name` (one segment): the name, without the dot
+    Field(Span),
     /// `$name` or `$`
-    Variable(&'a str),
+    Variable(Span),
     /// `.`
     Dot,
     /// identifier (function name)
-    Ident(&'a str),
+    Ident(Span),
     /// `if`, `range`, `end`, ... and `nil`, `true`, `false`
     Keyword(Kw),
     /// `"..."`, `` `...` `` (already unquoted)
-    Str(StrLit<'a>),
-    /// `'c'`: the rune's value and its text
-    Char(i32, &'a str),
+    Str(StrLit),
+    /// `'c'`: its text (the rune's value is [`char_value`] of it)
+    Char(Span),
     /// number literal text
-    Number(&'a str),
+    Number(Span),
     /// `:=`
     Declare,
     /// `=`
@@ -45,18 +69,18 @@ pub enum Tok<'a> {
 /// A string literal's text: borrowed from the source, or (when it had escapes) an
 /// index into the lexer's side table of unescaped strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StrLit<'a> {
+pub enum StrLit {
     /// no escapes: the source text itself
-    Borrowed(&'a str),
+    Borrowed(Span),
     /// unescaped text, at this index of [`Lexed::strings`]
     Owned(u32),
 }
 
 /// The tokens of a template and the unescaped string literals they refer to.
 #[derive(Debug, Default)]
-pub struct Lexed<'a> {
+pub struct Lexed {
     /// tokens
-    pub tokens: Vec<Token<'a>>,
+    pub tokens: Vec<Token>,
     /// string literals that needed unescaping
     pub strings: Vec<String>,
 }
@@ -64,9 +88,9 @@ pub struct Lexed<'a> {
 /// A token with its byte offset in the template source (lines are counted only when
 /// an error needs one: [`line_at`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Token<'a> {
+pub struct Token {
     /// kind
-    pub tok: Tok<'a>,
+    pub tok: Tok,
     /// byte offset
     pub pos: u32,
     /// white space came right before this token (inside an action)
@@ -74,7 +98,7 @@ pub struct Token<'a> {
 }
 
 /// Splits a template into tokens, or returns Go's lexer error text and line.
-pub fn lex(src: &str) -> Result<Lexed<'_>, (String, usize)> {
+pub fn lex(src: &str) -> Result<Lexed, (String, usize)> {
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
@@ -97,7 +121,7 @@ struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
-    out: Vec<Token<'a>>,
+    out: Vec<Token>,
     strings: Vec<String>,
     /// white space was seen since the last token
     space: bool,
@@ -336,7 +360,7 @@ fn scan_alnum_unicode(src: &str, mut p: usize) -> usize {
 }
 
 impl<'a> Lexer<'a> {
-    fn emit(&mut self, tok: Tok<'a>, pos: usize) {
+    fn emit(&mut self, tok: Tok, pos: usize) {
         let space_before = std::mem::replace(&mut self.space, false);
         self.out.push(Token {
             tok,
@@ -370,7 +394,7 @@ impl<'a> Lexer<'a> {
             }
             if !text.is_empty() {
                 let off = text.as_ptr() as usize - self.src.as_ptr() as usize;
-                self.emit(Tok::Text(off, off + text.len()), start);
+                self.emit(Tok::Text(Span::new(off, off + text.len())), start);
             }
             let Some(n) = next else {
                 self.emit(Tok::Eof, self.b.len());
@@ -467,10 +491,9 @@ impl<'a> Lexer<'a> {
             let start = p;
             if IDENT[c as usize] && !c.is_ascii_digit() {
                 p = scan_alnum(src, p + 1);
-                let word = &src[start..p];
                 match keyword(b, start, p) {
                     Some(k) => emit!(Tok::Keyword(k), start),
-                    None => emit!(Tok::Ident(word), start),
+                    None => emit!(Tok::Ident(Span::new(start, p)), start),
                 }
                 continue;
             }
@@ -479,7 +502,7 @@ impl<'a> Lexer<'a> {
                 if name_end == p + 1 {
                     emit!(Tok::Dot, start);
                 } else {
-                    emit!(Tok::Field(&src[p + 1..name_end]), start);
+                    emit!(Tok::Field(Span::new(p + 1, name_end)), start);
                 }
                 p = name_end;
                 continue;
@@ -503,7 +526,7 @@ impl<'a> Lexer<'a> {
                 }
                 b'$' => {
                     p = scan_alnum(src, p + 1);
-                    emit!(Tok::Variable(&src[start..p]), start);
+                    emit!(Tok::Variable(Span::new(start, p)), start);
                 }
                 b'|' => {
                     p += 1;
@@ -542,13 +565,10 @@ impl<'a> Lexer<'a> {
                     let t = match c {
                         b'"' => Tok::Str(self.lex_quote()?),
                         b'`' => Tok::Str(self.lex_raw()?),
-                        b'\'' => {
-                            let (v, text) = self.lex_char()?;
-                            Tok::Char(v, text)
-                        }
+                        b'\'' => Tok::Char(self.lex_char()?),
                         _ => {
                             let t = self.lex_number();
-                            if t.is_empty() || t == "+" || t == "-" {
+                            if matches!(t.of(src), "" | "+" | "-") {
                                 return Err((
                                     format!(
                                         "bad number syntax: {:?}",
@@ -569,10 +589,9 @@ impl<'a> Lexer<'a> {
                         return Err((format!("unexpected {ch:?} in command"), start));
                     }
                     p = scan_alnum(src, p);
-                    let word = &src[start..p];
                     match keyword(b, start, p) {
                         Some(k) => emit!(Tok::Keyword(k), start),
-                        None => emit!(Tok::Ident(word), start),
+                        None => emit!(Tok::Ident(Span::new(start, p)), start),
                     }
                 }
             }
@@ -580,20 +599,21 @@ impl<'a> Lexer<'a> {
     }
 
     /// A raw (back-quoted) string at `self.pos`; carriage returns are dropped.
-    fn lex_raw(&mut self) -> Result<StrLit<'a>, (String, usize)> {
+    fn lex_raw(&mut self) -> Result<StrLit, (String, usize)> {
         let Some(end) = memchr::memchr(b'`', &self.b[self.pos + 1..]) else {
             return Err(("unterminated raw quoted string".into(), self.pos));
         };
-        let s = &self.src[self.pos + 1..self.pos + 1 + end];
+        let span = Span::new(self.pos + 1, self.pos + 1 + end);
         self.pos += end + 2;
+        let s = span.of(self.src);
         Ok(if s.contains('\r') {
             self.own(s.replace('\r', ""))
         } else {
-            StrLit::Borrowed(s)
+            StrLit::Borrowed(span)
         })
     }
 
-    fn lex_number(&mut self) -> &'a str {
+    fn lex_number(&mut self) -> Span {
         let start = self.pos;
         let b = self.b;
         let mut p = self.pos;
@@ -641,20 +661,21 @@ impl<'a> Lexer<'a> {
             p += 1;
         }
         self.pos = p;
-        &self.src[start..p]
+        Span::new(start, p)
     }
 
-    fn own(&mut self, s: String) -> StrLit<'a> {
+    fn own(&mut self, s: String) -> StrLit {
         self.strings.push(s);
         StrLit::Owned((self.strings.len() - 1) as u32)
     }
 
-    fn lex_quote(&mut self) -> Result<StrLit<'a>, (String, usize)> {
-        let body = &self.src[self.pos + 1..];
-        if let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', body.as_bytes()) {
-            if body.as_bytes()[end] == b'"' {
+    fn lex_quote(&mut self) -> Result<StrLit, (String, usize)> {
+        let body = &self.b[self.pos + 1..];
+        if let Some(end) = memchr::memchr3(b'"', b'\\', b'\n', body) {
+            if body[end] == b'"' {
+                let span = Span::new(self.pos + 1, self.pos + 1 + end);
                 self.pos += 1 + end + 1;
-                return Ok(StrLit::Borrowed(&body[..end]));
+                return Ok(StrLit::Borrowed(span));
             }
         }
         let mut out = String::new();
@@ -711,34 +732,47 @@ impl<'a> Lexer<'a> {
         Err(("unterminated quoted string".into(), self.pos))
     }
 
-    fn lex_char(&mut self) -> Result<(i32, &'a str), (String, usize)> {
+    /// A character constant at `self.pos`: its text.
+    fn lex_char(&mut self) -> Result<Span, (String, usize)> {
         let rest = &self.src[self.pos + 1..];
-        let mut chars = rest.char_indices();
-        let (val, end) = match chars.next() {
-            Some((_, '\\')) => {
-                let (i, e) = chars
-                    .next()
-                    .ok_or(("unterminated character constant".to_string(), self.pos))?;
-                let v = match e {
-                    'n' => '\n' as i32,
-                    't' => '\t' as i32,
-                    'r' => '\r' as i32,
-                    '\\' => '\\' as i32,
-                    '\'' => '\'' as i32,
-                    '0' => 0,
-                    _ => e as i32,
-                };
-                (v, i + e.len_utf8())
-            }
-            Some((i, c)) => (c as i32, i + c.len_utf8()),
-            None => return Err(("unterminated character constant".into(), self.pos)),
+        let Some((_, end)) = char_body(rest) else {
+            return Err(("unterminated character constant".into(), self.pos));
         };
         if !rest[end..].starts_with('\'') {
             return Err(("unterminated character constant".into(), self.pos));
         }
-        let text = &self.src[self.pos..self.pos + 1 + end + 1];
+        let text = Span::new(self.pos, self.pos + 1 + end + 1);
         self.pos += 1 + end + 1;
-        Ok((val, text))
+        Ok(text)
+    }
+}
+
+/// The value of a character constant's text (`'a'`, `'\n'`), as the lexer read it.
+pub fn char_value(text: &str) -> i32 {
+    text.get(1..)
+        .and_then(char_body)
+        .map_or(0, |(value, _)| value)
+}
+
+/// The rune at the start of a character constant's body (after the opening quote) and
+/// where it ends.
+fn char_body(rest: &str) -> Option<(i32, usize)> {
+    let mut chars = rest.char_indices();
+    match chars.next()? {
+        (_, '\\') => {
+            let (i, e) = chars.next()?;
+            let v = match e {
+                'n' => '\n' as i32,
+                't' => '\t' as i32,
+                'r' => '\r' as i32,
+                '\\' => '\\' as i32,
+                '\'' => '\'' as i32,
+                '0' => 0,
+                _ => e as i32,
+            };
+            Some((v, i + e.len_utf8()))
+        }
+        (i, c) => Some((c as i32, i + c.len_utf8())),
     }
 }
 

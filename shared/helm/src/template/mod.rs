@@ -6,6 +6,7 @@ use std::rc::Rc;
 mod builtins;
 mod exec;
 pub mod lex;
+mod names;
 pub mod parse;
 
 pub use builtins::Builtin;
@@ -93,27 +94,23 @@ impl FuncRef {
     }
 }
 
-/// Resolves a function name, or `None` when no such function is defined: one hash
-/// lookup in a table of every function a template may call (Go's builtins, Helm's
+/// Resolves a function name, or `None` when no such function is defined: one lookup
+/// in a table of every function a template may call (Go's builtins, Helm's
 /// `include`/`tpl`, Sprig and Helm's own), built once.
 pub fn resolve_func(name: &str) -> Option<FuncRef> {
-    static TABLE: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, FuncRef>> =
-        std::sync::OnceLock::new();
+    static TABLE: std::sync::OnceLock<names::FuncTable> = std::sync::OnceLock::new();
     TABLE
         .get_or_init(|| {
-            let mut t = rustc_hash::FxHashMap::default();
-            for (name, spec) in crate::funcs::registry() {
-                t.insert(*name, FuncRef::Native(spec));
-            }
-            t.insert("include", FuncRef::Include);
-            t.insert("tpl", FuncRef::Tpl);
-            for b in builtins::Builtin::ALL {
-                t.insert(b.name(), FuncRef::Builtin(*b));
-            }
-            t
+            let natives = crate::funcs::registry()
+                .iter()
+                .map(|(name, spec)| (*name, FuncRef::Native(spec)));
+            let helm = [("include", FuncRef::Include), ("tpl", FuncRef::Tpl)];
+            let go = builtins::Builtin::ALL
+                .iter()
+                .map(|b| (b.name(), FuncRef::Builtin(*b)));
+            names::FuncTable::new(natives.chain(helm).chain(go))
         })
         .get(name)
-        .copied()
 }
 
 impl TemplateSet {

@@ -1,9 +1,11 @@
 //! The parser of Go's `text/template`: actions, pipelines, control structures and
 //! `define`/`block`, producing the trees the executor walks.
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 
-use super::lex::{lex, Kw, StrLit, Tok, Token};
+pub use super::lex::Span;
+use super::lex::{char_value, lex, Kw, StrLit, Tok, Token};
 use crate::value::Value;
 
 /// Where a template body's nodes are in its [`Tree`]: a range of [`Tree::nodes`].
@@ -13,22 +15,6 @@ pub struct List {
     pub start: u32,
     /// number of nodes
     pub len: u32,
-}
-
-/// A name in the template source (a field of a chain), as a byte range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    /// first byte
-    pub start: u32,
-    /// one past the last byte
-    pub end: u32,
-}
-
-impl Span {
-    /// The text this span covers in the template's source.
-    pub fn of<'s>(&self, src: &'s str) -> &'s str {
-        &src[self.start as usize..self.end as usize]
-    }
 }
 
 /// The field names of a chain (`.a.b.c`): a range of [`Tree::spans`].
@@ -71,6 +57,14 @@ pub struct Tree {
     pub branches: Vec<Branch>,
     /// `{{ template }}` calls
     pub calls: Vec<TemplateCall>,
+    /// the variable names of the template, one shared string each (`$` first)
+    pub names: Vec<Rc<str>>,
+    /// the constants of the template
+    pub consts: Vec<Const>,
+    /// the operands that chains (`(x).a.b`) start from
+    pub bases: Vec<Arg>,
+    /// string constants that had escapes, unescaped
+    pub strings: Vec<String>,
 }
 
 impl Tree {
@@ -85,7 +79,30 @@ impl Tree {
             pipes: Vec::with_capacity(tokens / 16 + 4),
             branches: Vec::with_capacity(tokens / 32 + 2),
             calls: Vec::new(),
+            names: vec![Rc::from("$")],
+            consts: Vec::with_capacity(tokens / 16 + 4),
+            bases: Vec::new(),
+            strings: Vec::new(),
         }
+    }
+
+    /// The value of constant `i`; `src` is the template's text. A string constant is
+    /// made the first time it is used, so constants in templates that never run cost
+    /// nothing.
+    pub fn const_value(&self, i: u32, src: &str) -> Value {
+        let c = &self.consts[i as usize];
+        c.value
+            .get_or_init(|| match c.lit {
+                Some(StrRef::Source(span)) => Value::str(span.of(src)),
+                Some(StrRef::Unescaped(k)) => Value::str(&self.strings[k as usize]),
+                None => Value::Nil,
+            })
+            .clone()
+    }
+
+    /// The name of variable `i`.
+    pub fn name(&self, i: u32) -> &Rc<str> {
+        &self.names[i as usize]
     }
 
     /// The nodes of a list.
@@ -184,8 +201,59 @@ pub struct Pos {
     pub offset: u32,
 }
 
-/// The variables a pipeline declares or assigns (at most two).
-pub type Decl = smallvec::SmallVec<[Rc<str>; 2]>;
+/// The variables a pipeline declares or assigns (at most two), as indices of
+/// [`Tree::names`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decl {
+    names: [u32; 2],
+    len: u8,
+}
+
+impl Decl {
+    fn push(&mut self, name: u32) {
+        self.names[self.len as usize] = name;
+        self.len += 1;
+    }
+
+    /// How many variables.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// Whether the pipeline declares nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The variables, in order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.names[..self.len as usize].iter().copied()
+    }
+
+    /// Variable `i`.
+    pub fn get(&self, i: usize) -> u32 {
+        self.names[..self.len as usize][i]
+    }
+}
+
+/// Where a string constant's text is.
+#[derive(Debug, Clone, Copy)]
+enum StrRef {
+    /// the template source (no escapes)
+    Source(Span),
+    /// an index of [`Tree::strings`]
+    Unescaped(u32),
+}
+
+/// A constant of a template: its value (made on first use for strings), and its
+/// source text when that cannot be derived from the value (numbers and characters).
+#[derive(Debug)]
+pub struct Const {
+    value: OnceCell<Value>,
+    lit: Option<StrRef>,
+    /// the source text of a number or character
+    pub text: Option<Span>,
+}
 
 /// A pipeline, with optional variable declarations.
 #[derive(Debug)]
@@ -216,22 +284,22 @@ pub struct Cmd<'p> {
     pub pos: Pos,
 }
 
-/// One word of a command.
-#[derive(Debug)]
+/// One word of a command (small and without drop glue: what it holds lives in the
+/// tables of its [`Tree`]).
+#[derive(Debug, Clone, Copy)]
 pub enum Arg {
     /// `.A.B`
     Field(Fields, Pos),
-    /// `$x.A.B`
-    Variable(Rc<str>, Fields, Pos),
-    /// `(pipe).A.B` or `fn.A`
-    Chain(Box<Arg>, Fields, Pos),
+    /// `$x.A.B`: the variable is an index of [`Tree::names`]
+    Variable(u32, Fields, Pos),
+    /// `(pipe).A.B` or `fn.A`: the operand is an index of [`Tree::bases`]
+    Chain(u32, Fields, Pos),
     /// `.`
     Dot,
     /// `nil`
     Nil,
-    /// a constant, with its source text when it cannot be derived from the value
-    /// (numbers and characters)
-    Const(Value, Option<Span>),
+    /// a constant: an index of [`Tree::consts`]
+    Const(u32),
     /// a function, resolved at parse time
     Func(super::FuncRef, Pos),
     /// `( pipeline )`: an index of [`Tree::pipes`]
@@ -275,18 +343,18 @@ pub fn parse(
             defines: Vec::new(),
         });
     };
+    let mut tree = Tree::with_tokens(lexed_len);
+    tree.strings = lexed.strings;
     let mut p = Parser {
         src,
         cur: first,
         toks: lexed.tokens,
-        strings: lexed.strings,
         i: 0,
         resolve,
         defines: Vec::new(),
         range_depth: 0,
         vars: vec!["$"],
-        names: Vec::new(),
-        tree: Tree::with_tokens(lexed_len),
+        tree,
         node_stack: Vec::with_capacity(64),
         arg_stack: Vec::new(),
         pipe_depth: 0,
@@ -316,17 +384,14 @@ enum ListEnd {
 
 struct Parser<'a, 'f> {
     src: &'a str,
-    toks: Vec<Token<'a>>,
+    toks: Vec<Token>,
     /// `toks[i]` (the last token, EOF, once `i` is past it)
-    cur: Token<'a>,
-    strings: Vec<String>,
+    cur: Token,
     i: usize,
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
     defines: Vec<(String, List)>,
     range_depth: usize,
     vars: Vec<&'a str>,
-    /// variable names already shared (most templates use a handful)
-    names: Vec<Rc<str>>,
     /// the tree being built
     tree: Tree,
     /// the nodes of the lists being parsed (innermost last), moved to the tree when
@@ -343,7 +408,7 @@ struct Parser<'a, 'f> {
 
 impl<'a> Parser<'a, '_> {
     #[inline]
-    fn peek(&self) -> &Token<'a> {
+    fn peek(&self) -> &Token {
         &self.cur
     }
 
@@ -355,15 +420,15 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    fn lit(&self, s: StrLit<'a>) -> &str {
+    fn lit(&self, s: StrLit) -> &str {
         match s {
-            StrLit::Borrowed(b) => b,
-            StrLit::Owned(i) => &self.strings[i as usize],
+            StrLit::Borrowed(b) => b.of(self.src),
+            StrLit::Owned(i) => &self.tree.strings[i as usize],
         }
     }
 
     #[inline]
-    fn next(&mut self) -> Token<'a> {
+    fn next(&mut self) -> Token {
         let t = self.cur;
         if let Some(n) = self.toks.get(self.i + 1) {
             self.cur = *n;
@@ -372,11 +437,11 @@ impl<'a> Parser<'a, '_> {
         t
     }
 
-    fn next_non_space(&mut self) -> Token<'a> {
+    fn next_non_space(&mut self) -> Token {
         self.next()
     }
 
-    fn peek_non_space(&mut self) -> Token<'a> {
+    fn peek_non_space(&mut self) -> Token {
         *self.peek()
     }
 
@@ -419,7 +484,7 @@ impl<'a> Parser<'a, '_> {
             let t = self.next();
             match t.tok {
                 Tok::Eof => return Ok(ListEnd::Eof),
-                Tok::Text(a, b) => self.node_stack.push(Node::Text(a as u32, b as u32)),
+                Tok::Text(t) => self.node_stack.push(Node::Text(t.start, t.end)),
                 Tok::LeftDelim => {
                     let kw = self.peek_non_space();
                     match kw.tok {
@@ -461,7 +526,10 @@ impl<'a> Parser<'a, '_> {
     fn expect_right(&mut self, ctx: &str) -> Result<(), ParseError> {
         let t = self.next_non_space();
         if t.tok != Tok::RightDelim {
-            return Err(self.err_at(&format!("unexpected {} in {ctx}", describe(&t.tok)), t.pos));
+            return Err(self.err_at(
+                &format!("unexpected {} in {ctx}", describe(&t.tok, self.src)),
+                t.pos,
+            ));
         }
         Ok(())
     }
@@ -563,7 +631,7 @@ impl<'a> Parser<'a, '_> {
             Tok::Str(s) => self.lit(s).to_string(),
             other => {
                 return Err(self.err_at(
-                    &format!("unexpected {} in {ctx} clause", describe(&other)),
+                    &format!("unexpected {} in {ctx} clause", describe(&other, self.src)),
                     t.pos,
                 ))
             }
@@ -630,7 +698,7 @@ impl<'a> Parser<'a, '_> {
     fn pipeline(&mut self, ctx: &str, allow_decl: bool) -> Result<Pipe, ParseError> {
         let start = self.peek_non_space();
         let mut pipe = Pipe {
-            decl: Decl::new(),
+            decl: Decl::default(),
             is_assign: false,
             args_start: 0,
             nested: self.pipe_depth > 0,
@@ -640,6 +708,7 @@ impl<'a> Parser<'a, '_> {
         };
         // declarations: $x := / $x = / $i, $e :=
         if let Tok::Variable(v) = start.tok {
+            let v = v.of(self.src);
             let save = self.i;
             self.next();
             let after = self.peek_non_space();
@@ -657,6 +726,7 @@ impl<'a> Parser<'a, '_> {
                     let Tok::Variable(v2) = v2.tok else {
                         return Err(self.err(format!("expected variable in {ctx}")));
                     };
+                    let v2 = v2.of(self.src);
                     let op = self.next_non_space();
                     if op.tok != Tok::Declare && op.tok != Tok::Assign {
                         return Err(self.err(format!("expected := in {ctx}")));
@@ -757,7 +827,10 @@ impl<'a> Parser<'a, '_> {
                 Tok::RightDelim | Tok::RParen | Tok::Pipe => {}
                 _ if t.space_before => {}
                 ref other => {
-                    return Err(self.err(format!("unexpected {} in operand", describe(other))))
+                    return Err(self.err(format!(
+                        "unexpected {} in operand",
+                        describe(other, self.src)
+                    )))
                 }
             }
         }
@@ -767,23 +840,30 @@ impl<'a> Parser<'a, '_> {
         Ok(pos)
     }
 
-    /// A variable name as the tree holds it: one shared string per name.
-    fn name(&mut self, v: &str) -> Rc<str> {
-        if let Some(n) = self.names.iter().find(|n| ***n == *v) {
-            return n.clone();
+    /// A variable name's index in [`Tree::names`] (most templates use a handful).
+    fn name(&mut self, v: &str) -> u32 {
+        let names = &mut self.tree.names;
+        match names.iter().position(|n| **n == *v) {
+            Some(i) => i as u32,
+            None => {
+                names.push(Rc::from(v));
+                names.len() as u32 - 1
+            }
         }
-        let n: Rc<str> = Rc::from(v);
-        self.names.push(n.clone());
-        n
     }
 
-    /// The span of a name that borrows from the source text.
-    fn span(&self, name: &str) -> Span {
-        let start = name.as_ptr() as usize - self.src.as_ptr() as usize;
-        Span {
-            start: start as u32,
-            end: (start + name.len()) as u32,
-        }
+    /// A constant word: its value now, or a string made when first used.
+    fn constant(&mut self, value: Option<Value>, lit: Option<StrLit>, text: Option<Span>) -> Arg {
+        let lit = lit.map(|l| match l {
+            StrLit::Borrowed(b) => StrRef::Source(b),
+            StrLit::Owned(i) => StrRef::Unescaped(i),
+        });
+        self.tree.consts.push(Const {
+            value: value.map_or_else(OnceCell::new, OnceCell::from),
+            lit,
+            text,
+        });
+        Arg::Const(self.tree.consts.len() as u32 - 1)
     }
 
     /// Appends following `.Field` tokens; returns the position of the first one (Go's
@@ -793,8 +873,7 @@ impl<'a> Parser<'a, '_> {
         if fields.len == 0 {
             fields.start = self.tree.spans.len() as u32;
         }
-        while let (Tok::Field(f2), false) = (&self.peek().tok, self.peek().space_before) {
-            let span = self.span(f2);
+        while let (Tok::Field(span), false) = (self.peek().tok, self.peek().space_before) {
             self.tree.spans.push(span);
             fields.len += 1;
             first.get_or_insert(Self::pos(self.peek()));
@@ -807,8 +886,7 @@ impl<'a> Parser<'a, '_> {
         let t = self.next();
         let pos = Self::pos(&t);
         let base = match t.tok {
-            Tok::Field(f) => {
-                let span = self.span(f);
+            Tok::Field(span) => {
                 let mut fields = Fields {
                     start: self.tree.spans.len() as u32,
                     len: 1,
@@ -818,6 +896,7 @@ impl<'a> Parser<'a, '_> {
                 return Ok(Arg::Field(fields, fpos));
             }
             Tok::Variable(v) => {
+                let v = v.of(self.src);
                 if !self.vars.contains(&v) {
                     return Err(self.err_at(&format!("undefined variable \"{v}\""), t.pos));
                 }
@@ -827,15 +906,19 @@ impl<'a> Parser<'a, '_> {
             }
             Tok::Dot => Arg::Dot,
             Tok::Keyword(Kw::Nil) => Arg::Nil,
-            Tok::Keyword(Kw::True) => Arg::Const(Value::Bool(true), None),
-            Tok::Keyword(Kw::False) => Arg::Const(Value::Bool(false), None),
-            Tok::Str(s) => Arg::Const(Value::str(self.lit(s)), None),
-            Tok::Char(v, text) => Arg::Const(Value::Int(i64::from(v)), Some(self.span(text))),
-            Tok::Number(n) => Arg::Const(
-                parse_number(n).map_err(|m| self.err_at(&m, t.pos))?,
-                Some(self.span(n)),
-            ),
+            Tok::Keyword(Kw::True) => self.constant(Some(Value::Bool(true)), None, None),
+            Tok::Keyword(Kw::False) => self.constant(Some(Value::Bool(false)), None, None),
+            Tok::Str(s) => self.constant(None, Some(s), None),
+            Tok::Char(span) => {
+                let v = char_value(span.of(self.src));
+                self.constant(Some(Value::Int(i64::from(v))), None, Some(span))
+            }
+            Tok::Number(span) => {
+                let v = parse_number(span.of(self.src)).map_err(|m| self.err_at(&m, t.pos))?;
+                self.constant(Some(v), None, Some(span))
+            }
             Tok::Ident(name) => {
+                let name = name.of(self.src);
                 let Some(f) = (self.resolve)(name) else {
                     return Err(self.err_at(&format!("function \"{name}\" not defined"), t.pos));
                 };
@@ -855,7 +938,7 @@ impl<'a> Parser<'a, '_> {
             }
             other => {
                 return Err(self.err_at(
-                    &format!("unexpected {} in operand", describe(&other)),
+                    &format!("unexpected {} in operand", describe(&other, self.src)),
                     t.pos,
                 ))
             }
@@ -870,21 +953,23 @@ impl<'a> Parser<'a, '_> {
                 Arg::Const(..) => return Err(self.err("unexpected . after term".into())),
                 _ => {}
             }
-            return Ok(Arg::Chain(Box::new(base), fields, cpos));
+            self.tree.bases.push(base);
+            return Ok(Arg::Chain(self.tree.bases.len() as u32 - 1, fields, cpos));
         }
         Ok(base)
     }
 }
 
-fn describe(t: &Tok) -> String {
+fn describe(t: &Tok, src: &str) -> String {
     match t {
         Tok::RightDelim => "\"}}\"".into(),
         Tok::Text(..) => "text".into(),
-        Tok::Ident(s) | Tok::Number(s) | Tok::Variable(s) => format!("<{s}>"),
-        Tok::Field(s) => format!("<.{s}>"),
+        Tok::Ident(s) | Tok::Number(s) | Tok::Variable(s) => format!("<{}>", s.of(src)),
+        Tok::Field(s) => format!("<.{}>", s.of(src)),
         Tok::Keyword(k) => format!("<{k}>"),
-        Tok::Str(StrLit::Borrowed(s)) => crate::gofmt::quote(s),
+        Tok::Str(StrLit::Borrowed(s)) => crate::gofmt::quote(s.of(src)),
         Tok::Str(StrLit::Owned(_)) => "string".into(),
+        Tok::Char(s) => crate::gofmt::quote(s.of(src)),
         Tok::Eof => "EOF".into(),
         other => format!("{other:?}"),
     }
