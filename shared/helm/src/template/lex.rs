@@ -99,13 +99,20 @@ pub struct Token {
 
 /// Splits a template into tokens, or returns Go's lexer error text and line.
 pub fn lex(src: &str) -> Result<Lexed, (String, usize)> {
+    lex_into(src, Vec::new())
+}
+
+/// [`lex`] into a token buffer the caller had (emptied first, its room kept).
+pub fn lex_into(src: &str, mut out: Vec<Token>) -> Result<Lexed, (String, usize)> {
+    out.clear();
+    // a token per six bytes, at most 64Ki to start (text-only templates such as CRDs
+    // are long and have few tokens)
+    out.reserve((src.len() / 6 + 16).min(1 << 16));
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
         pos: 0,
-        // a token per six bytes, at most 64Ki to start (text-only templates such as
-        // CRDs are long and have few tokens)
-        out: Vec::with_capacity((src.len() / 6 + 16).min(1 << 16)),
+        out,
         strings: Vec::new(),
         space: false,
     };

@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 pub use super::lex::Span;
-use super::lex::{char_value, lex, Kw, StrLit, Tok, Token};
+use super::lex::{char_value, lex_into, Kw, StrLit, Tok, Token};
 use crate::value::Value;
 
 /// Where a template body's nodes are in its [`Tree`]: a range of [`Tree::nodes`].
@@ -326,6 +326,21 @@ pub struct ParseError {
     pub line: usize,
 }
 
+/// The buffers a parse needs only while it runs (tokens and the parser's stacks),
+/// kept for the next parse on the same thread so that each template does not
+/// allocate them anew.
+#[derive(Default)]
+struct Scratch {
+    tokens: Vec<Token>,
+    nodes: Vec<Node>,
+    args: Vec<Arg>,
+    cmds: Vec<(u32, Pos)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
 /// Parses template text. `resolve` finds the functions a template may call.
 ///
 /// # Errors
@@ -334,9 +349,26 @@ pub fn parse(
     src: &str,
     resolve: &dyn Fn(&str) -> Option<super::FuncRef>,
 ) -> Result<Parsed, ParseError> {
-    let lexed = lex(src).map_err(|(message, line)| ParseError { message, line })?;
+    let mut scratch = SCRATCH.with(std::cell::Cell::take);
+    let parsed = parse_with(src, resolve, &mut scratch);
+    // keep the room of ordinary templates, not that of a huge one
+    if scratch.tokens.capacity() > 1 << 17 {
+        scratch.tokens = Vec::new();
+    }
+    SCRATCH.with(|c| c.set(scratch));
+    parsed
+}
+
+fn parse_with(
+    src: &str,
+    resolve: &dyn Fn(&str) -> Option<super::FuncRef>,
+    scratch: &mut Scratch,
+) -> Result<Parsed, ParseError> {
+    let lexed = lex_into(src, std::mem::take(&mut scratch.tokens))
+        .map_err(|(message, line)| ParseError { message, line })?;
     let lexed_len = lexed.tokens.len();
     let Some(&first) = lexed.tokens.first() else {
+        scratch.tokens = lexed.tokens;
         return Ok(Parsed {
             tree: Tree::default(),
             root: List::default(),
@@ -355,12 +387,20 @@ pub fn parse(
         range_depth: 0,
         vars: vec!["$"],
         tree,
-        node_stack: Vec::with_capacity(64),
-        arg_stack: Vec::new(),
+        node_stack: std::mem::take(&mut scratch.nodes),
+        arg_stack: std::mem::take(&mut scratch.args),
         pipe_depth: 0,
-        cmd_stack: Vec::with_capacity(16),
+        cmd_stack: std::mem::take(&mut scratch.cmds),
     };
-    let (root, end) = p.list()?;
+    p.node_stack.clear();
+    p.arg_stack.clear();
+    p.cmd_stack.clear();
+    let body = p.list();
+    scratch.tokens = std::mem::take(&mut p.toks);
+    scratch.nodes = std::mem::take(&mut p.node_stack);
+    scratch.args = std::mem::take(&mut p.arg_stack);
+    scratch.cmds = std::mem::take(&mut p.cmd_stack);
+    let (root, end) = body?;
     match end {
         ListEnd::Eof => {}
         ListEnd::Close(line) => return Err(p.err_at("unexpected {{end}}", line)),
