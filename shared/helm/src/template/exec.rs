@@ -71,7 +71,6 @@ pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Option
         sets: vec![Rc::new(RefCell::new(SetRef::Base(set)))],
         vars: Vec::with_capacity(32),
         frame_base: 0,
-        dollar: Rc::from("$"),
         dot_strict: false,
         opts: opts.clone(),
         depth: 0,
@@ -93,11 +92,11 @@ enum SetRef<'a> {
 struct State<'a> {
     /// template layers, innermost last (a `tpl` call pushes its own `define`s)
     sets: Vec<Rc<RefCell<SetRef<'a>>>>,
-    vars: Vec<(Rc<str>, Value)>,
+    /// the variables in scope: an index of the running template's [`Tree::names`]
+    /// (a frame holds the variables of one template, all from one tree), and the value
+    vars: Vec<(u32, Value)>,
     /// where the running template's variables start in `vars`
     frame_base: usize,
-    /// the name `$`, shared
-    dollar: Rc<str>,
     /// whether dot is an `interface{}`-typed value (a range element), so that a field
     /// of a nil dot is an error rather than "no value"
     dot_strict: bool,
@@ -147,7 +146,7 @@ impl State<'_> {
         }
         // a template sees only its own variables: a frame on the shared stack
         let saved_base = std::mem::replace(&mut self.frame_base, self.vars.len());
-        self.vars.push((self.dollar.clone(), data.clone()));
+        self.vars.push((0, data.clone()));
         let saved_name = std::mem::replace(
             &mut self.tmpl_name,
             if *entry.name == *name {
@@ -281,10 +280,10 @@ impl State<'_> {
             // one variable: the element; two: key and element
             match b.pipe.decl.len() {
                 0 => {}
-                1 => self.set_decl(t, &b.pipe, 0, if is_int_range { k.clone() } else { v.clone() }),
+                1 => self.set_decl(&b.pipe, 0, if is_int_range { k.clone() } else { v.clone() }),
                 _ => {
-                    self.set_decl(t, &b.pipe, 0, k.clone());
-                    self.set_decl(t, &b.pipe, 1, v.clone());
+                    self.set_decl(&b.pipe, 0, k.clone());
+                    self.set_decl(&b.pipe, 1, v.clone());
                 }
             }
             let saved = std::mem::replace(&mut self.dot_strict, !is_int_range);
@@ -309,31 +308,27 @@ impl State<'_> {
         )
     }
 
-    fn set_decl(&mut self, t: &Tree, pipe: &Pipe, i: usize, v: Value) {
-        let name = t.name(pipe.decl.get(i));
+    fn set_decl(&mut self, pipe: &Pipe, i: usize, v: Value) {
+        let name = pipe.decl.get(i);
         if pipe.is_assign {
             self.assign(name, v);
         } else {
-            self.vars.push((name.clone(), v));
+            self.vars.push((name, v));
         }
     }
 
-    fn assign(&mut self, name: &str, v: Value) {
+    fn assign(&mut self, name: u32, v: Value) {
         let base = self.frame_base;
-        if let Some(slot) = self.vars[base..]
-            .iter_mut()
-            .rev()
-            .find(|(n, _)| &**n == name)
-        {
+        if let Some(slot) = self.vars[base..].iter_mut().rev().find(|(n, _)| *n == name) {
             slot.1 = v;
         }
     }
 
-    fn var(&self, name: &str) -> Value {
+    fn var(&self, name: u32) -> Value {
         self.vars[self.frame_base..]
             .iter()
             .rev()
-            .find(|(n, _)| &**n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     }
@@ -342,7 +337,7 @@ impl State<'_> {
     fn eval_pipeline(&mut self, dot: &Value, t: &Tree, pipe: &Pipe) -> R<Value> {
         let v = self.eval_pipeline_raw(dot, t, pipe)?;
         for (i, _) in pipe.decl.iter().enumerate() {
-            self.set_decl(t, pipe, i, v.clone());
+            self.set_decl(pipe, i, v.clone());
         }
         Ok(v)
     }
@@ -380,7 +375,7 @@ impl State<'_> {
                 first,
             ),
             Arg::Variable(name, fields, pos) => {
-                let v = self.var(t.name(*name));
+                let v = self.var(*name);
                 if fields.is_empty() {
                     self.not_a_function(t, cmd, fin.as_ref())?;
                     return Ok(v);
@@ -563,7 +558,7 @@ impl State<'_> {
                 ))
             }
             Arg::Variable(name, fields, pos) => {
-                let v = self.var(t.name(*name));
+                let v = self.var(*name);
                 if fields.is_empty() {
                     return Ok((v, Origin::Other));
                 }
@@ -966,7 +961,7 @@ fn arg_string(a: &Arg, t: &Tree, src: &str) -> String {
             .map(|x| format!(".{}", x.of(src)))
             .collect(),
         Arg::Variable(n, f, _) => {
-            let mut s = t.name(*n).to_string();
+            let mut s = t.name(*n, src).to_string();
             for x in t.fields(*f) {
                 s.push('.');
                 s.push_str(x.of(src));
@@ -1009,7 +1004,7 @@ fn pipe_string(p: &Pipe, t: &Tree, src: &str) -> String {
         s.push_str(
             &p.decl
                 .iter()
-                .map(|d| t.name(d).to_string())
+                .map(|d| t.name(d, src).to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
         );

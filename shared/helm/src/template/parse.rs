@@ -2,7 +2,6 @@
 //! `define`/`block`, producing the trees the executor walks.
 
 use std::cell::OnceCell;
-use std::rc::Rc;
 
 pub use super::lex::Span;
 use super::lex::{char_value, lex_into, Kw, StrLit, Tok, Token};
@@ -57,8 +56,9 @@ pub struct Tree {
     pub branches: Vec<Branch>,
     /// `{{ template }}` calls
     pub calls: Vec<TemplateCall>,
-    /// the variable names of the template, one shared string each (`$` first)
-    pub names: Vec<Rc<str>>,
+    /// the variable names of the template, as spans of its text; the first is `$`
+    /// (its span is empty: every template has it)
+    pub names: Vec<Span>,
     /// the constants of the template
     pub consts: Vec<Const>,
     /// the operands that chains (`(x).a.b`) start from
@@ -79,7 +79,7 @@ impl Tree {
             pipes: Vec::with_capacity(tokens / 16 + 4),
             branches: Vec::with_capacity(tokens / 32 + 2),
             calls: Vec::new(),
-            names: vec![Rc::from("$")],
+            names: vec![Span { start: 0, end: 0 }],
             consts: Vec::with_capacity(tokens / 16 + 4),
             bases: Vec::new(),
             strings: Vec::new(),
@@ -100,9 +100,12 @@ impl Tree {
             .clone()
     }
 
-    /// The name of variable `i`.
-    pub fn name(&self, i: u32) -> &Rc<str> {
-        &self.names[i as usize]
+    /// The name of variable `i`; `src` is the template's text.
+    pub fn name<'s>(&self, i: u32, src: &'s str) -> &'s str {
+        match i {
+            0 => "$",
+            _ => self.names[i as usize].of(src),
+        }
     }
 
     /// The nodes of a list.
@@ -880,16 +883,18 @@ impl<'a> Parser<'a, '_> {
         Ok(pos)
     }
 
-    /// A variable name's index in [`Tree::names`] (most templates use a handful).
+    /// A variable name's index in [`Tree::names`] (most templates use a handful); `v`
+    /// is a slice of the template's text.
     fn name(&mut self, v: &str) -> u32 {
-        let names = &mut self.tree.names;
-        match names.iter().position(|n| **n == *v) {
-            Some(i) => i as u32,
-            None => {
-                names.push(Rc::from(v));
-                names.len() as u32 - 1
-            }
-        }
+        let found = (0..self.tree.names.len() as u32).find(|&i| self.tree.name(i, self.src) == v);
+        found.unwrap_or_else(|| {
+            let start = v.as_ptr() as usize - self.src.as_ptr() as usize;
+            self.tree.names.push(Span {
+                start: start as u32,
+                end: (start + v.len()) as u32,
+            });
+            self.tree.names.len() as u32 - 1
+        })
     }
 
     /// A constant word: its value now, or a string made when first used.
