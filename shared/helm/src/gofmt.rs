@@ -341,9 +341,14 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
     let mut out = String::with_capacity(format.len() + 16);
     let mut argi = 0usize;
     let mut chars = format.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    while let Some((i, c)) = chars.next() {
         if c != '%' {
-            out.push(c);
+            // the text up to the next verb, at once
+            let end = memchr::memchr(b'%', &format.as_bytes()[i..]).map_or(format.len(), |n| i + n);
+            out.push_str(&format[i..end]);
+            while chars.peek().is_some_and(|&(j, _)| j < end) {
+                chars.next();
+            }
             continue;
         }
         let mut spec = Spec::default();
@@ -418,9 +423,14 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
             continue;
         };
         argi += 1;
-        let mut s = String::new();
-        write_verb(&mut s, arg, verb, &spec);
-        pad(&mut out, &s, &spec);
+        if spec.width.is_none() {
+            // nothing to pad: straight into the output
+            write_verb(&mut out, arg, verb, &spec);
+        } else {
+            let mut s = String::new();
+            write_verb(&mut s, arg, verb, &spec);
+            pad(&mut out, &s, &spec);
+        }
     }
     if argi < args.len() {
         out.push_str("%!(EXTRA ");
