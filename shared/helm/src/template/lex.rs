@@ -223,22 +223,50 @@ const fn word_key(w: &[u8]) -> u64 {
     k
 }
 
+/// Every keyword with its [`word_key`].
+const KEYWORDS: [(&[u8], Kw); 13] = [
+    (b"block", Kw::Block),
+    (b"break", Kw::Break),
+    (b"continue", Kw::Continue),
+    (b"define", Kw::Define),
+    (b"else", Kw::Else),
+    (b"end", Kw::End),
+    (b"if", Kw::If),
+    (b"range", Kw::Range),
+    (b"nil", Kw::Nil),
+    (b"template", Kw::Template),
+    (b"with", Kw::With),
+    (b"true", Kw::True),
+    (b"false", Kw::False),
+];
+
+/// A multiplier that sends the 13 keyword keys to 13 different slots of 16 (the top
+/// four bits of the product): a perfect hash, so finding a keyword is one multiply, one
+/// load and one compare.
+const KEYWORD_MUL: u64 = 0xa5ac_06d8_64c2_f2e3;
+
+const fn keyword_slot(key: u64) -> usize {
+    (key.wrapping_mul(KEYWORD_MUL) >> 60) as usize
+}
+
+/// The keyword table: slot -> (key, keyword); empty slots hold key 0, which no word
+/// of two or more bytes has.
+static KEYWORD_TABLE: [(u64, Option<Kw>); 16] = {
+    let mut t = [(0u64, None); 16];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let key = word_key(KEYWORDS[i].0);
+        let slot = keyword_slot(key);
+        assert!(t[slot].1.is_none(), "keyword slots collide");
+        t[slot] = (key, Some(KEYWORDS[i].1));
+        i += 1;
+    }
+    t
+};
+
 /// The keyword `b[start..end]` is, if any.
 #[inline(always)]
 fn keyword(b: &[u8], start: usize, end: usize) -> Option<Kw> {
-    const BLOCK: u64 = word_key(b"block");
-    const BREAK: u64 = word_key(b"break");
-    const CONTINUE: u64 = word_key(b"continue");
-    const DEFINE: u64 = word_key(b"define");
-    const ELSE: u64 = word_key(b"else");
-    const END: u64 = word_key(b"end");
-    const IF: u64 = word_key(b"if");
-    const RANGE: u64 = word_key(b"range");
-    const NIL: u64 = word_key(b"nil");
-    const TEMPLATE: u64 = word_key(b"template");
-    const WITH: u64 = word_key(b"with");
-    const TRUE: u64 = word_key(b"true");
-    const FALSE: u64 = word_key(b"false");
     // every keyword is 2 to 8 bytes
     let len = end - start;
     if !(2..=8).contains(&len) {
@@ -251,22 +279,12 @@ fn keyword(b: &[u8], start: usize, end: usize) -> Option<Kw> {
         }
         None => word_key(&b[start..end]),
     };
-    Some(match key {
-        BLOCK => Kw::Block,
-        BREAK => Kw::Break,
-        CONTINUE => Kw::Continue,
-        DEFINE => Kw::Define,
-        ELSE => Kw::Else,
-        END => Kw::End,
-        IF => Kw::If,
-        RANGE => Kw::Range,
-        NIL => Kw::Nil,
-        TEMPLATE => Kw::Template,
-        WITH => Kw::With,
-        TRUE => Kw::True,
-        FALSE => Kw::False,
-        _ => return None,
-    })
+    let (k, kw) = KEYWORD_TABLE[keyword_slot(key)];
+    if k == key {
+        kw
+    } else {
+        None
+    }
 }
 
 /// Bytes that may continue an identifier (ASCII letters, digits, `_`).
@@ -793,6 +811,26 @@ mod tests {
             .char_indices()
             .find(|(_, c)| !is_alnum(*c))
             .map_or(src.len(), |(i, _)| p + i)
+    }
+
+    #[test]
+    fn keywords_are_found_and_nothing_else() {
+        for (word, kw) in KEYWORDS {
+            let w = std::str::from_utf8(word).unwrap_or_default();
+            assert_eq!(keyword(word, 0, word.len()), Some(kw), "{w}");
+            assert_eq!(Kw::as_str(kw), w);
+            // followed by more text, and cut short or made longer
+            let longer = format!("{w}x rest of the text");
+            assert_eq!(keyword(longer.as_bytes(), 0, w.len()), Some(kw));
+            assert_eq!(keyword(longer.as_bytes(), 0, w.len() + 1), None, "{w}x");
+            assert_eq!(keyword(word, 0, word.len() - 1), None);
+        }
+        for name in crate::funcs::registry().keys() {
+            assert_eq!(keyword(name.as_bytes(), 0, name.len()), None, "{name}");
+        }
+        for other in ["", "x", "iff", "End", "enD", "nill", "ranges", "with_", "templates"] {
+            assert_eq!(keyword(other.as_bytes(), 0, other.len()), None, "{other}");
+        }
     }
 
     #[test]
