@@ -5,6 +5,7 @@
 
 mod decode;
 mod emit;
+mod fast;
 mod parse;
 pub(crate) mod resolve;
 mod sort;
@@ -48,6 +49,9 @@ fn doc_to_value(node: Option<&parse::Node>) -> Result<Value, YamlError> {
 /// # Errors
 /// Malformed YAML, with go-yaml's message wrapped as sigs.k8s.io/yaml wraps it.
 pub fn parse(text: &str) -> Result<Value, YamlError> {
+    if let Some(v) = fast::parse_value(text.strip_prefix('\u{FEFF}').unwrap_or(text)) {
+        return Ok(v);
+    }
     let doc = parse::parse_first(text)
         .map_err(|e| YamlError::new(format!("error converting YAML to JSON: {}", e.message)))?;
     doc_to_value(doc.as_ref())

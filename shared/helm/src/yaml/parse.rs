@@ -1,5 +1,6 @@
 //! YAML text to a node tree (first document only, as go-yaml v2's `Unmarshal` reads),
-//! using saphyr-parser's event stream, with errors reworded as go-yaml words them.
+//! using saphyr-parser's event stream, with errors reworded as go-yaml words them; the
+//! plain block YAML that templates produce is read by [`super::fast`] instead.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 use super::YamlError;
 
 /// A parsed YAML node (aliases already expanded).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// A scalar: text, whether it was plain, and its tag (`!!str`, `!foo`, ...).
     Scalar {
@@ -58,6 +59,18 @@ pub fn parse_documents(text: &str) -> Result<Vec<Option<Node>>, YamlError> {
 /// # Errors
 /// Malformed YAML, worded as go-yaml words it.
 pub fn parse_first(text: &str) -> Result<Option<Node>, YamlError> {
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    if let Some(doc) = super::fast::parse_first(body) {
+        return Ok(doc);
+    }
+    parse_first_full(text)
+}
+
+/// [`parse_first`] through saphyr-parser's events only (no fast path).
+///
+/// # Errors
+/// Malformed YAML, worded as go-yaml words it.
+pub fn parse_first_full(text: &str) -> Result<Option<Node>, YamlError> {
     Ok(parse_inner(text, 1)?.into_iter().next().flatten())
 }
 
