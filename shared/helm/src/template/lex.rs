@@ -828,7 +828,17 @@ mod tests {
         for name in crate::funcs::registry().keys() {
             assert_eq!(keyword(name.as_bytes(), 0, name.len()), None, "{name}");
         }
-        for other in ["", "x", "iff", "End", "enD", "nill", "ranges", "with_", "templates"] {
+        for other in [
+            "",
+            "x",
+            "iff",
+            "End",
+            "enD",
+            "nill",
+            "ranges",
+            "with_",
+            "templates",
+        ] {
             assert_eq!(keyword(other.as_bytes(), 0, other.len()), None, "{other}");
         }
     }

@@ -39,8 +39,8 @@ impl Key {
     }
 
     fn slot(&self, mask: usize) -> usize {
-        let h = (self.a ^ self.b.rotate_left(29) ^ self.len as u64)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let h =
+            (self.a ^ self.b.rotate_left(29) ^ self.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         (h >> 40) as usize & mask
     }
 }
@@ -106,9 +106,22 @@ mod tests {
     #[test]
     fn finds_every_name_and_nothing_else() {
         let names = [
-            "a", "ab", "abc", "abcd", "abcde", "toYaml", "include", "nindent", "toString",
-            "trimSuffix", "fromYamlArray", "semverCompare", "abcdefghijklmnop",
-            "abcdefghijklmnopq", "abcdefghijklmnopr", "genSelfSignedCert",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "toYaml",
+            "include",
+            "nindent",
+            "toString",
+            "trimSuffix",
+            "fromYamlArray",
+            "semverCompare",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+            "genSelfSignedCert",
         ];
         let t = FuncTable::new(names.iter().enumerate().map(|(i, n)| (*n, f(i))));
         for (i, n) in names.iter().enumerate() {
@@ -116,8 +129,19 @@ mod tests {
             assert_eq!(got, Some(f(i).name()), "{n}");
         }
         for miss in [
-            "", "b", "ba", "acb", "abce", "abcdf", "toyaml", "includ", "includes",
-            "abcdefghijklmnoq", "abcdefghijklmnopz", "abcdefghijklmnxpq", "genSelfSignedCerts",
+            "",
+            "b",
+            "ba",
+            "acb",
+            "abce",
+            "abcdf",
+            "toyaml",
+            "includ",
+            "includes",
+            "abcdefghijklmnoq",
+            "abcdefghijklmnopz",
+            "abcdefghijklmnxpq",
+            "genSelfSignedCerts",
         ] {
             assert!(t.get(miss).is_none(), "{miss}");
         }
@@ -132,7 +156,10 @@ mod tests {
         let t = FuncTable::new(all.iter().copied());
         let map: std::collections::HashMap<_, _> = all.iter().copied().collect();
         for (name, _) in &all {
-            assert_eq!(t.get(name).map(|r| r.name()), map.get(name).map(|r| r.name()));
+            assert_eq!(
+                t.get(name).map(|r| r.name()),
+                map.get(name).map(|r| r.name())
+            );
             // every one-byte change of a real name is found only if it is a name too
             let mut b = name.as_bytes().to_vec();
             for i in 0..b.len() {
