@@ -186,7 +186,7 @@ pub enum Kw {
 
 impl Kw {
     /// The keyword as written.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Kw::Block => "block",
             Kw::Break => "break",
@@ -223,21 +223,21 @@ const fn word_key(w: &[u8]) -> u64 {
     k
 }
 
-/// Every keyword with its [`word_key`].
-const KEYWORDS: [(&[u8], Kw); 13] = [
-    (b"block", Kw::Block),
-    (b"break", Kw::Break),
-    (b"continue", Kw::Continue),
-    (b"define", Kw::Define),
-    (b"else", Kw::Else),
-    (b"end", Kw::End),
-    (b"if", Kw::If),
-    (b"range", Kw::Range),
-    (b"nil", Kw::Nil),
-    (b"template", Kw::Template),
-    (b"with", Kw::With),
-    (b"true", Kw::True),
-    (b"false", Kw::False),
+/// Every keyword.
+const KEYWORDS: [Kw; 13] = [
+    Kw::Block,
+    Kw::Break,
+    Kw::Continue,
+    Kw::Define,
+    Kw::Else,
+    Kw::End,
+    Kw::If,
+    Kw::Range,
+    Kw::Nil,
+    Kw::Template,
+    Kw::With,
+    Kw::True,
+    Kw::False,
 ];
 
 /// A multiplier that sends the 13 keyword keys to 13 different slots of 16 (the top
@@ -255,10 +255,10 @@ static KEYWORD_TABLE: [(u64, Option<Kw>); 16] = {
     let mut t = [(0u64, None); 16];
     let mut i = 0;
     while i < KEYWORDS.len() {
-        let key = word_key(KEYWORDS[i].0);
+        let key = word_key(KEYWORDS[i].as_str().as_bytes());
         let slot = keyword_slot(key);
         assert!(t[slot].1.is_none(), "keyword slots collide");
-        t[slot] = (key, Some(KEYWORDS[i].1));
+        t[slot] = (key, Some(KEYWORDS[i]));
         i += 1;
     }
     t
@@ -815,10 +815,10 @@ mod tests {
 
     #[test]
     fn keywords_are_found_and_nothing_else() {
-        for (word, kw) in KEYWORDS {
-            let w = std::str::from_utf8(word).unwrap_or_default();
+        for kw in KEYWORDS {
+            let w = kw.as_str();
+            let word = w.as_bytes();
             assert_eq!(keyword(word, 0, word.len()), Some(kw), "{w}");
-            assert_eq!(Kw::as_str(kw), w);
             // followed by more text, and cut short or made longer
             let longer = format!("{w}x rest of the text");
             assert_eq!(keyword(longer.as_bytes(), 0, w.len()), Some(kw));
