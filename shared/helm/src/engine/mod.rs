@@ -103,6 +103,17 @@ pub fn render(
     values: &Value,
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, String>, RenderError> {
+    crate::funcs::sprig::regex::forget_compiled();
+    let out = render_templates(chart, values, opts);
+    crate::funcs::sprig::regex::forget_compiled();
+    out
+}
+
+fn render_templates(
+    chart: &Chart,
+    values: &Value,
+    opts: &RenderOptions,
+) -> Result<BTreeMap<String, String>, RenderError> {
     let mut top = Map::new();
     top.insert("Values".into(), values.clone());
     top.insert("Release".into(), opts.release.to_value());

@@ -74,7 +74,7 @@ pub(super) fn execute(set: &TemplateSet, name: &str, data: &Value, opts: &Option
         dot_strict: false,
         opts: opts.clone(),
         depth: 0,
-        included: rustc_hash::FxHashMap::default(),
+        including: Vec::new(),
         tmpl_name: Rc::from(name),
         source: entry.source.clone(),
     };
@@ -102,7 +102,9 @@ struct State<'a> {
     dot_strict: bool,
     opts: Options,
     depth: usize,
-    included: rustc_hash::FxHashMap<Rc<str>, usize>,
+    /// the names of the `include`s running, innermost last (Helm limits how deeply one
+    /// name nests)
+    including: Vec<Rc<str>>,
     tmpl_name: Rc<str>,
     source: Rc<Source>,
 }
@@ -739,19 +741,22 @@ impl State<'_> {
         argv: smallvec::SmallVec<[(Value, Origin); 4]>,
     ) -> R<Value> {
         let (name, data) = self.string_and_data("include", cmd, node, argv)?;
-        let count = self.included.get(&*name).copied().unwrap_or(0);
-        if count > MAX_INCLUDE_DEPTH {
+        // a name can only nest past the limit in a stack deeper than it
+        let too_deep = self.including.len() > MAX_INCLUDE_DEPTH
+            && self
+                .including
+                .iter()
+                .filter(|n| Rc::ptr_eq(n, &name) || ***n == *name)
+                .count()
+                > MAX_INCLUDE_DEPTH;
+        if too_deep {
             return Err(self.err_at(
                 cmd.pos,
                 node,
                 &format!("error calling include: rendering template has a nested reference name: {name}: unable to execute template"),
             ));
         }
-        self.included.insert(name.clone(), count + 1);
         let Some(entry) = self.lookup(&name) else {
-            if let Some(c) = self.included.get_mut(&*name) {
-                *c -= 1;
-            }
             return Err(self.err_at(
                 cmd.pos,
                 node,
@@ -763,10 +768,9 @@ impl State<'_> {
             ));
         };
         let mut buf = String::with_capacity(128);
+        self.including.push(name.clone());
         let r = self.run_template(&entry, &name, data, &mut buf);
-        if let Some(c) = self.included.get_mut(&*name) {
-            *c -= 1;
-        }
+        self.including.pop();
         r.map_err(|e| self.err_at(cmd.pos, node, &format!("error calling include: {}", e.0)))?;
         Ok(Value::from(buf))
     }
@@ -799,10 +803,9 @@ impl State<'_> {
         });
         let tree = Rc::new(parsed.tree);
         let mut overlay = HashMap::new();
-        for (n, body) in parsed.defines {
-            let name: Rc<str> = Rc::from(n.as_str());
+        for (name, body) in parsed.defines {
             overlay.insert(
-                n,
+                name.to_string(),
                 Entry {
                     tree: tree.clone(),
                     body,

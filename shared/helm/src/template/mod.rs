@@ -54,7 +54,7 @@ pub struct Entry {
 /// A set of named templates (every file and every `define` of a chart and its subcharts).
 #[derive(Debug, Default, Clone)]
 pub struct TemplateSet {
-    entries: rustc_hash::FxHashMap<String, Entry>,
+    entries: rustc_hash::FxHashMap<Rc<str>, Entry>,
 }
 
 /// A template parse error in Go's words: `template: NAME:LINE: MESSAGE`.
@@ -148,22 +148,21 @@ impl TemplateSet {
         for (dname, body) in parsed.defines {
             self.insert(dname, &tree, body, &source);
         }
-        self.insert(name.to_string(), &tree, parsed.root, &source);
+        self.insert(Rc::from(name), &tree, parsed.root, &source);
         Ok(())
     }
 
-    fn insert(&mut self, name: String, tree: &Rc<Tree>, body: List, source: &Rc<Source>) {
+    fn insert(&mut self, name: Rc<str>, tree: &Rc<Tree>, body: List, source: &Rc<Source>) {
         if is_empty_tree(tree, body, &source.text) && self.entries.contains_key(&name) {
             return;
         }
-        let shared: Rc<str> = Rc::from(name.as_str());
         self.entries.insert(
-            name,
+            name.clone(),
             Entry {
                 tree: tree.clone(),
                 body,
                 source: source.clone(),
-                name: shared,
+                name,
             },
         );
     }

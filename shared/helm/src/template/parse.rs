@@ -2,6 +2,7 @@
 //! `define`/`block`, producing the trees the executor walks.
 
 use std::cell::OnceCell;
+use std::rc::Rc;
 
 pub use super::lex::Span;
 use super::lex::{char_value, lex_into, Kw, StrLit, Tok, Token};
@@ -317,7 +318,7 @@ pub struct Parsed {
     /// the body of the template itself
     pub root: List,
     /// `define`d (and `block`) templates: name -> body
-    pub defines: Vec<(String, List)>,
+    pub defines: Vec<(Rc<str>, List)>,
 }
 
 /// A parse error: Go's message without the `template: NAME:LINE:` prefix.
@@ -389,6 +390,7 @@ fn parse_with(
         defines: Vec::new(),
         range_depth: 0,
         vars: vec!["$"],
+        vars_base: 0,
         tree,
         node_stack: std::mem::take(&mut scratch.nodes),
         arg_stack: std::mem::take(&mut scratch.args),
@@ -432,9 +434,12 @@ struct Parser<'a, 'f> {
     cur: Token,
     i: usize,
     resolve: &'f dyn Fn(&str) -> Option<super::FuncRef>,
-    defines: Vec<(String, List)>,
+    defines: Vec<(Rc<str>, List)>,
     range_depth: usize,
+    /// the variables in scope, innermost last: those from `vars_base` on are the
+    /// running template body's (a `define` sees only its own, starting with `$`)
     vars: Vec<&'a str>,
+    vars_base: usize,
     /// the tree being built
     tree: Tree,
     /// the nodes of the lists being parsed (innermost last), moved to the tree when
@@ -506,6 +511,18 @@ impl<'a> Parser<'a, '_> {
 
     fn pos(t: &Token) -> Pos {
         Pos { offset: t.pos }
+    }
+
+    /// The body of a `define` or `block`: a list whose only variable to start with is
+    /// `$`.
+    fn body_list(&mut self) -> Result<(List, ListEnd), ParseError> {
+        let (saved_base, mark) = (self.vars_base, self.vars.len());
+        self.vars_base = mark;
+        self.vars.push("$");
+        let r = self.list();
+        self.vars.truncate(mark);
+        self.vars_base = saved_base;
+        r
     }
 
     /// Parses nodes until EOF, `{{end}}` or `{{else}}`.
@@ -626,11 +643,9 @@ impl<'a> Parser<'a, '_> {
                 let Tok::Str(name) = name_tok.tok else {
                     return Err(self.err_at("unexpected name in define clause", t.pos));
                 };
-                let name = self.lit(name).to_string();
+                let name: Rc<str> = Rc::from(self.lit(name));
                 self.expect_right("define clause")?;
-                let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
-                let (body, end) = self.list()?;
-                self.vars = saved_vars;
+                let (body, end) = self.body_list()?;
                 match end {
                     ListEnd::Close(_) => {}
                     ListEnd::Eof => return Err(self.err_at("unexpected EOF", self.peek().pos)),
@@ -642,13 +657,11 @@ impl<'a> Parser<'a, '_> {
             Tok::Keyword(Kw::Block) => {
                 self.next();
                 let (name, pipe) = self.template_call("block")?;
-                let saved_vars = std::mem::replace(&mut self.vars, vec!["$"]);
-                let (body, end) = self.list()?;
-                self.vars = saved_vars;
+                let (body, end) = self.body_list()?;
                 if !matches!(end, ListEnd::Close(_)) {
                     return Err(self.err_at("unexpected EOF", self.peek().pos));
                 }
-                self.defines.push((name.clone(), body));
+                self.defines.push((Rc::from(name.as_str()), body));
                 Ok(Some(self.call_node(TemplateCall {
                     name,
                     pipe,
@@ -783,7 +796,7 @@ impl<'a> Parser<'a, '_> {
             let names = &names[..n];
             if pipe.is_assign {
                 for d in names {
-                    if !self.vars.contains(d) {
+                    if !self.vars[self.vars_base..].contains(d) {
                         return Err(self.err(format!("undefined variable \"{d}\"")));
                     }
                 }
@@ -942,7 +955,7 @@ impl<'a> Parser<'a, '_> {
             }
             Tok::Variable(v) => {
                 let v = v.of(self.src);
-                if !self.vars.contains(&v) {
+                if !self.vars[self.vars_base..].contains(&v) {
                     return Err(self.err_at(&format!("undefined variable \"{v}\""), t.pos));
                 }
                 let mut fields = Fields::default();

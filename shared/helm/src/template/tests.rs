@@ -231,3 +231,27 @@ fn argument_count_is_checked_before_arguments_run() {
     let e = r(r#"{{ trunc "a" (fail "boom") }}"#);
     assert!(e.contains("expected integer; found \"a\""), "{e}");
 }
+
+#[test]
+fn an_include_nested_past_helms_limit_is_an_error() {
+    // a template that includes itself until Helm's limit of 1000 nested includes of
+    // one name; the error names the template as Helm's does
+    let t = r#"{{ define "x" }}{{ include "x" . }}{{ end }}{{ include "x" . }}"#;
+    // a thousand nested calls need more stack than a test thread has in a debug build
+    // (the CLI renders on a thread with a large stack)
+    let e = std::thread::Builder::new()
+        .stack_size(256 * 1024 * 1024)
+        .spawn(move || r(t))
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| std::io::Error::other("render panicked"))
+        })
+        .unwrap_or_else(|e| e.to_string());
+    assert!(
+        e.contains("rendering template has a nested reference name: x: unable to execute template"),
+        "{e}"
+    );
+    // nesting other names does not count against one name
+    let ok = r#"{{ define "a" }}A{{ end }}{{ define "b" }}{{ include "a" . }}{{ include "a" . }}{{ end }}{{ include "b" . }}"#;
+    assert_eq!(r(ok), "AA");
+}

@@ -121,15 +121,25 @@ fn go_error(pat: &str, err: &regex::Error) -> String {
     format!("error parsing regexp: {code}: `{pat}`")
 }
 
+thread_local! {
+    /// Patterns compiled during the running render.
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Forgets the patterns compiled so far: a render starts with none, so that each
+/// render pays for compiling its own patterns (as Helm compiles them on every call)
+/// and nothing carries over from one render to the next.
+pub fn forget_compiled() {
+    CACHE.with(|c| c.borrow_mut().clear());
+}
+
 /// Compiles a Go pattern; the error is Go's `regexp.Compile` text.
 ///
-/// Compiled patterns are memoised per thread (compiling is a pure function of the
-/// pattern, and charts call the same few patterns in loops).
+/// Within a render, compiled patterns are memoised per thread (compiling is a pure
+/// function of the pattern, and charts call the same few patterns in loops); see
+/// [`forget_compiled`].
 pub fn compile(pat: &str) -> Result<Regex, String> {
-    thread_local! {
-        static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
-    }
     if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
         return Ok(r);
     }
@@ -365,6 +375,17 @@ pub fn funcs() -> Vec<FuncSpec> {
 #[cfg(test)]
 mod tests {
     use super::super::testutil::*;
+
+    #[test]
+    fn compiled_patterns_last_until_a_render_forgets_them() {
+        let cached = || super::CACHE.with(|c| c.borrow().len());
+        super::forget_compiled();
+        assert!(super::compile("^a+b$").is_ok_and(|r| r.is_match("aab")));
+        assert!(super::compile("^a+b$").is_ok());
+        assert_eq!(cached(), 1);
+        super::forget_compiled();
+        assert_eq!(cached(), 0);
+    }
 
     #[test]
     fn match_find_replace_like_sprig_tests() {
