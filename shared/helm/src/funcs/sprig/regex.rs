@@ -6,6 +6,8 @@
 //! `\b`) are ASCII-only in Go, `\Q...\E` quotes, and `[`, `&&`, `--`, `~~` are plain
 //! characters inside Go classes.
 
+use std::rc::Rc;
+
 use regex::Regex;
 
 use super::arg_str;
@@ -123,7 +125,7 @@ fn go_error(pat: &str, err: &regex::Error) -> String {
 
 thread_local! {
     /// Patterns compiled during the running render.
-    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Regex>> =
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Rc<Regex>>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
@@ -138,12 +140,13 @@ pub fn forget_compiled() {
 ///
 /// Within a render, compiled patterns are memoised per thread (compiling is a pure
 /// function of the pattern, and charts call the same few patterns in loops); see
-/// [`forget_compiled`].
-pub fn compile(pat: &str) -> Result<Regex, String> {
+/// [`forget_compiled`]. The compiled regex is shared, not cloned: a clone of a `Regex`
+/// gets a new pool of matching caches, and making a cache costs more than most matches.
+pub fn compile(pat: &str) -> Result<Rc<Regex>, String> {
     if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
         return Ok(r);
     }
-    let re = Regex::new(&translate(pat)).map_err(|e| go_error(pat, &e))?;
+    let re = Rc::new(Regex::new(&translate(pat)).map_err(|e| go_error(pat, &e))?);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= 512 {
@@ -155,7 +158,7 @@ pub fn compile(pat: &str) -> Result<Regex, String> {
 }
 
 /// Go's `regexp.MustCompile` panic text, as the non-`must` functions report it.
-fn must_compile(pat: &str) -> Result<Regex, String> {
+fn must_compile(pat: &str) -> Result<Rc<Regex>, String> {
     compile(pat).map_err(|e| {
         let q = if pat.contains('`') || pat.chars().any(|c| c.is_control() && c != '\t') {
             gofmt::quote(pat)
@@ -229,7 +232,7 @@ fn must_regex_match(a: &[Value]) -> Result<Value, String> {
 
 fn regex_find_all(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(find_all(
-        &must_compile(arg_str(a, 0))?,
+        &*must_compile(arg_str(a, 0))?,
         arg_str(a, 1),
         narg(a, 2),
     )))
@@ -237,7 +240,7 @@ fn regex_find_all(a: &[Value]) -> Result<Value, String> {
 
 fn must_regex_find_all(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(find_all(
-        &compile(arg_str(a, 0))?,
+        &*compile(arg_str(a, 0))?,
         arg_str(a, 1),
         narg(a, 2),
     )))
@@ -248,11 +251,11 @@ fn find(re: &Regex, text: &str) -> Value {
 }
 
 fn regex_find(a: &[Value]) -> Result<Value, String> {
-    Ok(find(&must_compile(arg_str(a, 0))?, arg_str(a, 1)))
+    Ok(find(&*must_compile(arg_str(a, 0))?, arg_str(a, 1)))
 }
 
 fn must_regex_find(a: &[Value]) -> Result<Value, String> {
-    Ok(find(&compile(arg_str(a, 0))?, arg_str(a, 1)))
+    Ok(find(&*compile(arg_str(a, 0))?, arg_str(a, 1)))
 }
 
 fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Value {
@@ -266,7 +269,7 @@ fn replace(re: &Regex, text: &str, repl: &str, literal: bool) -> Value {
 
 fn regex_replace_all(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &must_compile(arg_str(a, 0))?,
+        &*must_compile(arg_str(a, 0))?,
         arg_str(a, 1),
         arg_str(a, 2),
         false,
@@ -275,7 +278,7 @@ fn regex_replace_all(a: &[Value]) -> Result<Value, String> {
 
 fn must_regex_replace_all(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &compile(arg_str(a, 0))?,
+        &*compile(arg_str(a, 0))?,
         arg_str(a, 1),
         arg_str(a, 2),
         false,
@@ -284,7 +287,7 @@ fn must_regex_replace_all(a: &[Value]) -> Result<Value, String> {
 
 fn regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &must_compile(arg_str(a, 0))?,
+        &*must_compile(arg_str(a, 0))?,
         arg_str(a, 1),
         arg_str(a, 2),
         true,
@@ -293,7 +296,7 @@ fn regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
 
 fn must_regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
     Ok(replace(
-        &compile(arg_str(a, 0))?,
+        &*compile(arg_str(a, 0))?,
         arg_str(a, 1),
         arg_str(a, 2),
         true,
@@ -302,7 +305,7 @@ fn must_regex_replace_all_literal(a: &[Value]) -> Result<Value, String> {
 
 fn regex_split(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(split(
-        &must_compile(arg_str(a, 0))?,
+        &*must_compile(arg_str(a, 0))?,
         arg_str(a, 1),
         narg(a, 2),
     )))
@@ -310,7 +313,7 @@ fn regex_split(a: &[Value]) -> Result<Value, String> {
 
 fn must_regex_split(a: &[Value]) -> Result<Value, String> {
     Ok(str_list(split(
-        &compile(arg_str(a, 0))?,
+        &*compile(arg_str(a, 0))?,
         arg_str(a, 1),
         narg(a, 2),
     )))
