@@ -12,6 +12,8 @@ use crate::gofmt;
 
 mod map;
 
+pub(crate) use map::prefix as key_prefix;
+
 pub use map::{
     Entry, IntoIter, Iter, IterMut, Keys, Map, OccupiedEntry, VacantEntry, Values, ValuesMut,
 };

@@ -282,10 +282,13 @@ impl State<'_> {
             // one variable: the element; two: key and element
             match b.pipe.decl.len() {
                 0 => {}
-                1 => self.set_decl(&b.pipe, 0, if is_int_range { k.clone() } else { v.clone() }),
+                1 => {
+                    let v = if is_int_range { k.clone() } else { v.clone() };
+                    self.bind(&b.pipe, b.pipe.decl.get(0), v);
+                }
                 _ => {
-                    self.set_decl(&b.pipe, 0, k.clone());
-                    self.set_decl(&b.pipe, 1, v.clone());
+                    self.bind(&b.pipe, b.pipe.decl.get(0), k.clone());
+                    self.bind(&b.pipe, b.pipe.decl.get(1), v.clone());
                 }
             }
             let saved = std::mem::replace(&mut self.dot_strict, !is_int_range);
@@ -310,8 +313,8 @@ impl State<'_> {
         )
     }
 
-    fn set_decl(&mut self, pipe: &Pipe, i: usize, v: Value) {
-        let name = pipe.decl.get(i);
+    /// Declares or assigns (as `pipe` does) the variable `name` of `pipe`.
+    fn bind(&mut self, pipe: &Pipe, name: u32, v: Value) {
         if pipe.is_assign {
             self.assign(name, v);
         } else {
@@ -338,8 +341,8 @@ impl State<'_> {
     /// Evaluates a pipeline and binds its declared variables.
     fn eval_pipeline(&mut self, dot: &Value, t: &Tree, pipe: &Pipe) -> R<Value> {
         let v = self.eval_pipeline_raw(dot, t, pipe)?;
-        for (i, _) in pipe.decl.iter().enumerate() {
-            self.set_decl(pipe, i, v.clone());
+        for name in pipe.decl.iter() {
+            self.bind(pipe, name, v.clone());
         }
         Ok(v)
     }

@@ -97,12 +97,8 @@ pub struct Token {
     pub space_before: bool,
 }
 
-/// Splits a template into tokens, or returns Go's lexer error text and line.
-pub fn lex(src: &str) -> Result<Lexed, (String, usize)> {
-    lex_into(src, Vec::new())
-}
-
-/// [`lex`] into a token buffer the caller had (emptied first, its room kept).
+/// Splits a template into tokens, in a token buffer the caller had (emptied first, its
+/// room kept), or returns Go's lexer error text and line.
 pub fn lex_into(src: &str, mut out: Vec<Token>) -> Result<Lexed, (String, usize)> {
     out.clear();
     // a token per six bytes, at most 64Ki to start (text-only templates such as CRDs

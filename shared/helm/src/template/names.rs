@@ -2,6 +2,7 @@
 //! each function it calls, so names are compared as a few machine words, not bytes.
 
 use super::FuncRef;
+use crate::value::key_prefix;
 
 /// A name as up to two words that, with its length, tell it apart from every other
 /// name of that length up to 16 bytes (longer names are compared in full as well).
@@ -12,30 +13,22 @@ struct Key {
     b: u64,
 }
 
-fn load4(b: &[u8]) -> u64 {
-    u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
-fn load8(b: &[u8]) -> u64 {
-    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-}
-
 impl Key {
-    /// First and last bytes, overlapping when the name is short: for a given length
-    /// they cover every byte up to 16.
+    /// The first eight bytes and, past eight, the last eight (the same words the value
+    /// map compares keys by): with the length they cover every byte up to 16.
     fn of(s: &str) -> Key {
         let b = s.as_bytes();
         let len = b.len();
-        let (a, b) = match len {
-            0 => (0, 0),
-            1..=3 => (
-                u64::from(b[0]) | u64::from(b[len / 2]) << 8 | u64::from(b[len - 1]) << 16,
-                0,
-            ),
-            4..=7 => (load4(b) | load4(&b[len - 4..]) << 32, 0),
-            _ => (load8(b), load8(&b[len - 8..])),
+        let tail = if len > 8 {
+            key_prefix(&b[len - 8..])
+        } else {
+            0
         };
-        Key { len, a, b }
+        Key {
+            len,
+            a: key_prefix(b),
+            b: tail,
+        }
     }
 
     fn slot(&self, mask: usize) -> usize {

@@ -66,7 +66,7 @@ impl Slot {
 
 /// The first 8 bytes of a key as a big-endian number, zero-padded.
 #[inline]
-fn prefix(key: &[u8]) -> u64 {
+pub(crate) fn prefix(key: &[u8]) -> u64 {
     let n = key.len();
     if let Some(head) = key.first_chunk::<8>() {
         return u64::from_be_bytes(*head);
